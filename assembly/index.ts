@@ -1,0 +1,16 @@
+// The module's exports: kernels that see only pointers and sizes. Validation, allocation and the
+// meaning of shapes live in ../src.
+export { im2col_kernel_order } from "./im2col_kernel_order";
+export { im2col_output_order } from "./im2col_output_order";
+export { col2im } from "./col2im";
+export { transpose_4x4 } from "./transpose_4x4";
+export { sgemm, sgemm_workspace_bytes } from "./sgemm";
+export { maxpool_forward } from "./maxpool_forward";
+export { maxpool_backward } from "./maxpool_backward";
+export { bias_add } from "./bias_add";
+export { bias_grad } from "./bias_grad";
+
+// Where static data ends and the TypeScript-side heap may begin.
+export function heap_base(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,45 @@
+// dst[b][j][i] = src[b][i][j] for `batch` matrices of rows x cols, in 4x4 register blocks: four
+// row loads, eight shuffles, four contiguous stores. Edges that do not fill a block go scalar.
+export function transpose_4x4(src: usize, rows: i32, cols: i32, dst: usize, batch: i32): void {
+  const srcRow = <usize>cols << 2;
+  const dstRow = <usize>rows << 2;
+  const matBytes = <usize>(rows * cols) << 2;
+  for (let b = 0; b < batch; b++) {
+    const s = src + <usize>b * matBytes;
+    const d = dst + <usize>b * matBytes;
+    let i = 0;
+    for (; i + 4 <= rows; i += 4) {
+      const s0 = s + <usize>i * srcRow;
+      let j = 0;
+      for (; j + 4 <= cols; j += 4) {
+        const p = s0 + (<usize>j << 2);
+        const r0 = v128.load(p);
+        const r1 = v128.load(p + srcRow);
+        const r2 = v128.load(p + 2 * srcRow);
+        const r3 = v128.load(p + 3 * srcRow);
+        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        const q = d + <usize>j * dstRow + (<usize>i << 2);
+        v128.store(q, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(q + dstRow, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+        v128.store(q + 2 * dstRow, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+        v128.store(q + 3 * dstRow, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+      }
+      for (; j < cols; j++) {
+        const q = d + <usize>j * dstRow + (<usize>i << 2);
+        const p = s0 + (<usize>j << 2);
+        store<f32>(q, load<f32>(p));
+        store<f32>(q, load<f32>(p + srcRow), 4);
+        store<f32>(q, load<f32>(p + 2 * srcRow), 8);
+        store<f32>(q, load<f32>(p + 3 * srcRow), 12);
+      }
+    }
+    for (; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        store<f32>(d + <usize>j * dstRow + (<usize>i << 2), load<f32>(s + <usize>i * srcRow + (<usize>j << 2)));
+      }
+    }
+  }
+}

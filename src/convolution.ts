@@ -1,0 +1,170 @@
+import { describe, formatShape, Tensor, type TensorLike } from "./tensor.js";
+import { checkSameShape, checkTensor } from "./validate.js";
+import { windowGeometry, type WindowGeometry } from "./im2col.js";
+import { HeldBuffer, readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "./memory.js";
+import { getRuntime, type Runtime } from "./wasm.js";
+
+interface ConvGeometry extends WindowGeometry {
+  FN: number;
+  /** C*FH*FW: one im2col row. */
+  K: number;
+  /** outH*outW: output pixels per image. */
+  P: number;
+}
+
+function convGeometry(fn: string, x: unknown, W: unknown, stride: unknown, pad: unknown, wName: string): ConvGeometry {
+  const xShape = checkTensor(fn, "x", x, ["N", "C", "H", "W"]);
+  const wShape = checkTensor(fn, wName, W, ["FN", "C", "FH", "FW"]);
+  if (wShape[1] !== xShape[1]) {
+    throw new RangeError(
+      `${fn}: x has C = ${xShape[1]} channels but ${wName} has C = ${wShape[1]}; ` +
+      `x is ${formatShape(xShape)} [N, C, H, W], ${wName} is ${formatShape(wShape)} [FN, C, FH, FW]`,
+    );
+  }
+  const g = windowGeometry(fn, xShape, wShape[2], wShape[3], stride, pad, { filterH: `${wName}'s FH`, filterW: `${wName}'s FW` });
+  return { ...g, FN: wShape[0], K: g.C * g.FH * g.FW, P: g.outH * g.outW };
+}
+
+function checkBias(fn: string, name: string, b: unknown, FN: number): void {
+  const [len] = checkTensor(fn, name, b, ["FN"]);
+  if (len !== FN) throw new RangeError(`${fn}: ${name} must have shape [${FN}], one bias per filter; got [${len}]`);
+}
+
+/**
+ * y = W x im2col(x) + b, one GEMM per image: W[FN, K] x colT[K, P] lands in NCHW with no
+ * transpose. `colStride` is 0 to reuse one image's colT buffer (inference) or K*P floats to keep
+ * every image's colT for backward.
+ */
+function convForward(rt: Runtime, g: ConvGeometry, px: number, pw: number, pb: number, pcolT: number, colStride: number, py: number, work: number): void {
+  const k = rt.kernels;
+  const imageBytes = g.C * g.H * g.W * 4;
+  for (let n = 0; n < g.N; n++) {
+    const col = pcolT + n * colStride * 4;
+    k.im2col_kernel_order(px + n * imageBytes, 1, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, col);
+    k.sgemm(g.FN, g.P, g.K, pw, g.K, 1, col, g.P, 1, 0, py + n * g.FN * g.P * 4, g.P, work);
+  }
+  if (pb !== 0) k.bias_add(py, pb, g.N, g.FN, g.P);
+}
+
+export interface ConvOptions {
+  stride?: number;
+  pad?: number;
+}
+
+/** 2-D convolution (cross-correlation, as the book and every framework): x [N, C, H, W], W [FN, C, FH, FW], b [FN] -> [N, FN, outH, outW]. */
+export function conv2d(x: TensorLike, W: TensorLike, b?: TensorLike | null, opts: ConvOptions = {}): Tensor {
+  const fn = "conv2d";
+  const rt = getRuntime();
+  if (opts === null || typeof opts !== "object") {
+    throw new TypeError(`${fn}: opts must be an object like { stride: 1, pad: 0 }; got ${describe(opts)}`);
+  }
+  const g = convGeometry(fn, x, W, opts.stride ?? 1, opts.pad ?? 0, "W");
+  const hasBias = b !== undefined && b !== null;
+  if (hasBias) checkBias(fn, "b", b, g.FN);
+  const sizes = [x.data.length, W.data.length, hasBias ? g.FN : 0, g.K * g.P, g.N * g.FN * g.P, sgemmWorkspaceFloats(rt)];
+  return withBuffers(rt, fn, sizes, ([px, pw, pb, pcolT, py, work]) => {
+    writeFloats(rt, px, x.data);
+    writeFloats(rt, pw, W.data);
+    if (hasBias) writeFloats(rt, pb, b.data);
+    convForward(rt, g, px, pw, hasBias ? pb : 0, pcolT, 0, py, work);
+    return readTensor(rt, py, [g.N, g.FN, g.outH, g.outW]);
+  });
+}
+
+function asTensor(v: TensorLike): Tensor {
+  return v instanceof Tensor ? v : new Tensor(Float32Array.from(v.data), Array.from(v.shape));
+}
+
+/**
+ * The book's Convolution layer. `W` and `b` are kept by reference when they are Tensors, so an
+ * optimiser that updates them in place is seen by the next forward. The im2col matrix stays in
+ * WASM memory from forward to backward; dispose() frees it (garbage collection does too, later).
+ * Calling backward before forward, or any method after dispose(), throws a TypeError (the
+ * object is in the wrong state, as with a locked stream).
+ */
+export class Convolution {
+  W: Tensor;
+  b: Tensor;
+  dW: Tensor | null = null;
+  db: Tensor | null = null;
+  readonly stride: number;
+  readonly pad: number;
+  private readonly colT = new HeldBuffer(this);
+  private last: ConvGeometry | null = null;
+  private disposed = false;
+
+  constructor(W: TensorLike, b: TensorLike, stride = 1, pad = 0) {
+    const fn = "Convolution";
+    const wShape = checkTensor(fn, "W", W, ["FN", "C", "FH", "FW"]);
+    checkBias(fn, "b", b, wShape[0]);
+    // A 1x1 probe input validates stride and pad now rather than at the first forward.
+    windowGeometry(fn, [1, 1, wShape[2], wShape[3]], wShape[2], wShape[3], stride, pad);
+    this.W = asTensor(W);
+    this.b = asTensor(b);
+    this.stride = stride;
+    this.pad = pad;
+  }
+
+  forward(x: TensorLike): Tensor {
+    const fn = "Convolution.forward";
+    this.checkAlive(fn);
+    const rt = getRuntime();
+    const g = convGeometry(fn, x, this.W, this.stride, this.pad, "this.W");
+    checkBias(fn, "this.b", this.b, g.FN);
+    const pcolT = this.colT.ensure(rt, fn, g.N * g.K * g.P);
+    const sizes = [x.data.length, this.W.size, g.FN, g.N * g.FN * g.P, sgemmWorkspaceFloats(rt)];
+    const y = withBuffers(rt, fn, sizes, ([px, pw, pb, py, work]) => {
+      writeFloats(rt, px, x.data);
+      writeFloats(rt, pw, this.W.data);
+      writeFloats(rt, pb, this.b.data);
+      convForward(rt, g, px, pw, pb, pcolT, g.K * g.P, py, work);
+      return readTensor(rt, py, [g.N, g.FN, g.outH, g.outW]);
+    });
+    this.last = g;
+    return y;
+  }
+
+  /** Sets dW and db and returns dL/dx for dout = dL/dy of the last forward. */
+  backward(dout: TensorLike): Tensor {
+    const fn = "Convolution.backward";
+    this.checkAlive(fn);
+    const g = this.last;
+    if (g === null) throw new TypeError(`${fn}: call forward() before backward()`);
+    const rt = getRuntime();
+    checkSameShape(fn, "dout", checkTensor(fn, "dout", dout, ["N", "FN", "outH", "outW"]), [g.N, g.FN, g.outH, g.outW]);
+    checkSameShape(fn, "this.W", checkTensor(fn, "this.W", this.W, ["FN", "C", "FH", "FW"]), [g.FN, g.C, g.FH, g.FW]);
+    const k = rt.kernels;
+    const pcolT = this.colT.pointer;
+    const sizes = [dout.data.length, g.FN * g.K, g.FN * g.K, g.FN, g.K * g.P, g.N * g.C * g.H * g.W, sgemmWorkspaceFloats(rt)];
+    return withBuffers(rt, fn, sizes, ([pdout, pw, pdW, pdb, pdcolT, pdx, work]) => {
+      writeFloats(rt, pdout, dout.data);
+      writeFloats(rt, pw, this.W.data);
+      const imageBytes = g.C * g.H * g.W * 4;
+      for (let n = 0; n < g.N; n++) {
+        const dy = pdout + n * g.FN * g.P * 4;
+        const col = pcolT + n * g.K * g.P * 4;
+        // dW += dy[FN, P] x colT[K, P]^T: B is colT read transposed (row stride 1, column stride P).
+        k.sgemm(g.FN, g.K, g.P, dy, g.P, 1, col, 1, g.P, n === 0 ? 0 : 1, pdW, g.K, work);
+        // dcolT = W^T[K, FN] x dy[FN, P], then fold the slices back onto the image.
+        k.sgemm(g.K, g.P, g.FN, pw, 1, g.K, dy, g.P, 1, 0, pdcolT, g.P, work);
+        k.col2im(pdcolT, 1, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, pdx + n * imageBytes);
+      }
+      k.bias_grad(pdout, g.N, g.FN, g.P, pdb);
+      this.dW = readTensor(rt, pdW, [g.FN, g.C, g.FH, g.FW]);
+      this.db = readTensor(rt, pdb, [g.FN]);
+      return readTensor(rt, pdx, [g.N, g.C, g.H, g.W]);
+    });
+  }
+
+  /** Frees the WASM memory the layer holds. The layer cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.colT.release();
+    this.last = null;
+    this.disposed = true;
+  }
+
+  private checkAlive(fn: string): void {
+    if (this.disposed) throw new TypeError(`${fn}: this Convolution was disposed`);
+  }
+}

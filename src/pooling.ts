@@ -1,0 +1,130 @@
+import { describe, Tensor, type TensorLike } from "./tensor.js";
+import { checkInt, checkSameShape, checkTensor, outputLength } from "./validate.js";
+import { HeldBuffer, readTensor, withBuffers, writeFloats } from "./memory.js";
+import { getRuntime, type Runtime } from "./wasm.js";
+
+interface PoolGeometry {
+  N: number; C: number; H: number; W: number;
+  PH: number; PW: number; SY: number; SX: number; pad: number;
+  outH: number; outW: number;
+}
+
+interface PoolParams { PH: number; PW: number; SY: number; SX: number; pad: number }
+
+function poolParams(fn: string, poolH: unknown, poolW: unknown, strideY: unknown, strideX: unknown, pad: unknown): PoolParams {
+  const PH = checkInt(fn, "poolH", poolH, 1);
+  const PW = checkInt(fn, "poolW", poolW, 1);
+  const SY = checkInt(fn, "stride", strideY, 1);
+  const SX = checkInt(fn, "stride", strideX, 1);
+  const p = checkInt(fn, "pad", pad, 0);
+  // PyTorch's rule; it guarantees every window covers at least one real element.
+  if (2 * p > Math.min(PH, PW)) {
+    throw new RangeError(`${fn}: pad must be at most half the ${PH}x${PW} pool window (at most ${Math.floor(Math.min(PH, PW) / 2)}); got ${p}`);
+  }
+  return { PH, PW, SY, SX, pad: p };
+}
+
+function poolGeometry(fn: string, x: unknown, p: PoolParams): PoolGeometry {
+  const [N, C, H, W] = checkTensor(fn, "x", x, ["N", "C", "H", "W"]);
+  const outH = outputLength(fn, "height", H, p.PH, p.SY, p.pad);
+  const outW = outputLength(fn, "width", W, p.PW, p.SX, p.pad);
+  return { N, C, H, W, ...p, outH, outW };
+}
+
+function poolForward(rt: Runtime, g: PoolGeometry, px: number, py: number, pargmax: number): void {
+  rt.kernels.maxpool_forward(px, g.N * g.C, g.H, g.W, g.PH, g.PW, g.SY, g.SX, g.pad, g.outH, g.outW, py, pargmax);
+}
+
+export interface MaxPoolOptions {
+  poolH: number;
+  poolW: number;
+  /** Defaults to the pool size (poolH down, poolW across), as PyTorch. */
+  stride?: number;
+  /** Padding counts as -infinity; at most half the pool window. */
+  pad?: number;
+}
+
+/** Max-pooling of NCHW x: [N, C, H, W] -> [N, C, outH, outW]. */
+export function maxPool2d(x: TensorLike, opts: MaxPoolOptions): Tensor {
+  const fn = "maxPool2d";
+  const rt = getRuntime();
+  if (opts === null || typeof opts !== "object") {
+    throw new TypeError(`${fn}: opts must be an object like { poolH: 2, poolW: 2 }; got ${describe(opts)}`);
+  }
+  const p = poolParams(fn, opts.poolH, opts.poolW, opts.stride ?? opts.poolH, opts.stride ?? opts.poolW, opts.pad ?? 0);
+  const g = poolGeometry(fn, x, p);
+  const outSize = g.N * g.C * g.outH * g.outW;
+  return withBuffers(rt, fn, [x.data.length, outSize, outSize], ([px, py, parg]) => {
+    writeFloats(rt, px, x.data);
+    poolForward(rt, g, px, py, parg);
+    return readTensor(rt, py, [g.N, g.C, g.outH, g.outW]);
+  });
+}
+
+/**
+ * The book's max-pooling layer (stride defaults to 2). Where the book pads with 0 and leaves pad
+ * out of its output size, this pads with -infinity and counts the pad, as PyTorch. Each window's
+ * argmax stays in WASM memory from forward to backward; dispose() frees it.
+ */
+export class Pooling {
+  readonly poolH: number;
+  readonly poolW: number;
+  readonly stride: number;
+  readonly pad: number;
+  private readonly params: PoolParams;
+  private readonly argmax = new HeldBuffer(this);
+  private last: PoolGeometry | null = null;
+  private disposed = false;
+
+  constructor(poolH: number, poolW: number, stride = 2, pad = 0) {
+    this.params = poolParams("Pooling", poolH, poolW, stride, stride, pad);
+    this.poolH = poolH;
+    this.poolW = poolW;
+    this.stride = stride;
+    this.pad = pad;
+  }
+
+  forward(x: TensorLike): Tensor {
+    const fn = "Pooling.forward";
+    this.checkAlive(fn);
+    const rt = getRuntime();
+    const g = poolGeometry(fn, x, this.params);
+    const outSize = g.N * g.C * g.outH * g.outW;
+    const parg = this.argmax.ensure(rt, fn, outSize);
+    const y = withBuffers(rt, fn, [x.data.length, outSize], ([px, py]) => {
+      writeFloats(rt, px, x.data);
+      poolForward(rt, g, px, py, parg);
+      return readTensor(rt, py, [g.N, g.C, g.outH, g.outW]);
+    });
+    this.last = g;
+    return y;
+  }
+
+  /** Returns dL/dx: each window's gradient goes to the element that won its maximum. */
+  backward(dout: TensorLike): Tensor {
+    const fn = "Pooling.backward";
+    this.checkAlive(fn);
+    const g = this.last;
+    if (g === null) throw new TypeError(`${fn}: call forward() before backward()`);
+    const rt = getRuntime();
+    checkSameShape(fn, "dout", checkTensor(fn, "dout", dout, ["N", "C", "outH", "outW"]), [g.N, g.C, g.outH, g.outW]);
+    const planeSize = g.H * g.W;
+    return withBuffers(rt, fn, [dout.data.length, g.N * g.C * planeSize], ([pdout, pdx]) => {
+      writeFloats(rt, pdout, dout.data);
+      rt.kernels.maxpool_backward(pdout, this.argmax.pointer, g.N * g.C, g.outH * g.outW, planeSize, pdx);
+      return readTensor(rt, pdx, [g.N, g.C, g.H, g.W]);
+    });
+  }
+
+  /** Frees the WASM memory the layer holds. The layer cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.argmax.release();
+    this.last = null;
+    this.disposed = true;
+  }
+
+  private checkAlive(fn: string): void {
+    if (this.disposed) throw new TypeError(`${fn}: this Pooling was disposed`);
+  }
+}
