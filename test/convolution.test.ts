@@ -1,0 +1,122 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { conv2d, Convolution, init, Tensor } from "../src/index.js";
+import { refConv2d, refConv2dBackward } from "./reference.js";
+import { caseName, dot, edgeCases, expectClose, randCase, randInt, randTensor, rng, type Case } from "./util.js";
+
+beforeAll(async () => { await init(); });
+
+const withFilters = (c: Case, r: () => number) => ({ ...c, FN: randInt(r, 1, 9) });
+const cases = [...edgeCases, ...Array.from({ length: 200 }, (_, i) => randCase(rng(3000 + i)))]
+  .map((c, i) => withFilters(c, rng(i)));
+
+function setup(c: ReturnType<typeof withFilters>, seed: number) {
+  return {
+    x: randTensor(rng(seed), [c.N, c.C, c.H, c.W]),
+    w: randTensor(rng(seed + 1), [c.FN, c.C, c.FH, c.FW]),
+    b: randTensor(rng(seed + 2), [c.FN]),
+  };
+}
+
+describe("conv2d", () => {
+  it(`matches the scalar reference with and without bias (${cases.length} cases)`, () => {
+    cases.forEach((c, i) => {
+      const { x, w, b } = setup(c, i);
+      const opts = { stride: c.stride, pad: c.pad };
+      try {
+        expectClose(conv2d(x.t, w.t, b.t, opts), refConv2d(x.ref, w.ref, b.ref, c.stride, c.pad), 1e-5);
+        expectClose(conv2d(x.t, w.t, null, opts), refConv2d(x.ref, w.ref, null, c.stride, c.pad), 1e-5);
+      } catch (e) {
+        throw new Error(`${caseName(c)} FN=${c.FN}: ${(e as Error).message}`);
+      }
+    });
+  });
+
+  it("defaults to stride 1, pad 0, no bias", () => {
+    const c = { N: 2, C: 3, H: 8, W: 7, FH: 3, FW: 2, stride: 1, pad: 0, FN: 4 };
+    const { x, w } = setup(c, 1);
+    expectClose(conv2d(x.t, w.t), refConv2d(x.ref, w.ref, null, 1, 0), 1e-5);
+  });
+});
+
+describe("Convolution", () => {
+  it(`forward and backward match the scalar reference (${cases.length} cases)`, () => {
+    cases.forEach((c, i) => {
+      const { x, w, b } = setup(c, 100 + i);
+      const layer = new Convolution(w.t, b.t, c.stride, c.pad);
+      try {
+        const y = layer.forward(x.t);
+        expectClose(y, refConv2d(x.ref, w.ref, b.ref, c.stride, c.pad), 1e-5);
+        const dout = randTensor(rng(7000 + i), [...y.shape]);
+        const dx = layer.backward(dout.t);
+        const want = refConv2dBackward(x.ref, w.ref, dout.ref, c.stride, c.pad);
+        expectClose(dx, want.dx, 1e-5);
+        expectClose(layer.dW!, want.dW, 1e-5);
+        expectClose(layer.db!, want.db, 1e-5);
+      } catch (e) {
+        throw new Error(`${caseName(c)} FN=${c.FN}: ${(e as Error).message}`);
+      } finally {
+        layer.dispose();
+      }
+    });
+  });
+
+  it("backward agrees with central finite differences of L = sum(forward(x) * dout)", () => {
+    // The book's gradient check: perturb each input, weight and bias and watch the loss move.
+    const small: Case[] = [
+      { N: 1, C: 2, H: 5, W: 6, FH: 3, FW: 2, stride: 1, pad: 1 },
+      { N: 2, C: 1, H: 7, W: 5, FH: 3, FW: 3, stride: 2, pad: 1 },
+      { N: 1, C: 3, H: 4, W: 4, FH: 2, FW: 3, stride: 3, pad: 2 },
+    ];
+    small.forEach((c, i) => {
+      const { x, w, b } = setup({ ...c, FN: 3 }, 40 + i);
+      const W = new Tensor(w.t.data, w.t.shape as number[]), B = new Tensor(b.t.data, [3]);
+      const layer = new Convolution(W, B, c.stride, c.pad);
+      const y = layer.forward(x.t);
+      const dout = randTensor(rng(50 + i), [...y.shape]).t;
+      const dx = layer.backward(dout);
+      const loss = () => dot(layer.forward(x.t).data, dout.data);
+      const numeric = (arr: Float32Array, j: number) => {
+        const h = 1e-2, v = arr[j];
+        arr[j] = v + h; const up = loss();
+        arr[j] = v - h; const down = loss();
+        arr[j] = v;
+        return (up - down) / (2 * h);
+      };
+      const check = (name: string, arr: Float32Array, grad: ArrayLike<number>) => {
+        for (let j = 0; j < arr.length; j++) {
+          expect(Math.abs(numeric(arr, j) - grad[j]), `${caseName(c)} ${name}[${j}]`).toBeLessThan(2e-3);
+        }
+      };
+      const dW = layer.dW!.data.slice(), db = layer.db!.data.slice();
+      check("x", x.t.data, dx.data);
+      check("W", W.data, dW); // W is held by reference: perturbing W.data perturbs the layer
+      check("b", B.data, db);
+      layer.dispose();
+    });
+  });
+
+  it("keeps W and b by reference, so in-place updates reach the next forward", () => {
+    const c = { N: 1, C: 1, H: 4, W: 4, FH: 2, FW: 2, stride: 1, pad: 0, FN: 1 };
+    const { x, w } = setup(c, 3);
+    const W = new Tensor(w.t.data.slice(), [1, 1, 2, 2]), b = new Tensor(new Float32Array(1), [1]);
+    const layer = new Convolution(W, b);
+    const before = layer.forward(x.t).data[0];
+    b.data[0] = 10;
+    expect(layer.forward(x.t).data[0]).toBeCloseTo(before + 10, 5);
+    expect(layer.W).toBe(W);
+    layer.dispose();
+  });
+
+  it("accepts a new batch size between calls and backward follows the latest forward", () => {
+    const c = { N: 1, C: 2, H: 6, W: 6, FH: 3, FW: 3, stride: 1, pad: 1, FN: 2 };
+    const { w, b } = setup(c, 4);
+    const layer = new Convolution(w.t, b.t, 1, 1);
+    for (const N of [3, 1, 2]) {
+      const x = randTensor(rng(N), [N, 2, 6, 6]);
+      const y = layer.forward(x.t);
+      const dout = randTensor(rng(N + 10), [...y.shape]);
+      expectClose(layer.backward(dout.t), refConv2dBackward(x.ref, w.ref, dout.ref, 1, 1).dx, 1e-5);
+    }
+    layer.dispose();
+  });
+});

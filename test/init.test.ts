@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { col2im, conv2d, Convolution, im2col, init, matmul, maxPool2d, memoryStats, Pooling } from "../src/index.js";
+
+// This file runs in its own module graph (vitest isolates test files), so nothing has loaded the
+// module yet when the first test runs.
+describe("init", () => {
+  it("every call before init() throws an Error that says to call init() first", () => {
+    const x = { shape: [1, 1, 2, 2], data: [1, 2, 3, 4] };
+    const calls: (() => unknown)[] = [
+      () => im2col(x, 1, 1),
+      () => col2im(x, [1, 1, 2, 2], 1, 1),
+      () => matmul({ shape: [1, 1], data: [1] }, { shape: [1, 1], data: [1] }),
+      () => conv2d(x, x),
+      () => maxPool2d(x, { poolH: 2, poolW: 2 }),
+      () => new Convolution(x, { shape: [1], data: [0] }).forward(x),
+      () => new Pooling(2, 2).forward(x),
+      () => memoryStats(),
+    ];
+    for (const call of calls) expect(call).toThrow(/call `await init\(\)` once before using it/);
+  });
+
+  it("loads the SIMD module once and is idempotent", async () => {
+    const [a, b] = await Promise.all([init(), init()]);
+    expect(a).toEqual({ simd: true, threads: 1 });
+    expect(b).toEqual(a);
+    const stats = memoryStats();
+    expect(await init({ threads: 1 })).toEqual(a);
+    expect(memoryStats()).toEqual(stats);
+    expect(Array.from(matmul({ shape: [1, 2], data: [1, 2] }, { shape: [2, 1], data: [3, 4] }).data)).toEqual([11]);
+  });
+});

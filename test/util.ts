@@ -1,0 +1,94 @@
+import { expect } from "vitest";
+import type { Ref } from "./reference.js";
+import type { TensorLike } from "../src/index.js";
+
+/** mulberry32: a tiny seeded PRNG so every random case is reproducible from its seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const randInt = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+
+/** A float32 tensor of uniform values in [-1, 1) and the same values as a float64 reference. */
+export function randTensor(r: () => number, shape: number[]): { t: TensorLike & { data: Float32Array }; ref: Ref } {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = Float32Array.from({ length: size }, () => r() * 2 - 1);
+  return { t: { shape, data }, ref: { shape, data: Float64Array.from(data) } };
+}
+
+export function toRef(t: TensorLike): Ref {
+  return { shape: Array.from(t.shape), data: Float64Array.from(t.data) };
+}
+
+/** A random im2col/conv geometry within the issue's ranges whose output is at least 1x1. */
+export interface Case { N: number; C: number; H: number; W: number; FH: number; FW: number; stride: number; pad: number }
+export function randCase(r: () => number): Case {
+  for (;;) {
+    const c: Case = {
+      N: randInt(r, 1, 3), C: randInt(r, 1, 4), H: randInt(r, 1, 20), W: randInt(r, 1, 20),
+      FH: randInt(r, 1, 5), FW: randInt(r, 1, 5), stride: randInt(r, 1, 3), pad: randInt(r, 0, 2),
+    };
+    if (c.H + 2 * c.pad >= c.FH && c.W + 2 * c.pad >= c.FW) return c;
+  }
+}
+
+/** Hand-picked edges: 1x1 output, filter equal to input, C*FH*FW not a multiple of 4, big strides. */
+export const edgeCases: Case[] = [
+  { N: 1, C: 1, H: 1, W: 1, FH: 1, FW: 1, stride: 1, pad: 0 },
+  { N: 2, C: 3, H: 5, W: 5, FH: 5, FW: 5, stride: 1, pad: 0 },
+  { N: 1, C: 1, H: 4, W: 7, FH: 4, FW: 7, stride: 3, pad: 0 },
+  { N: 1, C: 3, H: 3, W: 3, FH: 3, FW: 3, stride: 2, pad: 2 },
+  { N: 1, C: 1, H: 1, W: 9, FH: 1, FW: 3, stride: 1, pad: 0 },
+  { N: 3, C: 2, H: 9, W: 1, FH: 3, FW: 1, stride: 2, pad: 1 },
+  { N: 1, C: 1, H: 20, W: 20, FH: 1, FW: 1, stride: 3, pad: 2 },
+  { N: 1, C: 4, H: 2, W: 2, FH: 5, FW: 5, stride: 1, pad: 2 },
+  { N: 1, C: 1, H: 28, W: 28, FH: 5, FW: 5, stride: 1, pad: 0 },
+];
+
+export const caseName = (c: Case): string =>
+  `x[${c.N},${c.C},${c.H},${c.W}] ${c.FH}x${c.FW} stride ${c.stride} pad ${c.pad}`;
+
+/** Every element equal to the float32 rounding of the reference (copies and maxima are exact). */
+export function expectExact(got: TensorLike, want: Ref): void {
+  expect(Array.from(got.shape)).toEqual(want.shape);
+  const g = got.data, w = want.data;
+  for (let i = 0; i < w.length; i++) {
+    if (!Object.is(g[i], Math.fround(w[i]))) {
+      throw new Error(`element ${i} of ${w.length}: got ${g[i]}, want ${Math.fround(w[i])}`);
+    }
+  }
+}
+
+/** max |got - want| <= tol * max(1, max |want|): float32 sums against float64 sums. */
+export function expectClose(got: TensorLike, want: Ref, tol: number): void {
+  expect(Array.from(got.shape)).toEqual(want.shape);
+  let scale = 1;
+  for (const v of want.data) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < want.data.length; i++) {
+    const err = Math.abs(got.data[i] - want.data[i]);
+    if (!(err <= tol * scale)) {
+      throw new Error(`element ${i} of ${want.data.length}: got ${got.data[i]}, want ${want.data[i]} (error ${err} > ${tol} * ${scale})`);
+    }
+  }
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+export function expectSameBytes(a: Float32Array, b: Float32Array): void {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  expect(x.length).toBe(y.length);
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] !== y[i]) throw new Error(`byte pattern differs at element ${i}: ${a[i]} vs ${b[i]}`);
+  }
+}
