@@ -1,3 +1,5 @@
+import { storeTransposed4x4 } from "./transpose_block";
+
 // Packs an mc x kc block of A into row panels of MR = 4: panel p holds, for each k, the four
 // values A[4p .. 4p+3][k] side by side, so the micro-kernel reads one v128 per k-step. Rows past
 // mc are zero, which lets one 4x8 kernel serve every M. A(i, k) = a[i*rs + k*cs] in floats:
@@ -13,18 +15,7 @@ export function sgemm_pack_a_4(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst
       let k = 0;
       for (; k + 4 <= kc; k += 4) {
         const p = src + (<usize>k << 2);
-        const r0 = v128.load(p);
-        const r1 = v128.load(p + rsB);
-        const r2 = v128.load(p + 2 * rsB);
-        const r3 = v128.load(p + 3 * rsB);
-        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-        const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-        const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-        v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-        v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
-        v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
-        v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+        storeTransposed4x4(v128.load(p), v128.load(p + rsB), v128.load(p + 2 * rsB), v128.load(p + 3 * rsB), dst, 16);
         dst += 64;
       }
       for (; k < kc; k++) {

@@ -1,3 +1,5 @@
+import { storeTransposed4x4 } from "./transpose_block";
+
 // dst[b][j][i] = src[b][i][j] for `batch` matrices of rows x cols, in 4x4 register blocks: four
 // row loads, eight shuffles, four contiguous stores. Edges that do not fill a block go scalar.
 export function transpose_4x4(src: usize, rows: i32, cols: i32, dst: usize, batch: i32): void {
@@ -13,19 +15,10 @@ export function transpose_4x4(src: usize, rows: i32, cols: i32, dst: usize, batc
       let j = 0;
       for (; j + 4 <= cols; j += 4) {
         const p = s0 + (<usize>j << 2);
-        const r0 = v128.load(p);
-        const r1 = v128.load(p + srcRow);
-        const r2 = v128.load(p + 2 * srcRow);
-        const r3 = v128.load(p + 3 * srcRow);
-        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-        const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-        const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-        const q = d + <usize>j * dstRow + (<usize>i << 2);
-        v128.store(q, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-        v128.store(q + dstRow, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-        v128.store(q + 2 * dstRow, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-        v128.store(q + 3 * dstRow, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+        storeTransposed4x4(
+          v128.load(p), v128.load(p + srcRow), v128.load(p + 2 * srcRow), v128.load(p + 3 * srcRow),
+          d + <usize>j * dstRow + (<usize>i << 2), dstRow,
+        );
       }
       for (; j < cols; j++) {
         const q = d + <usize>j * dstRow + (<usize>i << 2);
