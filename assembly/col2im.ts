@@ -1,4 +1,4 @@
-import { addPaddedRow } from "./padded_row";
+import { addPaddedRow, runEnd, runStart } from "./padded_row";
 
 // The adjoint of im2col_kernel_order: x = sum over slices, overlapping windows accumulate and
 // values that fell on padding are dropped (the book's col2im). Reads the colT[n][k][p] layout.
@@ -15,10 +15,13 @@ export function col2im(
     for (let ch = 0; ch < c; ch++) {
       for (let fy = 0; fy < fh; fy++) {
         for (let fx = 0; fx < fw; fx++) {
+          const x0 = fx - pad;
+          const i0 = runStart(x0, stride, outW);
+          const i1 = runEnd(w, x0, stride, outW, i0);
           for (let oy = 0; oy < outH; oy++) {
             const iy = oy * stride - pad + fy;
             if (<u32>iy < <u32>h) {
-              addPaddedRow(src, w, fx - pad, stride, outW, plane + (<usize>(iy * w) << 2));
+              addPaddedRow(src, x0, stride, i0, i1, plane + (<usize>(iy * w) << 2));
             }
             src += <usize>outW << 2;
           }

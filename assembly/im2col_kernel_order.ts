@@ -1,4 +1,4 @@
-import { copyPaddedRow, zeroRun } from "./padded_row";
+import { copyPaddedRow, runEnd, runStart, zeroRun } from "./padded_row";
 
 // The book's slice order (common/util.py): for every kernel offset (c, fy, fx), one strided slice
 // over all outH x outW output pixels. It writes the layout the book builds *before* its transpose:
@@ -18,11 +18,14 @@ export function im2col_kernel_order(
     for (let ch = 0; ch < c; ch++) {
       for (let fy = 0; fy < fh; fy++) {
         for (let fx = 0; fx < fw; fx++) {
+          const x0 = fx - pad;
+          const i0 = runStart(x0, stride, outW);
+          const i1 = runEnd(w, x0, stride, outW, i0);
           let out = dst;
           for (let oy = 0; oy < outH; oy++) {
             const iy = oy * stride - pad + fy;
             if (<u32>iy < <u32>h) {
-              copyPaddedRow(plane + (<usize>(iy * w) << 2), w, fx - pad, stride, outW, out);
+              copyPaddedRow(plane + (<usize>(iy * w) << 2), w, x0, stride, i0, i1, outW, out);
             } else {
               zeroRun(out, outW);
             }

@@ -1,4 +1,4 @@
-import { copyPaddedRow, zeroRun } from "./padded_row";
+import { copyPaddedRow, runEnd, runStart, zeroRun } from "./padded_row";
 
 // The memo's slice order: for every output pixel (n, oy, ox), copy its C x FH x FW window, which
 // starts at (oy*stride - pad, ox*stride - pad) -- the memo started it at (oy, ox), right only at
@@ -17,12 +17,14 @@ export function im2col_output_order(
       const iy0 = oy * stride - pad;
       for (let ox = 0; ox < outW; ox++) {
         const ix0 = ox * stride - pad;
+        const i0 = runStart(ix0, 1, fw);
+        const i1 = runEnd(w, ix0, 1, fw, i0);
         let plane = image;
         for (let ch = 0; ch < c; ch++) {
           for (let fy = 0; fy < fh; fy++) {
             const iy = iy0 + fy;
             if (<u32>iy < <u32>h) {
-              copyPaddedRow(plane + (<usize>(iy * w) << 2), w, ix0, 1, fw, dst);
+              copyPaddedRow(plane + (<usize>(iy * w) << 2), w, ix0, 1, i0, i1, fw, dst);
             } else {
               zeroRun(dst, fw);
             }
