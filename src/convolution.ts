@@ -1,5 +1,5 @@
 import { describe, formatShape, Tensor, type TensorLike } from "./tensor.js";
-import { checkSameShape, checkTensor } from "./validate.js";
+import { checkInt, checkSameShape, checkTensor } from "./validate.js";
 import { windowGeometry, type WindowGeometry } from "./im2col.js";
 import { HeldBuffer, readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "./memory.js";
 import { getRuntime, type Runtime } from "./wasm.js";
@@ -97,8 +97,8 @@ export class Convolution {
     const fn = "Convolution";
     const wShape = checkTensor(fn, "W", W, ["FN", "C", "FH", "FW"]);
     checkBias(fn, "b", b, wShape[0]);
-    // A 1x1 probe input validates stride and pad now rather than at the first forward.
-    windowGeometry(fn, [1, 1, wShape[2], wShape[3]], wShape[2], wShape[3], stride, pad);
+    checkInt(fn, "stride", stride, 1);
+    checkInt(fn, "pad", pad, 0);
     this.W = asTensor(W);
     this.b = asTensor(b);
     this.stride = stride;
@@ -111,8 +111,13 @@ export class Convolution {
     const rt = getRuntime();
     const g = convGeometry(fn, x, this.W, this.stride, this.pad, "this.W");
     checkBias(fn, "this.b", this.b, g.FN);
-    const pcolT = this.colT.ensure(rt, fn, g.N * g.K * g.P);
+    const colFloats = g.N * g.K * g.P;
     const sizes = [x.data.length, this.W.size, g.FN, g.N * g.FN * g.P, sgemmWorkspaceFloats(rt)];
+    // One up-front check for the kept im2col matrix and the call's buffers together, so a request
+    // too big is refused before memory grows (conservative when the kept buffer is reused).
+    rt.heap.check(fn, [colFloats, ...sizes]);
+    this.last = null;
+    const pcolT = this.colT.ensure(rt, fn, colFloats);
     const y = withBuffers(rt, fn, sizes, ([px, pw, pb, py, work]) => {
       writeFloats(rt, px, x.data);
       writeFloats(rt, pw, this.W.data);

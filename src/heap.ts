@@ -33,10 +33,10 @@ export class Heap {
   get memoryBytes(): number { return this.memory.buffer.byteLength; }
 
   /**
-   * Allocates one block per entry of `floatCounts` (4-byte elements) or throws a RangeError before
-   * touching anything when their sum cannot fit under the memory limit.
+   * Throws a RangeError, before anything is allocated or grown, when blocks of `floatCounts`
+   * floats (4-byte elements) would not fit under the memory limit next to what is in use.
    */
-  allocFloats(what: string, floatCounts: readonly number[]): number[] {
+  check(what: string, floatCounts: readonly number[]): void {
     let total = 0;
     for (const n of floatCounts) total += roundUp(Math.max(n * 4, 1), ALIGN);
     if (!Number.isSafeInteger(total) || this.bytesInUse + total > this.maxBytes) {
@@ -45,6 +45,11 @@ export class Heap {
         `over the ${this.maxBytes}-byte limit`,
       );
     }
+  }
+
+  /** Allocates one block per entry of `floatCounts`, all or none (see check). */
+  allocFloats(what: string, floatCounts: readonly number[]): number[] {
+    this.check(what, floatCounts);
     const ptrs: number[] = [];
     try {
       for (const n of floatCounts) ptrs.push(this.alloc(what, n * 4));

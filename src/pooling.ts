@@ -90,8 +90,11 @@ export class Pooling {
     const rt = getRuntime();
     const g = poolGeometry(fn, x, this.params);
     const outSize = g.N * g.C * g.outH * g.outW;
+    const sizes = [x.data.length, outSize];
+    rt.heap.check(fn, [outSize, ...sizes]); // the kept argmax and the call's buffers, before any growth
+    this.last = null;
     const parg = this.argmax.ensure(rt, fn, outSize);
-    const y = withBuffers(rt, fn, [x.data.length, outSize], ([px, py]) => {
+    const y = withBuffers(rt, fn, sizes, ([px, py]) => {
       writeFloats(rt, px, x.data);
       poolForward(rt, g, px, py, parg);
       return readTensor(rt, py, [g.N, g.C, g.outH, g.outW]);

@@ -92,4 +92,20 @@ describe("errors", () => {
       .toThrow(/needs \d+ bytes/);
     expect(memoryStats().memoryBytes).toBe(grown);
   });
+
+  it("a layer whose forward is refused for memory is left as it was, growing nothing", () => {
+    const conv = new Convolution({ shape: [1, 1, 1, 1], data: [2] }, { shape: [1], data: [0] }, 1, 1000);
+    const y = conv.forward({ shape: [1, 1, 1, 1], data: [1] }); // a 2001 x 2001 map of padding and one pixel
+    expect(y.shape).toEqual([1, 1, 2001, 2001]);
+    const grown = memoryStats().memoryBytes;
+    // 200 images need 2 x 3.2 GB: refused before anything is allocated or grown.
+    expect(() => conv.forward({ shape: [200, 1, 1, 1], data: new Float32Array(200) })).toThrow(/Convolution\.forward: needs \d+ bytes/);
+    expect(memoryStats().memoryBytes).toBe(grown);
+    // backward still belongs to the first forward: one pixel under a 1x1 filter of weight 2.
+    const dx = conv.backward({ shape: y.shape, data: new Float32Array(y.size).fill(1) });
+    expect(Array.from(dx.data)).toEqual([2]);
+    expect(Array.from(conv.dW!.data)).toEqual([1]);
+    conv.dispose();
+    expect(memoryStats().bytesInUse).toBe(0);
+  });
 });
