@@ -29,6 +29,8 @@ const title = !hasParams
   : !hasNumpy
     ? `skipped: python3 with numpy not available (${python.error?.message ?? python.stderr.trim()})`
     : "zeroconv runs the book's trained SimpleConvNet (../shared/fixtures/params.pkl) as NumPy does";
+// Said out loud too: a skipped describe's title is not printed by every reporter.
+if (!hasParams || !hasNumpy) console.warn(`test/book-params.test.ts: ${title}`);
 
 function expectRelClose(what: string, got: TensorLike, want: Stored, tol = 1e-4): void {
   expect(Array.from(got.shape), `${what}: shape`).toEqual(want.shape);
