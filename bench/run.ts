@@ -148,6 +148,17 @@ await runSuite("sgemm single thread", "sgemm", [
     const [M, N, K] = [c.FN, g.outH * g.outW, g.C * g.FH * g.FW];
     return sgemmBench(c.id, `conv GEMM (${c.id}): ${g.N} x M=${M} N=${N} K=${K}`, M, N, K, g.N);
   }),
+  // The book's orientation of the same products: one col[N*P, K] x W^T[K, FN] for the whole batch
+  // (W read transposed through strides), which lands in NHWC and would still need a transpose.
+  ...convCases.map((c) => {
+    const g = geometry(c);
+    const [M, N, K] = [g.N * g.outH * g.outW, c.FN, g.C * g.FH * g.FW];
+    const [pa, pw, pc, work] = wasmBuffers([M * K, N * K, M * N, sgemmWorkspaceFloats(rt)]);
+    return {
+      key: `book-${c.id}`, name: `book orientation (${c.id}): M=${M} N=${N} K=${K}`, flops: 2 * M * N * K,
+      fn: () => k.sgemm(M, N, K, pa, K, 1, pw, 1, K, 0, pc, N, work),
+    };
+  }),
 ]);
 
 await runSuite("conv2d end to end", "conv2d", convCases.map((c) => {
