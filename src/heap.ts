@@ -1,8 +1,9 @@
 // The TypeScript side owns WASM linear memory. The module is built with `--runtime stub`, whose
 // bump allocator never frees, so the kernels never allocate: every buffer comes from this
-// first-fit free list, which coalesces neighbours on free. That keeps long runs flat -- once the
-// largest working set has been seen, memory never grows again -- while layers can hold buffers
-// across calls (the im2col matrix between forward and backward), which a stack arena could not.
+// first-fit free list, which coalesces neighbours on free. A call frees all its buffers together,
+// so long runs stay flat once the largest working set has been seen (test/memory.test.ts), and
+// layers can still hold buffers across calls (the im2col matrix between forward and backward),
+// which a stack arena could not.
 
 const PAGE = 65536;
 // 64-byte blocks: v128 loads never straddle a cache line at a block's start, and pointers stay
