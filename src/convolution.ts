@@ -95,6 +95,7 @@ export class Convolution {
 
   constructor(W: TensorLike, b: TensorLike, stride = 1, pad = 0) {
     const fn = "Convolution";
+    getRuntime(); // a layer is of no use before init(); say so now rather than at the first forward
     const wShape = checkTensor(fn, "W", W, ["FN", "C", "FH", "FW"]);
     checkBias(fn, "b", b, wShape[0]);
     checkInt(fn, "stride", stride, 1);

@@ -77,6 +77,7 @@ export class Pooling {
   private disposed = false;
 
   constructor(poolH: number, poolW: number, stride = 2, pad = 0) {
+    getRuntime(); // a layer is of no use before init(); say so now rather than at the first forward
     this.params = poolParams("Pooling", poolH, poolW, stride, stride, pad);
     this.poolH = poolH;
     this.poolW = poolW;
