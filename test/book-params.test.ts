@@ -11,8 +11,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { conv2d, Convolution, init, matmul, maxPool2d, Pooling, Tensor, type TensorLike } from "../src/index.js";
+import { expectRelClose, type Stored } from "./util.js";
 
-interface Stored { shape: number[]; data: number[] }
 interface BookRun {
   W1: Stored; b1: Stored; W2: Stored; b2: Stored; W3: Stored; b3: Stored; x: Stored;
   conv: Stored; relu: Stored; pool: Stored; hidden: Stored; scores: Stored; predicted: number[];
@@ -32,16 +32,6 @@ const title = !hasParams
 // Said out loud too: a skipped describe's title is not printed by every reporter.
 if (!hasParams || !hasNumpy) console.warn(`test/book-params.test.ts: ${title}`);
 
-function expectRelClose(what: string, got: TensorLike, want: Stored, tol = 1e-4): void {
-  expect(Array.from(got.shape), `${what}: shape`).toEqual(want.shape);
-  const scale = want.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  want.data.forEach((w, i) => {
-    const err = Math.abs(got.data[i] - w);
-    if (!(err <= tol * scale)) {
-      throw new Error(`${what}: element ${i} of ${want.data.length}: got ${got.data[i]}, want ${w} (|error| ${err} > ${tol} * max|want| ${scale})`);
-    }
-  });
-}
 
 const relu = (t: TensorLike): Tensor => new Tensor(Float32Array.from(t.data, (v) => Math.max(v, 0)), Array.from(t.shape));
 

@@ -15,8 +15,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { col2im, conv2d, Convolution, im2col, init, maxPool2d, Pooling, type TensorLike } from "../src/index.js";
+import { expectRelClose, type Stored } from "./util.js";
 
-interface Stored { shape: number[]; data: number[] }
 interface ConvCase {
   name: string; stride: number; pad: number; FH: number; FW: number;
   x: Stored; W: Stored; b: Stored; im2col: Stored; col2im_col: Stored; col2im: Stored;
@@ -44,17 +44,6 @@ function expectFloat32Exact(what: string, got: TensorLike, want: Stored): void {
   });
 }
 
-/** |got - want| <= tol * max|want| for every element. */
-function expectRelClose(what: string, got: TensorLike, want: Stored, tol = 1e-4): void {
-  sameShape(what, got, want);
-  const scale = want.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  want.data.forEach((w, i) => {
-    const err = Math.abs(got.data[i] - w);
-    if (!(err <= tol * scale)) {
-      throw new Error(`${what}: element ${i} of ${want.data.length}: got ${got.data[i]}, want ${w} (|error| ${err} > ${tol} * max|want| ${scale})`);
-    }
-  });
-}
 
 describe("zeroconv matches the book's NumPy layers (test/fixtures/book_ops.json)", () => {
   for (const c of fixture.conv) {

@@ -92,3 +92,18 @@ export function expectSameBytes(a: Float32Array, b: Float32Array): void {
     if (x[i] !== y[i]) throw new Error(`byte pattern differs at element ${i}: ${a[i]} vs ${b[i]}`);
   }
 }
+
+/** A tensor as the NumPy reference scripts write it to JSON. */
+export interface Stored { shape: number[]; data: number[] }
+
+/** |got - want| <= tol * max|want| for every element (float32 results against NumPy's float64). */
+export function expectRelClose(what: string, got: TensorLike, want: Stored, tol = 1e-4): void {
+  expect(Array.from(got.shape), `${what}: shape`).toEqual(want.shape);
+  const scale = want.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  want.data.forEach((w, i) => {
+    const err = Math.abs(got.data[i] - w);
+    if (!(err <= tol * scale)) {
+      throw new Error(`${what}: element ${i} of ${want.data.length}: got ${got.data[i]}, want ${w} (|error| ${err} > ${tol} * max|want| ${scale})`);
+    }
+  });
+}
