@@ -9,6 +9,10 @@ export { maxpool_forward } from "./maxpool_forward";
 export { maxpool_backward } from "./maxpool_backward";
 export { bias_add } from "./bias_add";
 export { bias_grad } from "./bias_grad";
+export { relu_forward } from "./relu_forward";
+export { relu_backward } from "./relu_backward";
+export { softmax_cross_entropy } from "./softmax_cross_entropy";
+export { softmax_cross_entropy_backward } from "./softmax_cross_entropy_backward";
 
 // Where static data ends and the TypeScript-side heap may begin.
 export function heap_base(): usize {

@@ -3,8 +3,10 @@ import { checkInt, checkSameShape, checkTensor } from "./validate.js";
 import { windowGeometry, type WindowGeometry } from "./im2col.js";
 import { HeldBuffer, readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "./memory.js";
 import { getRuntime, type Runtime } from "./wasm.js";
+import { LayerState } from "./layer_state.js";
+import { asTensor } from "./tensor_convert.js";
 
-interface ConvGeometry extends WindowGeometry {
+export interface ConvGeometry extends WindowGeometry {
   FN: number;
   /** C*FH*FW: one im2col row. */
   K: number;
@@ -35,7 +37,7 @@ function checkBias(fn: string, name: string, b: unknown, FN: number): void {
  * transpose. `colStride` is 0 to reuse one image's colT buffer (inference) or K*P floats to keep
  * every image's colT for backward.
  */
-function convForward(rt: Runtime, g: ConvGeometry, px: number, pw: number, pb: number, pcolT: number, colStride: number, py: number, work: number): void {
+export function convForward(rt: Runtime, g: ConvGeometry, px: number, pw: number, pb: number, pcolT: number, colStride: number, py: number, work: number): void {
   const k = rt.kernels;
   const imageBytes = g.C * g.H * g.W * 4;
   for (let n = 0; n < g.N; n++) {
@@ -44,6 +46,27 @@ function convForward(rt: Runtime, g: ConvGeometry, px: number, pw: number, pb: n
     k.sgemm(g.FN, g.P, g.K, pw, g.K, 1, col, g.P, 1, 0, py + n * g.FN * g.P * 4, g.P, work);
   }
   if (pb !== 0) k.bias_add(py, pb, g.N, g.FN, g.P);
+}
+
+/**
+ * dW and db from dout = dL/dy and every image's kept colT; dx too when `pdx` is not 0 (the first
+ * layer of a network needs no dx, and skipping it skips a GEMM and col2im per image).
+ */
+export function convBackward(rt: Runtime, g: ConvGeometry, pdout: number, pw: number, pcolT: number,
+  pdW: number, pdb: number, pdcolT: number, pdx: number, work: number): void {
+  const k = rt.kernels;
+  const imageBytes = g.C * g.H * g.W * 4;
+  for (let n = 0; n < g.N; n++) {
+    const dy = pdout + n * g.FN * g.P * 4;
+    const col = pcolT + n * g.K * g.P * 4;
+    // dW += dy[FN, P] x colT[K, P]^T: B is colT read transposed (row stride 1, column stride P).
+    k.sgemm(g.FN, g.K, g.P, dy, g.P, 1, col, 1, g.P, n === 0 ? 0 : 1, pdW, g.K, work);
+    if (pdx === 0) continue;
+    // dcolT = W^T[K, FN] x dy[FN, P], then fold the slices back onto the image.
+    k.sgemm(g.K, g.P, g.FN, pw, 1, g.K, dy, g.P, 1, 0, pdcolT, g.P, work);
+    k.col2im(pdcolT, 1, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, pdx + n * imageBytes);
+  }
+  k.bias_grad(pdout, g.N, g.FN, g.P, pdb);
 }
 
 export interface ConvOptions {
@@ -71,16 +94,11 @@ export function conv2d(x: TensorLike, W: TensorLike, b?: TensorLike | null, opts
   });
 }
 
-function asTensor(v: TensorLike): Tensor {
-  return v instanceof Tensor ? v : new Tensor(Float32Array.from(v.data), Array.from(v.shape));
-}
-
 /**
  * The book's Convolution layer. `W` and `b` are kept by reference when they are Tensors, so an
  * optimiser that updates them in place is seen by the next forward. The im2col matrix stays in
  * WASM memory from forward to backward; dispose() frees it (garbage collection does too, later).
- * Calling backward before forward, or any method after dispose(), throws a TypeError (the
- * object is in the wrong state, as with a locked stream).
+ * Calling backward before forward, or any method after dispose(), throws a TypeError.
  */
 export class Convolution {
   W: Tensor;
@@ -90,8 +108,7 @@ export class Convolution {
   readonly stride: number;
   readonly pad: number;
   private readonly colT = new HeldBuffer(this);
-  private last: ConvGeometry | null = null;
-  private disposed = false;
+  private readonly state = new LayerState<ConvGeometry>("Convolution");
 
   constructor(W: TensorLike, b: TensorLike, stride = 1, pad = 0) {
     const fn = "Convolution";
@@ -108,7 +125,7 @@ export class Convolution {
 
   forward(x: TensorLike): Tensor {
     const fn = "Convolution.forward";
-    this.checkAlive(fn);
+    this.state.checkAlive(fn);
     const rt = getRuntime();
     const g = convGeometry(fn, x, this.W, this.stride, this.pad, "this.W");
     checkBias(fn, "this.b", this.b, g.FN);
@@ -117,7 +134,7 @@ export class Convolution {
     // One up-front check for the kept im2col matrix and the call's buffers together, so a request
     // too big is refused before memory grows (conservative when the kept buffer is reused).
     rt.heap.check(fn, [colFloats, ...sizes]);
-    this.last = null;
+    this.state.forget();
     const pcolT = this.colT.ensure(rt, fn, colFloats);
     const y = withBuffers(rt, fn, sizes, ([px, pw, pb, py, work]) => {
       writeFloats(rt, px, x.data);
@@ -126,36 +143,22 @@ export class Convolution {
       convForward(rt, g, px, pw, pb, pcolT, g.K * g.P, py, work);
       return readTensor(rt, py, [g.N, g.FN, g.outH, g.outW]);
     });
-    this.last = g;
+    this.state.remember(g);
     return y;
   }
 
   /** Sets dW and db and returns dL/dx for dout = dL/dy of the last forward. */
   backward(dout: TensorLike): Tensor {
     const fn = "Convolution.backward";
-    this.checkAlive(fn);
-    const g = this.last;
-    if (g === null) throw new TypeError(`${fn}: call forward() before backward()`);
+    const g = this.state.last(fn);
     const rt = getRuntime();
     checkSameShape(fn, "dout", checkTensor(fn, "dout", dout, ["N", "FN", "outH", "outW"]), [g.N, g.FN, g.outH, g.outW]);
     checkSameShape(fn, "this.W", checkTensor(fn, "this.W", this.W, ["FN", "C", "FH", "FW"]), [g.FN, g.C, g.FH, g.FW]);
-    const k = rt.kernels;
-    const pcolT = this.colT.pointer;
     const sizes = [dout.data.length, g.FN * g.K, g.FN * g.K, g.FN, g.K * g.P, g.N * g.C * g.H * g.W, sgemmWorkspaceFloats(rt)];
     return withBuffers(rt, fn, sizes, ([pdout, pw, pdW, pdb, pdcolT, pdx, work]) => {
       writeFloats(rt, pdout, dout.data);
       writeFloats(rt, pw, this.W.data);
-      const imageBytes = g.C * g.H * g.W * 4;
-      for (let n = 0; n < g.N; n++) {
-        const dy = pdout + n * g.FN * g.P * 4;
-        const col = pcolT + n * g.K * g.P * 4;
-        // dW += dy[FN, P] x colT[K, P]^T: B is colT read transposed (row stride 1, column stride P).
-        k.sgemm(g.FN, g.K, g.P, dy, g.P, 1, col, 1, g.P, n === 0 ? 0 : 1, pdW, g.K, work);
-        // dcolT = W^T[K, FN] x dy[FN, P], then fold the slices back onto the image.
-        k.sgemm(g.K, g.P, g.FN, pw, 1, g.K, dy, g.P, 1, 0, pdcolT, g.P, work);
-        k.col2im(pdcolT, 1, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, pdx + n * imageBytes);
-      }
-      k.bias_grad(pdout, g.N, g.FN, g.P, pdb);
+      convBackward(rt, g, pdout, pw, this.colT.pointer, pdW, pdb, pdcolT, pdx, work);
       this.dW = readTensor(rt, pdW, [g.FN, g.C, g.FH, g.FW]);
       this.db = readTensor(rt, pdb, [g.FN]);
       return readTensor(rt, pdx, [g.N, g.C, g.H, g.W]);
@@ -164,13 +167,7 @@ export class Convolution {
 
   /** Frees the WASM memory the layer holds. The layer cannot be used afterwards. */
   dispose(): void {
-    if (this.disposed) return;
     this.colT.release();
-    this.last = null;
-    this.disposed = true;
-  }
-
-  private checkAlive(fn: string): void {
-    if (this.disposed) throw new TypeError(`${fn}: this Convolution was disposed`);
+    this.state.dispose();
   }
 }

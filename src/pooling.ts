@@ -2,8 +2,9 @@ import { describe, Tensor, type TensorLike } from "./tensor.js";
 import { checkInt, checkSameShape, checkTensor, outputLength } from "./validate.js";
 import { HeldBuffer, readTensor, withBuffers, writeFloats } from "./memory.js";
 import { getRuntime, type Runtime } from "./wasm.js";
+import { LayerState } from "./layer_state.js";
 
-interface PoolGeometry {
+export interface PoolGeometry {
   N: number; C: number; H: number; W: number;
   PH: number; PW: number; SY: number; SX: number; pad: number;
   outH: number; outW: number;
@@ -31,7 +32,7 @@ function poolGeometry(fn: string, x: unknown, p: PoolParams): PoolGeometry {
   return { N, C, H, W, ...p, outH, outW };
 }
 
-function poolForward(rt: Runtime, g: PoolGeometry, px: number, py: number, pargmax: number): void {
+export function poolForward(rt: Runtime, g: PoolGeometry, px: number, py: number, pargmax: number): void {
   rt.kernels.maxpool_forward(px, g.N * g.C, g.H, g.W, g.PH, g.PW, g.SY, g.SX, g.pad, g.outH, g.outW, py, pargmax);
 }
 
@@ -73,8 +74,7 @@ export class Pooling {
   readonly pad: number;
   private readonly params: PoolParams;
   private readonly argmax = new HeldBuffer(this);
-  private last: PoolGeometry | null = null;
-  private disposed = false;
+  private readonly state = new LayerState<PoolGeometry>("Pooling");
 
   constructor(poolH: number, poolW: number, stride = 2, pad = 0) {
     getRuntime(); // a layer is of no use before init(); say so now rather than at the first forward
@@ -87,29 +87,27 @@ export class Pooling {
 
   forward(x: TensorLike): Tensor {
     const fn = "Pooling.forward";
-    this.checkAlive(fn);
+    this.state.checkAlive(fn);
     const rt = getRuntime();
     const g = poolGeometry(fn, x, this.params);
     const outSize = g.N * g.C * g.outH * g.outW;
     const sizes = [x.data.length, outSize];
     rt.heap.check(fn, [outSize, ...sizes]); // the kept argmax and the call's buffers, before any growth
-    this.last = null;
+    this.state.forget();
     const parg = this.argmax.ensure(rt, fn, outSize);
     const y = withBuffers(rt, fn, sizes, ([px, py]) => {
       writeFloats(rt, px, x.data);
       poolForward(rt, g, px, py, parg);
       return readTensor(rt, py, [g.N, g.C, g.outH, g.outW]);
     });
-    this.last = g;
+    this.state.remember(g);
     return y;
   }
 
   /** Returns dL/dx: each window's gradient goes to the element that won its maximum. */
   backward(dout: TensorLike): Tensor {
     const fn = "Pooling.backward";
-    this.checkAlive(fn);
-    const g = this.last;
-    if (g === null) throw new TypeError(`${fn}: call forward() before backward()`);
+    const g = this.state.last(fn);
     const rt = getRuntime();
     checkSameShape(fn, "dout", checkTensor(fn, "dout", dout, ["N", "C", "outH", "outW"]), [g.N, g.C, g.outH, g.outW]);
     const planeSize = g.H * g.W;
@@ -122,13 +120,7 @@ export class Pooling {
 
   /** Frees the WASM memory the layer holds. The layer cannot be used afterwards. */
   dispose(): void {
-    if (this.disposed) return;
     this.argmax.release();
-    this.last = null;
-    this.disposed = true;
-  }
-
-  private checkAlive(fn: string): void {
-    if (this.disposed) throw new TypeError(`${fn}: this Pooling was disposed`);
+    this.state.dispose();
   }
 }

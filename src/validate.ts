@@ -33,6 +33,13 @@ export function checkTensor(fn: string, name: string, x: unknown, dims: readonly
   return shape;
 }
 
+/** A tensor of any rank >= 1 (elementwise layers); returns its shape. */
+export function checkAnyTensor(fn: string, name: string, x: unknown): number[] {
+  const shape = x !== null && typeof x === "object" ? (x as { shape?: unknown }).shape : undefined;
+  const rank = isArrayLike(shape) ? Math.max((shape as ArrayLike<unknown>).length, 1) : 1;
+  return checkTensor(fn, name, x, Array.from({ length: rank }, (_, i) => `d${i}`));
+}
+
 /** Checks a shape of positive integer sizes with the given dimension names; `name` is the tensor it belongs to. */
 export function checkShape(fn: string, name: string, rawShape: unknown, dims: readonly string[]): number[] {
   if (!isArrayLike(rawShape)) {

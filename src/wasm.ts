@@ -23,6 +23,10 @@ export interface Kernels {
   maxpool_backward(dy: number, argmax: number, planes: number, outSize: number, planeSize: number, dx: number): void;
   bias_add(y: number, bias: number, n: number, channels: number, planeSize: number): void;
   bias_grad(dy: number, n: number, channels: number, planeSize: number, db: number): void;
+  relu_forward(x: number, n: number, y: number): void;
+  relu_backward(dy: number, y: number, n: number, dx: number): void;
+  softmax_cross_entropy(x: number, rows: number, cols: number, labels: number, y: number): number;
+  softmax_cross_entropy_backward(y: number, t: number, n: number, rows: number, scale: number, dx: number): void;
   heap_base(): number;
   memory: WebAssembly.Memory;
 }

@@ -140,3 +140,105 @@ export function refMaxPoolBackward(xShape: number[], argmax: Int32Array, dout: R
   argmax.forEach((i, o) => { dx[i] += dout.data[o]; });
   return { shape: [...xShape], data: dx };
 }
+
+/** The book's Relu: out = x.copy(); out[x <= 0] = 0. NaN is not <= 0, so it stays NaN; -0 becomes +0. */
+export function refRelu(x: Ref): Ref {
+  const out = new Float64Array(x.data.length);
+  for (let i = 0; i < x.data.length; i++) out[i] = x.data[i] <= 0 ? 0 : x.data[i];
+  return { shape: [...x.shape], data: out };
+}
+
+/** The book's Relu backward: dx = dout.copy(); dx[x <= 0] = 0, with x the forward input. */
+export function refReluBackward(x: Ref, dout: Ref): Ref {
+  const dx = new Float64Array(dout.data.length);
+  for (let i = 0; i < dout.data.length; i++) dx[i] = x.data[i] <= 0 ? 0 : dout.data[i];
+  return { shape: [...dout.shape], data: dx };
+}
+
+/** The book's Affine: x reshaped to [N, D] (D = everything after the first axis), y = x W + b. */
+export function refAffine(x: Ref, w: Ref, b: Ref): Ref {
+  const N = x.shape[0], D = x.data.length / N;
+  const [, M] = w.shape;
+  const y = new Float64Array(N * M);
+  for (let n = 0; n < N; n++)
+    for (let m = 0; m < M; m++) {
+      let s = b.data[m];
+      for (let d = 0; d < D; d++) s += x.data[n * D + d] * w.data[d * M + m];
+      y[n * M + m] = s;
+    }
+  return { shape: [N, M], data: y };
+}
+
+/** Affine backward: dx = dout W^T in x's own shape, dW = x^T dout (x as [N, D]), db = column sums of dout. */
+export function refAffineBackward(x: Ref, w: Ref, dout: Ref): { dx: Ref; dW: Ref; db: Ref } {
+  const N = x.shape[0], D = x.data.length / N;
+  const [, M] = w.shape;
+  const dx = new Float64Array(N * D), dW = new Float64Array(D * M), db = new Float64Array(M);
+  for (let n = 0; n < N; n++)
+    for (let d = 0; d < D; d++) {
+      let s = 0;
+      for (let m = 0; m < M; m++) s += dout.data[n * M + m] * w.data[d * M + m];
+      dx[n * D + d] = s;
+    }
+  for (let d = 0; d < D; d++)
+    for (let m = 0; m < M; m++) {
+      let s = 0;
+      for (let n = 0; n < N; n++) s += x.data[n * D + d] * dout.data[n * M + m];
+      dW[d * M + m] = s;
+    }
+  for (let m = 0; m < M; m++) {
+    let s = 0;
+    for (let n = 0; n < N; n++) s += dout.data[n * M + m];
+    db[m] = s;
+  }
+  return { dx: { shape: [...x.shape], data: dx }, dW: { shape: [D, M], data: dW }, db: { shape: [M], data: db } };
+}
+
+/** Labels as the reference takes them: one class index per row, or one-hot rows [N, classes]. */
+export type RefLabels = ArrayLike<number> | Ref;
+
+const isRef = (t: RefLabels): t is Ref => "shape" in t && "data" in t;
+
+/** The class of each row: the index itself, or np.argmax of a one-hot row (the first largest entry). */
+function refClassOf(t: RefLabels, N: number, classes: number): number[] {
+  if (!isRef(t)) return Array.from({ length: N }, (_, i) => t[i]);
+  return Array.from({ length: N }, (_, i) => {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (t.data[i * classes + c] > t.data[i * classes + best]) best = c;
+    return best;
+  });
+}
+
+/**
+ * The book's SoftmaxWithLoss forward: per row, y = exp(x - max(x)) / sum(exp(x - max(x))), and
+ * loss = -sum_i log(y[i, t_i] + 1e-7) / N; a one-hot t counts through its argmax as the book's
+ * cross_entropy_error does.
+ */
+export function refSoftmaxLoss(x: Ref, t: RefLabels): { y: Ref; loss: number } {
+  const [N, K] = x.shape;
+  const cls = refClassOf(t, N, K);
+  const y = new Float64Array(N * K);
+  let loss = 0;
+  for (let i = 0; i < N; i++) {
+    const row = Array.from(x.data.subarray(i * K, (i + 1) * K));
+    // np.max: NaN anywhere makes the max NaN.
+    const max = row.some(Number.isNaN) ? NaN : Math.max(...row);
+    const e = row.map((v) => Math.exp(v - max));
+    const sum = e.reduce((a, b) => a + b, 0);
+    for (let k = 0; k < K; k++) y[i * K + k] = e[k] / sum;
+    loss -= Math.log(y[i * K + cls[i]] + 1e-7);
+  }
+  return { y: { shape: [N, K], data: y }, loss: loss / N };
+}
+
+/** SoftmaxWithLoss backward: dx = dout * (y - t) / N, with t the one-hot rows (given, or built from the indices). */
+export function refSoftmaxLossBackward(y: Ref, t: RefLabels, dout: number): Ref {
+  const [N, K] = y.shape;
+  const dx = new Float64Array(N * K);
+  for (let i = 0; i < N; i++)
+    for (let k = 0; k < K; k++) {
+      const target = isRef(t) ? t.data[i * K + k] : (t[i] === k ? 1 : 0);
+      dx[i * K + k] = dout * (y.data[i * K + k] - target) / N;
+    }
+  return { shape: [N, K], data: dx };
+}
