@@ -7,30 +7,20 @@
 // NumPy in float64 with the unrounded weights). Every stage takes zeroconv's own previous result,
 // so errors accumulate through the network as they would in use.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { conv2d, Convolution, init, matmul, maxPool2d, Pooling, Tensor, type TensorLike } from "../src/index.js";
 import { expectRelClose, type Stored } from "./util.js";
+import { needs, paramsPath } from "./requirements.js";
 
 interface BookRun {
   W1: Stored; b1: Stored; W2: Stored; b2: Stored; W3: Stored; b3: Stored; x: Stored;
   conv: Stored; relu: Stored; pool: Stored; hidden: Stored; scores: Stored; predicted: number[];
 }
 
-const paramsPath = fileURLToPath(new URL("../../shared/fixtures/params.pkl", import.meta.url));
 const scriptPath = fileURLToPath(new URL("./reference/book_params.py", import.meta.url));
-const hasParams = existsSync(paramsPath);
-const python = spawnSync("python3", ["-c", "import numpy"], { encoding: "utf8" });
-const hasNumpy = python.status === 0;
-
-const title = !hasParams
-  ? "skipped: ../shared/fixtures/params.pkl not found"
-  : !hasNumpy
-    ? `skipped: python3 with numpy not available (${python.error?.message ?? python.stderr.trim()})`
-    : "zeroconv runs the book's trained SimpleConvNet (../shared/fixtures/params.pkl) as NumPy does";
-// Said out loud too: a skipped describe's title is not printed by every reporter.
-if (!hasParams || !hasNumpy) console.warn(`test/book-params.test.ts: ${title}`);
+const book = needs("test/book-params.test.ts",
+  "zeroconv runs the book's trained SimpleConvNet (../shared/fixtures/params.pkl) as NumPy does", { params: true, numpy: true });
 
 
 const relu = (t: TensorLike): Tensor => new Tensor(Float32Array.from(t.data, (v) => Math.max(v, 0)), Array.from(t.shape));
@@ -52,7 +42,7 @@ const argmaxRows = (t: TensorLike): number[] => {
   });
 };
 
-describe.skipIf(!hasParams || !hasNumpy)(title, () => {
+describe.skipIf(book.skip)(book.title, () => {
   let book: BookRun;
 
   beforeAll(async () => {

@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { needs } from "./requirements.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { col2im, conv2d, Convolution, im2col, init, maxPool2d, Pooling, type TensorLike } from "../src/index.js";
 import { expectRelClose, type Stored } from "./util.js";
@@ -93,14 +94,10 @@ describe("zeroconv matches the book's NumPy layers (test/fixtures/book_ops.json)
   }
 });
 
-const python = spawnSync("python3", ["-c", "import numpy"], { encoding: "utf8" });
-const hasNumpy = python.status === 0;
-const regenName = hasNumpy
-  ? "test/fixtures/book_ops.json is byte for byte what test/reference/book_ops.py writes"
-  : `skipped: python3 with numpy not available (${python.error?.message ?? python.stderr.trim()}), so the fixture cannot be regenerated`;
+const regen = needs("test/book.test.ts", "test/fixtures/book_ops.json is byte for byte what test/reference/book_ops.py writes", { numpy: true });
 
 describe("the fixture comes from the script", () => {
-  it.skipIf(!hasNumpy)(regenName, () => {
+  it.skipIf(regen.skip)(regen.title, () => {
     const dir = mkdtempSync(join(tmpdir(), "zeroconv-book-"));
     try {
       const out = join(dir, "book_ops.json");

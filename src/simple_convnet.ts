@@ -1,0 +1,295 @@
+import { describe, formatShape, Tensor, type TensorLike } from "./tensor.js";
+import { checkInt, checkTensor, outputLength } from "./validate.js";
+import { readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "./memory.js";
+import { getRuntime, type Runtime } from "./wasm.js";
+import { convBackward, convForward, type ConvGeometry } from "./convolution.js";
+import { affineBackward, affineForward } from "./affine.js";
+import { softmaxLoss } from "./softmax_with_loss.js";
+import { checkLabels, type CheckedLabels, type Labels } from "./labels.js";
+import { Random } from "./random.js";
+import { readParams, writeParams } from "./params_io.js";
+
+export interface ConvParam { filterNum?: number; filterSize?: number; pad?: number; stride?: number }
+
+export interface SimpleConvNetOptions {
+  /** [C, H, W] of one image. */
+  inputDim?: readonly [number, number, number];
+  convParam?: ConvParam;
+  hiddenSize?: number;
+  outputSize?: number;
+  /** Standard deviation of the Gaussian initial weights. */
+  weightInitStd?: number;
+  /** Seed of the initial weights; the same seed gives the same weights on every run. */
+  seed?: number;
+}
+
+export const PARAM_NAMES = ["W1", "b1", "W2", "b2", "W3", "b3"] as const;
+export type ParamName = (typeof PARAM_NAMES)[number];
+export type Params = Record<ParamName, Tensor>;
+
+/** Every size the network's buffers and kernels need, derived once from the options. */
+interface NetShape {
+  C: number; H: number; W: number;
+  FN: number; FS: number; stride: number; pad: number;
+  convH: number; convW: number; poolH: number; poolW: number;
+  hidden: number; classes: number;
+  /** C*FS*FS: one im2col row. */ K: number;
+  /** convH*convW: conv pixels per image. */ P: number;
+  /** FN*poolH*poolW: the first affine layer's input width. */ pooled: number;
+}
+
+/** Images per pass in predict, loss and accuracy: bounds memory whatever the input's length. */
+const CHUNK = 100;
+
+/**
+ * The book's SimpleConvNet (ch07/simple_convnet.py): conv - relu - pool(2x2, stride 2) - affine -
+ * relu - affine - softmax. Activations, the im2col matrices and gradients stay in WASM memory for
+ * the whole pass; parameters are copied in once per call and only scores, the loss or gradients
+ * come out. `params` are Tensors in the book's shapes that an optimiser updates in place.
+ */
+export class SimpleConvNet {
+  readonly params: Params;
+  /** The loss of the last gradient() call's forward pass (computed on the way, so free). */
+  lastLoss = NaN;
+  private readonly s: NetShape;
+
+  constructor(options: SimpleConvNetOptions = {}) {
+    getRuntime(); // of no use before init(); say so now rather than at the first call
+    this.s = netShape(options);
+    const std = options.weightInitStd ?? 0.01;
+    if (typeof std !== "number" || !(std >= 0)) {
+      throw new RangeError(`SimpleConvNet: weightInitStd must be a number >= 0; got ${describe(std)}`);
+    }
+    const random = new Random(options.seed);
+    const gaussian = (shape: number[]): Tensor => {
+      const t = zeros(shape);
+      for (let i = 0; i < t.size; i++) t.data[i] = std * random.normal();
+      return t;
+    };
+    const { C, FN, FS, pooled, hidden, classes } = this.s;
+    this.params = {
+      W1: gaussian([FN, C, FS, FS]), b1: zeros([FN]),
+      W2: gaussian([pooled, hidden]), b2: zeros([hidden]),
+      W3: gaussian([hidden, classes]), b3: zeros([classes]),
+    };
+  }
+
+  /** Class scores (before softmax) [N, outputSize] for images x [N, C, H, W] or flattened [N, C*H*W]. */
+  predict(x: TensorLike): Tensor {
+    const fn = "SimpleConvNet.predict";
+    const N = this.checkImages(fn, x);
+    const out = zeros([N, this.s.classes]);
+    this.eachChunk(fn, x, N, CHUNK, (rt, pscores, start, n) => {
+      out.data.set(new Float32Array(rt.kernels.memory.buffer, pscores, n * this.s.classes), start * this.s.classes);
+    });
+    return out;
+  }
+
+  /** Mean cross-entropy of softmax(predict(x)) against labels t (class indices or one-hot rows). */
+  loss(x: TensorLike, t: Labels): number {
+    const fn = "SimpleConvNet.loss";
+    const N = this.checkImages(fn, x);
+    const labels = checkLabels(fn, "t", t, N, this.s.classes);
+    const { classes } = this.s;
+    let total = 0;
+    this.eachChunk(fn, x, N, CHUNK, (rt, pscores, start, n, [plabels, pt, py]) => {
+      total += n * softmaxLoss(rt, pscores, n, classes, chunkOf(labels, start, n, classes), plabels, pt, py);
+    }, [CHUNK, CHUNK * classes, CHUNK * classes]);
+    return total / N;
+  }
+
+  /** The fraction of images whose largest score is their label, in batches of `batchSize`. */
+  accuracy(x: TensorLike, t: Labels, batchSize = 100): number {
+    const fn = "SimpleConvNet.accuracy";
+    const N = this.checkImages(fn, x);
+    checkInt(fn, "batchSize", batchSize, 1);
+    const { indices } = checkLabels(fn, "t", t, N, this.s.classes);
+    const { classes } = this.s;
+    let correct = 0;
+    this.eachChunk(fn, x, N, batchSize, (rt, pscores, start, n) => {
+      const scores = new Float32Array(rt.kernels.memory.buffer, pscores, n * classes);
+      for (let i = 0; i < n; i++) if (argmax(scores, i * classes, classes) === indices[start + i]) correct++;
+    });
+    return correct / N;
+  }
+
+  /** Gradients of loss(x, t) by backpropagation, keyed like `params`; sets lastLoss. */
+  gradient(x: TensorLike, t: Labels): Params {
+    const fn = "SimpleConvNet.gradient";
+    const N = this.checkImages(fn, x);
+    const labels = checkLabels(fn, "t", t, N, this.s.classes);
+    const s = this.s;
+    const rt = getRuntime();
+    const g = this.convGeometry(N);
+    const sizes = [
+      ...this.paramFloats(), ...this.paramFloats(), N * s.C * s.H * s.W, N * s.K * s.P, ...activationFloats(s, N),
+      N, N * s.classes, N * s.classes, N * s.classes, N * s.hidden, N * s.pooled, N * s.FN * s.P, sgemmWorkspaceFloats(rt),
+    ];
+    return withBuffers(rt, fn, sizes, (ptrs) => {
+      const [pW1, , pW2, , pW3, , dW1, db1, dW2, db2, dW3, db3, px, pcolT, conv, pool, parg, hidden, scores,
+        plabels, pt, py, dscores, dhidden, dpool, dconv, work] = ptrs;
+      this.writeParams(rt, ptrs);
+      writeFloats(rt, px, x.data);
+      this.forward(rt, g, ptrs, px, pcolT, s.K * s.P, [conv, pool, parg, hidden, scores], work);
+      this.lastLoss = softmaxLoss(rt, scores, N, s.classes, labels, plabels, pt, py);
+      const k = rt.kernels;
+      k.softmax_cross_entropy_backward(py, pt, N * s.classes, N, 1, dscores);
+      affineBackward(rt, dscores, hidden, N, s.hidden, pW3, s.classes, dW3, db3, dhidden, work);
+      k.relu_backward(dhidden, hidden, N * s.hidden, dhidden);
+      affineBackward(rt, dhidden, pool, N, s.pooled, pW2, s.hidden, dW2, db2, dpool, work);
+      k.relu_backward(dpool, pool, N * s.pooled, dpool);
+      k.maxpool_backward(dpool, parg, N * s.FN, s.poolH * s.poolW, s.P, dconv);
+      convBackward(rt, g, dconv, pW1, pcolT, dW1, db1, 0, 0, work);
+      const grads = {} as Params;
+      PARAM_NAMES.forEach((name, i) => { grads[name] = readTensor(rt, ptrs[6 + i], [...this.params[name].shape]); });
+      return grads;
+    });
+  }
+
+  /**
+   * Replaces the parameters with those in a `.pkl` (the book's params.pkl: a pickled dict of
+   * NumPy arrays, read by a restricted unpickler) or `.safetensors` file: a path in Node, or the
+   * file's bytes anywhere. Shapes must match this network's.
+   */
+  loadParams(source: string | Uint8Array): void {
+    const arrays = readParams("SimpleConvNet.loadParams", source);
+    for (const name of PARAM_NAMES) {
+      const a = arrays[name];
+      const want = this.params[name].shape;
+      if (a === undefined) throw new RangeError(`SimpleConvNet.loadParams: the file has no ${name} (it has ${Object.keys(arrays).join(", ")})`);
+      if (a.shape.length !== want.length || a.shape.some((d, i) => d !== want[i])) {
+        throw new RangeError(`SimpleConvNet.loadParams: ${name} in the file has shape ${formatShape(a.shape)}; this network's ${name} is ${formatShape(want)}`);
+      }
+    }
+    // Only after every check, so a bad file leaves the network as it was.
+    for (const name of PARAM_NAMES) this.params[name].data.set(arrays[name].data);
+  }
+
+  /** Writes the parameters as `.pkl` (float32 NumPy arrays the book's load_params reads) or `.safetensors`, by the extension. */
+  saveParams(path: string): void {
+    writeParams("SimpleConvNet.saveParams", path, this.params);
+  }
+
+  /**
+   * conv -> bias -> pool -> relu -> affine -> relu -> affine for g.N images at px, with the
+   * parameters at the first six of `pp`; the scores land at acts[4].
+   */
+  private forward(rt: Runtime, g: ConvGeometry, pp: number[], px: number, pcolT: number, colStride: number, acts: number[], work: number): void {
+    const [conv, pool, parg, hidden, scores] = acts;
+    const s = this.s, n = g.N, k = rt.kernels;
+    const [pW1, pb1, pW2, pb2, pW3, pb3] = pp;
+    convForward(rt, g, px, pW1, pb1, pcolT, colStride, conv, work);
+    // Pooling before relu gives the book's values exactly (max and relu commute) with a quarter of the relu work;
+    // ties can only differ where the window's max is <= 0, whose gradient relu zeroes either way.
+    k.maxpool_forward(conv, n * s.FN, s.convH, s.convW, 2, 2, 2, 2, 0, s.poolH, s.poolW, pool, parg);
+    k.relu_forward(pool, n * s.pooled, pool);
+    affineForward(rt, pool, n, s.pooled, pW2, s.hidden, pb2, hidden, work);
+    k.relu_forward(hidden, n * s.hidden, hidden);
+    affineForward(rt, hidden, n, s.hidden, pW3, s.classes, pb3, scores, work);
+  }
+
+  /** Copies the parameters into the first six buffers of `ptrs`. */
+  private writeParams(rt: Runtime, ptrs: number[]): void {
+    PARAM_NAMES.forEach((name, i) => writeFloats(rt, ptrs[i], this.params[name].data));
+  }
+
+  private paramFloats(): number[] {
+    return PARAM_NAMES.map((name) => this.params[name].size);
+  }
+
+  private convGeometry(n: number): ConvGeometry {
+    const s = this.s;
+    return {
+      N: n, C: s.C, H: s.H, W: s.W, FH: s.FS, FW: s.FS, stride: s.stride, pad: s.pad,
+      outH: s.convH, outW: s.convW, FN: s.FN, K: s.K, P: s.P,
+    };
+  }
+
+  /**
+   * Runs the forward pass over x in chunks of `chunk` images with one im2col buffer reused per
+   * image, and hands each chunk's scores (and `extra` buffers) to `body`.
+   */
+  private eachChunk(fn: string, x: TensorLike, N: number, chunk: number,
+    body: (rt: Runtime, pscores: number, start: number, n: number, extra: number[]) => void, extra: number[] = []): void {
+    const rt = getRuntime();
+    const s = this.s;
+    const c = Math.min(chunk, N);
+    const imageFloats = s.C * s.H * s.W;
+    const sizes = [...this.paramFloats(), c * imageFloats, s.K * s.P, ...activationFloats(s, c), ...extra, sgemmWorkspaceFloats(rt)];
+    withBuffers(rt, fn, sizes, (ptrs) => {
+      const [px, pcolT, conv, pool, parg, hidden, scores] = ptrs.slice(6);
+      const extraPtrs = ptrs.slice(13, 13 + extra.length);
+      const work = ptrs[ptrs.length - 1];
+      this.writeParams(rt, ptrs);
+      for (let start = 0; start < N; start += c) {
+        const n = Math.min(c, N - start);
+        writeFloats(rt, px, slice(x.data, start * imageFloats, (start + n) * imageFloats));
+        this.forward(rt, this.convGeometry(n), ptrs, px, pcolT, 0, [conv, pool, parg, hidden, scores], work);
+        body(rt, scores, start, n, extraPtrs);
+      }
+    });
+  }
+
+  /** x as [N, C, H, W] or flattened [N, C*H*W] (what loadMnist gives by default); returns N. */
+  private checkImages(fn: string, x: unknown): number {
+    const { C, H, W } = this.s;
+    const rank = x !== null && typeof x === "object" && Array.isArray((x as TensorLike).shape) ? (x as TensorLike).shape.length : 4;
+    if (rank === 2) {
+      const [N, D] = checkTensor(fn, "x", x, ["N", "C*H*W"]);
+      if (D !== C * H * W) throw new RangeError(`${fn}: x must be [N, ${C}, ${H}, ${W}] or flattened [N, ${C * H * W}]; got [${N}, ${D}]`);
+      return N;
+    }
+    const shape = checkTensor(fn, "x", x, ["N", "C", "H", "W"]);
+    if (shape[1] !== C || shape[2] !== H || shape[3] !== W) {
+      throw new RangeError(`${fn}: x must be [N, ${C}, ${H}, ${W}] (this network's inputDim) or flattened [N, ${C * H * W}]; got ${formatShape(shape)}`);
+    }
+    return shape[0];
+  }
+}
+
+function netShape(o: SimpleConvNetOptions): NetShape {
+  const fn = "SimpleConvNet";
+  if (o === null || typeof o !== "object") throw new TypeError(`${fn}: options must be an object; got ${describe(o)}`);
+  const inputDim = o.inputDim ?? [1, 28, 28];
+  if (!Array.isArray(inputDim) || inputDim.length !== 3) {
+    throw new TypeError(`${fn}: inputDim must be [C, H, W]; got ${describe(inputDim)}`);
+  }
+  const [C, H, W] = inputDim.map((d: unknown, i: number) => checkInt(fn, `inputDim[${i}]`, d, 1));
+  const cp = o.convParam ?? {};
+  const FN = checkInt(fn, "convParam.filterNum", cp.filterNum ?? 30, 1);
+  const FS = checkInt(fn, "convParam.filterSize", cp.filterSize ?? 5, 1);
+  const pad = checkInt(fn, "convParam.pad", cp.pad ?? 0, 0);
+  const stride = checkInt(fn, "convParam.stride", cp.stride ?? 1, 1);
+  const convH = outputLength(fn, "height", H, FS, stride, pad), convW = outputLength(fn, "width", W, FS, stride, pad);
+  // The book's 2x2 stride-2 pooling; its formula (convH / 2)^2 is only right for even sizes, this one always is.
+  const poolH = outputLength(fn, "pooled height", convH, 2, 2, 0), poolW = outputLength(fn, "pooled width", convW, 2, 2, 0);
+  const hidden = checkInt(fn, "hiddenSize", o.hiddenSize ?? 100, 1);
+  const classes = checkInt(fn, "outputSize", o.outputSize ?? 10, 1);
+  return {
+    C, H, W, FN, FS, stride, pad, convH, convW, poolH, poolW, hidden, classes,
+    K: C * FS * FS, P: convH * convW, pooled: FN * poolH * poolW,
+  };
+}
+
+/** Floats of the forward activations for n images: conv, pool, argmax, hidden, scores. */
+function activationFloats(s: NetShape, n: number): number[] {
+  return [n * s.FN * s.P, n * s.pooled, n * s.pooled, n * s.hidden, n * s.classes];
+}
+
+function zeros(shape: number[]): Tensor {
+  return new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
+}
+
+function argmax(a: Float32Array, start: number, length: number): number {
+  let best = 0;
+  for (let i = 1; i < length; i++) if (a[start + i] > a[start + best]) best = i;
+  return best;
+}
+
+function slice(data: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
+  return ArrayBuffer.isView(data) ? (data as Float32Array).subarray(start, end) : Array.prototype.slice.call(data, start, end);
+}
+
+function chunkOf(l: CheckedLabels, start: number, n: number, classes: number): CheckedLabels {
+  return { indices: l.indices.subarray(start, start + n), targets: l.targets.subarray(start * classes, (start + n) * classes) };
+}
