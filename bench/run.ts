@@ -1,14 +1,16 @@
-// `npm run bench`: im2col slice orders (WASM and plain JS), SGEMM and conv2d throughput, single
-// thread. Raw benny results go to bench/results/{im2col-a..d,sgemm,conv2d}.{json,chart.html}; the
+// `npm run bench`: im2col slice orders (WASM and plain JS), SGEMM and conv2d throughput, and the
+// SimpleConvNet's inference and training step next to the plain-JS reference, single thread. Raw
+// benny results go to bench/results/{im2col-a..d,sgemm,conv2d,simple-convnet}.{json,chart.html}; the
 // digest to bench/results/summary.{md,json}.
 import b from "benny";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { conv2d, im2col, init } from "../src/index.js";
+import { Adam, conv2d, im2col, init, loadMnist, PARAM_NAMES, SimpleConvNet, Tensor } from "../src/index.js";
 import { windowGeometry, type WindowGeometry } from "../src/im2col.js";
 import { sgemmWorkspaceFloats } from "../src/memory.js";
 import { getRuntime } from "../src/wasm.js";
 import { im2colFloats, im2colKernelOrderJs, im2colOutputOrderJs } from "./js-im2col.js";
+import { refForward, refLossAndGradient, type RefParams } from "../test/reference_net.js";
 
 const FOLDER = "bench/results";
 // 28 cases at ~2.5 s each (benny's calibration included) plus warm-up: `npm run bench` takes
@@ -57,12 +59,14 @@ interface Bench {
   bytes?: number;
   /** Floating-point operations per op (SGEMM, conv), for GFLOP/s. */
   flops?: number;
+  /** Images per op (the network), for images/s. */
+  images?: number;
 }
 
 interface Row {
   suite: string; key: string; name: string;
   opsMedian: number; opsBenny: number; msPerOp: number; rmePercent: number; samples: number;
-  gbps?: number; gflops?: number;
+  gbps?: number; gflops?: number; imagesPerSecond?: number;
 }
 const rows: Row[] = [];
 
@@ -95,6 +99,7 @@ async function runSuite(suite: string, file: string, benches: Bench[]): Promise<
       opsMedian: 1 / seconds, opsBenny: r.ops, msPerOp: seconds * 1e3, rmePercent: r.margin, samples: r.samples,
       gbps: x.bytes === undefined ? undefined : x.bytes / seconds / 1e9,
       gflops: x.flops === undefined ? undefined : x.flops / seconds / 1e9,
+      imagesPerSecond: x.images === undefined ? undefined : x.images / seconds,
     });
   });
 }
@@ -173,6 +178,27 @@ await runSuite("conv2d end to end", "conv2d", convCases.map((c) => {
 
 for (const p of held) rt.heap.free(p);
 
+// ---- SimpleConvNet: zeroconv next to the plain-JavaScript float64 reference the tests use ----
+{
+  const [[xTrain, tTrain]] = await loadMnist({ flatten: false });
+  const batch = (n: number) => ({ x: new Tensor(xTrain.data.slice(0, n * 784), [n, 1, 28, 28]), t: tTrain.slice(0, n) });
+  const net = new SimpleConvNet({ seed: 1 });
+  const adam = new Adam();
+  const b100 = batch(100);
+  // The scalar reference is about 200x slower: 10 images per op keep benny's 10 samples short;
+  // images/s is what compares.
+  const b10 = batch(10);
+  const ref = Object.fromEntries(PARAM_NAMES.map((n) => [n, { shape: [...net.params[n].shape], data: Float64Array.from(net.params[n].data) }])) as unknown as RefParams;
+  const refX = { shape: [...b10.x.shape], data: Float64Array.from(b10.x.data) };
+  const conv = { stride: 1, pad: 0 };
+  await runSuite("SimpleConvNet, MNIST", "simple-convnet", [
+    { key: "wasmInfer", name: "zeroconv predict, batch 100", images: 100, fn: () => net.predict(b100.x) },
+    { key: "wasmTrain", name: "zeroconv training step (gradient + Adam), batch 100", images: 100, fn: () => adam.update(net.params, net.gradient(b100.x, b100.t)) },
+    { key: "jsInfer", name: "JS float64 reference forward, batch 10", images: 10, fn: () => refForward(ref, conv, refX) },
+    { key: "jsTrain", name: "JS float64 reference gradient, batch 10", images: 10, fn: () => refLossAndGradient(ref, conv, refX, b10.t) },
+  ]);
+}
+
 // ---- digest ----
 const fmt = (v: number | undefined) => (v === undefined ? "" : v >= 100 ? v.toFixed(0) : v.toPrecision(3));
 const find = (suite: string, key: string) => rows.find((r) => r.suite === suite && r.key === key);
@@ -191,24 +217,30 @@ const ratios = CASES.map((c) => {
   };
 });
 
+const net = "SimpleConvNet, MNIST";
+const networkRatios = { inference: speedup(net, "wasmInfer", "jsInfer"), training: speedup(net, "wasmTrain", "jsTrain") };
+
 const env = `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}, ` +
   `benny ${JSON.stringify(OPTIONS)}, ${new Date().toISOString()}`;
 const md = [
   `# zeroconv benchmarks`, ``, env, ``,
   `ops/s from benny's median sample; GB/s counts the im2col matrix written (rows x K x 4 bytes), ` +
   `GFLOP/s counts 2*M*N*K per GEMM.`, ``,
-  `| suite | case | ops/s | ms/op | ±% | GB/s out | GFLOP/s |`,
-  `|---|---|---:|---:|---:|---:|---:|`,
-  ...rows.map((r) => `| ${r.suite} | ${r.name} | ${fmt(r.opsMedian)} | ${fmt(r.msPerOp)} | ${r.rmePercent.toFixed(1)} | ${fmt(r.gbps)} | ${fmt(r.gflops)} |`),
+  `| suite | case | ops/s | ms/op | ±% | GB/s out | GFLOP/s | images/s |`,
+  `|---|---|---:|---:|---:|---:|---:|---:|`,
+  ...rows.map((r) => `| ${r.suite} | ${r.name} | ${fmt(r.opsMedian)} | ${fmt(r.msPerOp)} | ${r.rmePercent.toFixed(1)} | ${fmt(r.gbps)} | ${fmt(r.gflops)} | ${fmt(r.imagesPerSecond)} |`),
   ``,
   `Speed ratios (ops/s over ops/s; above 1 the first is faster):`, ``,
   `| case | WASM kernel+T / WASM output | WASM kernel (no T) / WASM output | JS kernel / JS output | WASM / JS, kernel order | WASM / JS, output order |`,
   `|---|---:|---:|---:|---:|---:|`,
   ...ratios.map((r) => `| (${r.case}) | ${fmt(r.wasmKernelOverOutput)} | ${fmt(r.wasmKernelNoTOverOutput)} | ${fmt(r.jsKernelOverOutput)} | ${fmt(r.wasmOverJsKernel)} | ${fmt(r.wasmOverJsOutput)} |`),
   ``,
+  `SimpleConvNet, images/s of zeroconv over images/s of the plain-JS float64 reference: ` +
+  `inference ${fmt(networkRatios.inference)}x, training step ${fmt(networkRatios.training)}x.`,
+  ``,
 ].join("\n");
 
 mkdirSync(FOLDER, { recursive: true });
 writeFileSync(`${FOLDER}/summary.md`, md);
-writeFileSync(`${FOLDER}/summary.json`, JSON.stringify({ env, options: OPTIONS, rows, ratios }, null, 2) + "\n");
+writeFileSync(`${FOLDER}/summary.json`, JSON.stringify({ env, options: OPTIONS, rows, ratios, networkRatios }, null, 2) + "\n");
 console.log("\n" + md);
