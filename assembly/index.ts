@@ -6,6 +6,7 @@ export { col2im } from "./col2im";
 export { transpose_4x4 } from "./transpose_4x4";
 export { sgemm, sgemm_workspace_bytes } from "./sgemm";
 export { maxpool_forward } from "./maxpool_forward";
+export { maxpool_2x2s2_forward } from "./maxpool_2x2s2_forward";
 export { maxpool_backward } from "./maxpool_backward";
 export { bias_add } from "./bias_add";
 export { bias_grad } from "./bias_grad";

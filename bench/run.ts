@@ -176,6 +176,16 @@ await runSuite("conv2d end to end", "conv2d", convCases.map((c) => {
   return { key: c.id, name: `conv2d ${title(c)} FN=${c.FN}`, flops, fn: () => conv2d(x, W, bias, opts) };
 }));
 
+// ---- max-pooling: the general kernel next to the 2x2 stride-2 one, on the SimpleConvNet's conv output ----
+{
+  const planes = 100 * 30;
+  const [px, py, parg] = wasmBuffers([planes * 576, planes * 144, planes * 144]);
+  await runSuite("max-pool [100,30,24,24] 2x2 stride 2", "maxpool", [
+    { key: "general", name: "general kernel (any window, stride, pad)", fn: () => k.maxpool_forward(px, planes, 24, 24, 2, 2, 2, 2, 0, 12, 12, py, parg) },
+    { key: "2x2s2", name: "2x2 stride-2 SIMD kernel", fn: () => k.maxpool_2x2s2_forward(px, planes, 24, 24, 12, 12, py, parg) },
+  ]);
+}
+
 for (const p of held) rt.heap.free(p);
 
 // ---- SimpleConvNet: zeroconv next to the plain-JavaScript float64 reference the tests use ----
@@ -218,7 +228,10 @@ const ratios = CASES.map((c) => {
 });
 
 const net = "SimpleConvNet, MNIST";
-const networkRatios = { inference: speedup(net, "wasmInfer", "jsInfer"), training: speedup(net, "wasmTrain", "jsTrain") };
+/** images/s of `a` over images/s of `b`: the batches differ, so ops/s would not compare. */
+const imageSpeedup = (a: string, bKey: string) => find(net, a)!.imagesPerSecond! / find(net, bKey)!.imagesPerSecond!;
+const poolRatio = speedup("max-pool [100,30,24,24] 2x2 stride 2", "2x2s2", "general");
+const networkRatios = { inference: imageSpeedup("wasmInfer", "jsInfer"), training: imageSpeedup("wasmTrain", "jsTrain") };
 
 const env = `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}, ` +
   `benny ${JSON.stringify(OPTIONS)}, ${new Date().toISOString()}`;
@@ -235,6 +248,8 @@ const md = [
   `|---|---:|---:|---:|---:|---:|`,
   ...ratios.map((r) => `| (${r.case}) | ${fmt(r.wasmKernelOverOutput)} | ${fmt(r.wasmKernelNoTOverOutput)} | ${fmt(r.jsKernelOverOutput)} | ${fmt(r.wasmOverJsKernel)} | ${fmt(r.wasmOverJsOutput)} |`),
   ``,
+  `Max-pooling 2x2 stride 2: the SIMD kernel is ${fmt(poolRatio)}x the general one.`,
+  ``,
   `SimpleConvNet, images/s of zeroconv over images/s of the plain-JS float64 reference: ` +
   `inference ${fmt(networkRatios.inference)}x, training step ${fmt(networkRatios.training)}x.`,
   ``,
@@ -242,5 +257,5 @@ const md = [
 
 mkdirSync(FOLDER, { recursive: true });
 writeFileSync(`${FOLDER}/summary.md`, md);
-writeFileSync(`${FOLDER}/summary.json`, JSON.stringify({ env, options: OPTIONS, rows, ratios, networkRatios }, null, 2) + "\n");
+writeFileSync(`${FOLDER}/summary.json`, JSON.stringify({ env, options: OPTIONS, rows, ratios, poolRatio, networkRatios }, null, 2) + "\n");
 console.log("\n" + md);

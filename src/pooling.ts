@@ -32,8 +32,13 @@ function poolGeometry(fn: string, x: unknown, p: PoolParams): PoolGeometry {
   return { N, C, H, W, ...p, outH, outW };
 }
 
+/** Max-pooling of g's planes; the common 2x2 stride-2 unpadded case has a SIMD kernel of its own. */
 export function poolForward(rt: Runtime, g: PoolGeometry, px: number, py: number, pargmax: number): void {
-  rt.kernels.maxpool_forward(px, g.N * g.C, g.H, g.W, g.PH, g.PW, g.SY, g.SX, g.pad, g.outH, g.outW, py, pargmax);
+  if (g.PH === 2 && g.PW === 2 && g.SY === 2 && g.SX === 2 && g.pad === 0) {
+    rt.kernels.maxpool_2x2s2_forward(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py, pargmax);
+  } else {
+    rt.kernels.maxpool_forward(px, g.N * g.C, g.H, g.W, g.PH, g.PW, g.SY, g.SX, g.pad, g.outH, g.outW, py, pargmax);
+  }
 }
 
 export interface MaxPoolOptions {

@@ -4,6 +4,7 @@ import { readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "./me
 import { getRuntime, type Runtime } from "./wasm.js";
 import { convBackward, convForward, type ConvGeometry } from "./convolution.js";
 import { affineBackward, affineForward } from "./affine.js";
+import { poolForward } from "./pooling.js";
 import { softmaxLoss } from "./softmax_with_loss.js";
 import { checkLabels, type CheckedLabels, type Labels } from "./labels.js";
 import { Random } from "./random.js";
@@ -181,7 +182,9 @@ export class SimpleConvNet {
     convForward(rt, g, px, pW1, pb1, pcolT, colStride, conv, work);
     // Pooling before relu gives the book's values exactly (max and relu commute) with a quarter of the relu work;
     // ties can only differ where the window's max is <= 0, whose gradient relu zeroes either way.
-    k.maxpool_forward(conv, n * s.FN, s.convH, s.convW, 2, 2, 2, 2, 0, s.poolH, s.poolW, pool, parg);
+    poolForward(rt, {
+      N: n, C: s.FN, H: s.convH, W: s.convW, PH: 2, PW: 2, SY: 2, SX: 2, pad: 0, outH: s.poolH, outW: s.poolW,
+    }, conv, pool, parg);
     k.relu_forward(pool, n * s.pooled, pool);
     affineForward(rt, pool, n, s.pooled, pW2, s.hidden, pb2, hidden, work);
     k.relu_forward(hidden, n * s.hidden, hidden);

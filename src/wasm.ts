@@ -20,6 +20,7 @@ export interface Kernels {
   sgemm_workspace_bytes(): number;
   maxpool_forward(x: number, planes: number, h: number, w: number, ph: number, pw: number,
     strideY: number, strideX: number, pad: number, outH: number, outW: number, y: number, argmax: number): void;
+  maxpool_2x2s2_forward(x: number, planes: number, h: number, w: number, outH: number, outW: number, y: number, argmax: number): void;
   maxpool_backward(dy: number, argmax: number, planes: number, outSize: number, planeSize: number, dx: number): void;
   bias_add(y: number, bias: number, n: number, channels: number, planeSize: number): void;
   bias_grad(dy: number, n: number, channels: number, planeSize: number, db: number): void;

@@ -54,6 +54,33 @@ describe("Pooling (max)", () => {
     });
   });
 
+  it("gives the reference's maxima and argmax through the 2x2 stride-2 SIMD kernel (150 shapes x 3 data sets)", () => {
+    // Sizes around the 4-window SIMD step and its scalar tail, odd heights and widths (the last
+    // row or column is dropped), and data full of ties and of NaN, infinities and signed zeros.
+    const special = [NaN, Infinity, -Infinity, 0, -0, 1, -1];
+    for (let i = 0; i < 150; i++) {
+      const r = rng(9000 + i);
+      const shape = [randInt(r, 1, 2), randInt(r, 1, 3), randInt(r, 2, 21), randInt(r, 2, 21)];
+      const specials = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => special[randInt(r, 0, special.length - 1)]);
+      const sets = [randTensor(rng(i), shape), tiedTensor(i, shape), { t: { shape, data: specials }, ref: { shape, data: Float64Array.from(specials) } }];
+      for (const data of sets) {
+        const layer = new Pooling(2, 2, 2);
+        try {
+          const want = refMaxPool(data.ref, 2, 2, 2, 2, 0);
+          const y = layer.forward(data.t);
+          expectExact(y, want.y);
+          const dout = randTensor(rng(i + 7), [...y.shape]);
+          expectClose(layer.backward(dout.t), refMaxPoolBackward(data.ref.shape, want.argmax, dout.ref), 1e-6);
+          expectExact(maxPool2d(data.t, { poolH: 2, poolW: 2 }), want.y);
+        } catch (e) {
+          throw new Error(`x[${shape.join(",")}]: ${(e as Error).message}`);
+        } finally {
+          layer.dispose();
+        }
+      }
+    }
+  });
+
   it("routes the gradient of a tied window to its first element in row-major order (np.argmax)", () => {
     const layer = new Pooling(2, 2, 2);
     layer.forward({ shape: [1, 1, 2, 2], data: [1, 3, 3, 3] });
