@@ -15,26 +15,15 @@ with repr precision so a float32 implementation can be compared with a tolerance
 """
 import json
 import pickle
-import struct
 import sys
 from pathlib import Path
 
 import numpy as np
+
+from idx_reader import read_idx
 from numpy.lib.stride_tricks import sliding_window_view
 
 BATCH = 500  # keeps the im2col matrix near 500*576*25*8 bytes = 58 MB
-
-
-def read_idx(path):
-    raw = path.read_bytes()
-    zero, dtype, ndims = struct.unpack(">HBB", raw[:4])
-    if zero != 0 or dtype != 0x08:
-        sys.exit(f"{path}: not an unsigned-byte IDX file")
-    dims = struct.unpack(f">{ndims}I", raw[4:4 + 4 * ndims])
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndims)
-    if data.size != int(np.prod(dims)):
-        sys.exit(f"{path}: {data.size} elements after the header, dimensions {dims} need {int(np.prod(dims))}")
-    return data.reshape(dims)
 
 
 def conv(x, w, b):

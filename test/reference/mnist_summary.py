@@ -9,23 +9,12 @@ and the sum of all pixel bytes (and of all label bytes); plus the 784 pixel byte
 image 5. Sums are exact integers, so a loader that drops, repeats or shifts a byte disagrees.
 """
 import json
-import struct
 import sys
 from pathlib import Path
 
 import numpy as np
 
-
-def read_idx(path):
-    raw = path.read_bytes()
-    zero, dtype, ndims = struct.unpack(">HBB", raw[:4])
-    if zero != 0 or dtype != 0x08:
-        sys.exit(f"{path}: not an unsigned-byte IDX file")
-    dims = struct.unpack(f">{ndims}I", raw[4:4 + 4 * ndims])
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndims)
-    if data.size != int(np.prod(dims)):
-        sys.exit(f"{path}: {data.size} elements after the header, dimensions {dims} need {int(np.prod(dims))}")
-    return data.reshape(dims)
+from idx_reader import read_idx
 
 
 def split(directory, prefix):
