@@ -3,7 +3,8 @@
 // entry) still loads in browsers, where a file's bytes are passed instead of its path.
 import { describe, type Tensor } from "./tensor.js";
 import { FileFormatError } from "./errors.js";
-import { readPickle, writePickle, type NamedArray } from "./pickle.js";
+import { readPickle, type NamedArray } from "./pickle_reader.js";
+import { writePickle } from "./pickle_writer.js";
 import { readSafetensors, writeSafetensors } from "./safetensors.js";
 
 type Format = "pickle" | "safetensors";

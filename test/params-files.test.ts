@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { FileFormatError } from "../src/errors.js";
-import { readPickle, writePickle, type NamedArray } from "../src/pickle.js";
+import { readPickle, type NamedArray } from "../src/pickle_reader.js";
+import { writePickle } from "../src/pickle_writer.js";
 import { readSafetensors, writeSafetensors } from "../src/safetensors.js";
 import { randInt, rng } from "./util.js";
 
