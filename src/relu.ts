@@ -18,7 +18,7 @@ export class Relu {
     this.state.checkAlive(fn);
     const rt = getRuntime();
     const shape = checkAnyTensor(fn, "x", x);
-    rt.heap.check(fn, [x.data.length, x.data.length]);
+    rt.heap.check(fn, [x.data.length]); // x is copied into the kept output and rectified in place
     this.state.forget();
     const py = this.out.ensure(rt, fn, x.data.length);
     writeFloats(rt, py, x.data);

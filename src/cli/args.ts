@@ -34,13 +34,30 @@ export function parseFlags(c: Command, argv: string[]): Record<string, string | 
   }
 }
 
-/** A flag that must be a positive integer (or a positive number with `real`). */
-export function numberFlag(flags: Record<string, string | boolean | undefined>, name: string, fallback: number, real = false): number {
+type Flags = Record<string, string | boolean | undefined>;
+
+/** The text of a flag given as `--name value`, or undefined when it is absent. */
+function flagText(flags: Flags, name: string): string | undefined {
   const raw = flags[name];
+  return typeof raw === "string" && raw.trim() !== "" ? raw : raw === undefined ? undefined : "";
+}
+
+/** A flag that must be an integer >= `min` (1 unless said). */
+export function integerFlag(flags: Flags, name: string, fallback: number, min = 1): number {
+  const raw = flagText(flags, name);
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (typeof raw !== "string" || raw.trim() === "" || !(real ? v > 0 && Number.isFinite(v) : Number.isInteger(v) && v >= (name === "seed" ? 0 : 1))) {
-    throw new UsageError(`--${name} must be ${real ? "a positive number" : name === "seed" ? "an integer >= 0" : "a positive integer"}; got ${JSON.stringify(raw)}`);
+  if (raw === "" || !Number.isInteger(v) || v < min) {
+    throw new UsageError(`--${name} must be ${min === 1 ? "a positive integer" : `an integer >= ${min}`}; got ${JSON.stringify(flags[name])}`);
   }
+  return v;
+}
+
+/** A flag that must be a positive finite number. */
+export function positiveFlag(flags: Flags, name: string, fallback: number): number {
+  const raw = flagText(flags, name);
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (raw === "" || !(v > 0 && Number.isFinite(v))) throw new UsageError(`--${name} must be a positive number; got ${JSON.stringify(flags[name])}`);
   return v;
 }

@@ -1,7 +1,7 @@
 // `zeroconv bench`: a quick look at this machine's speed with the installed package, no dev
 // dependencies needed. The full side-by-side suite (benny, JSON, charts) is `npm run bench`.
 import { Adam, im2col, init, loadMnist, SimpleConvNet, Tensor } from "../index.js";
-import { numberFlag, type Command } from "./args.js";
+import { integerFlag, type Command } from "./args.js";
 import { defaultWeights } from "./files.js";
 import { median } from "./timing.js";
 
@@ -13,7 +13,7 @@ export const bench: Command = {
     repeats: ["string", "timed calls per measurement (default 30); the median is reported"],
   },
   async run(flags) {
-    const repeats = numberFlag(flags, "repeats", 30);
+    const repeats = integerFlag(flags, "repeats", 30);
     await init();
     const [[xTrain, tTrain]] = await loadMnist({ flatten: false });
     const batch = new Tensor(xTrain.data.slice(0, 100 * 784), [100, 1, 28, 28]);

@@ -1,5 +1,5 @@
 import { init, loadMnist, SimpleConvNet } from "../index.js";
-import { numberFlag, type Command } from "./args.js";
+import { integerFlag, type Command } from "./args.js";
 import { defaultWeights } from "./files.js";
 
 export const evaluate: Command = {
@@ -11,7 +11,7 @@ export const evaluate: Command = {
     "batch-size": ["string", "images per forward pass (default 100)"],
   },
   async run(flags) {
-    const batchSize = numberFlag(flags, "batch-size", 100);
+    const batchSize = integerFlag(flags, "batch-size", 100);
     const paramsPath = String(flags.params ?? defaultWeights);
     await init();
     const [, [xTest, tTest]] = await loadMnist({ flatten: false });

@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { init, loadMnist, SimpleConvNet, Tensor, train, type EpochInfo, type StepInfo } from "../index.js";
 import { linePlot } from "../plot.js";
-import { numberFlag, UsageError, type Command } from "./args.js";
+import { integerFlag, positiveFlag, UsageError, type Command } from "./args.js";
 import { writePng, writeText } from "./files.js";
 import { ProgressBar } from "./progress_bar.js";
 
@@ -22,11 +22,11 @@ export const trainCommand: Command = {
     out: ["string", "weights file, .safetensors or .pkl (default weights/simple_convnet.safetensors)"],
   },
   async run(flags) {
-    const epochs = numberFlag(flags, "epochs", 20);
-    const batchSize = numberFlag(flags, "batch-size", 100);
-    const lr = numberFlag(flags, "lr", 0.001, true);
-    const seed = numberFlag(flags, "seed", 0);
-    const evalSamples = numberFlag(flags, "eval-samples", 1000);
+    const epochs = integerFlag(flags, "epochs", 20);
+    const batchSize = integerFlag(flags, "batch-size", 100);
+    const lr = positiveFlag(flags, "lr", 0.001);
+    const seed = integerFlag(flags, "seed", 0, 0);
+    const evalSamples = integerFlag(flags, "eval-samples", 1000);
     const out = resolve(String(flags.out ?? "weights/simple_convnet.safetensors"));
     if (!/\.(safetensors|pkl|pickle)$/i.test(out)) throw new UsageError(`--out must end in .safetensors or .pkl; got ${JSON.stringify(out)}`);
     const stem = out.replace(/\.[^.]+$/, "");
@@ -35,19 +35,19 @@ export const trainCommand: Command = {
 
     const { simd } = await init();
     let [[xTrain, tTrain], test] = await loadMnist({ flatten: false });
-    const limit = numberFlag(flags, "train-images", xTrain.shape[0]);
+    const limit = integerFlag(flags, "train-images", xTrain.shape[0]);
     if (limit < xTrain.shape[0]) {
       xTrain = new Tensor(xTrain.data.slice(0, limit * 784), [limit, 1, 28, 28]);
       tTrain = tTrain.slice(0, limit);
     }
     const net = new SimpleConvNet({ seed });
+    const bar = new ProgressBar(process.stderr);
     const lines: string[] = [];
     const log = (line: string): void => {
       bar.clear();
       console.log(line);
       lines.push(line);
     };
-    const bar = new ProgressBar(process.stderr);
     log(`SimpleConvNet on MNIST: ${xTrain.shape[0]} training images, Adam lr ${lr}, batch ${batchSize}, ${epochs} epochs, seed ${seed}; WASM SIMD ${simd}, 1 thread`);
     let epochStart = 0;
     const result = train(net, [xTrain, tTrain], test, {
