@@ -7,6 +7,7 @@ export { transpose_4x4 } from "./transpose_4x4";
 export { sgemm, sgemm_workspace_bytes } from "./sgemm";
 export { maxpool_forward } from "./maxpool_forward";
 export { maxpool_2x2s2_forward } from "./maxpool_2x2s2_forward";
+export { maxpool_2x2s2_max } from "./maxpool_2x2s2_max";
 export { maxpool_backward } from "./maxpool_backward";
 export { bias_add } from "./bias_add";
 export { bias_grad } from "./bias_grad";

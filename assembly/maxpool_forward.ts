@@ -2,7 +2,8 @@
 // in the input plane (iy*w + ix), so backward needs no window arithmetic. Padding counts as -inf:
 // it can neither win nor receive gradient (PyTorch's rule; the book pads with 0). Among equal
 // values the first in row-major window order wins, as np.argmax; NaN beats every number, so a
-// NaN in a window comes out (NumPy's max propagates NaN too). The caller guarantees pad < ph and
+// NaN in a window comes out (NumPy's max propagates NaN too). argmax = 0 skips the indices
+// (inference). The caller guarantees pad < ph and
 // pad < pw, which makes every window hold at least one real element.
 export function maxpool_forward(
   x: usize, planes: i32, h: i32, w: i32,
@@ -31,9 +32,11 @@ export function maxpool_forward(
           }
         }
         store<f32>(y, best);
-        store<i32>(argmax, bestIndex);
         y += 4;
-        argmax += 4;
+        if (argmax != 0) {
+          store<i32>(argmax, bestIndex);
+          argmax += 4;
+        }
       }
     }
   }

@@ -1,3 +1,5 @@
+import { madd } from "./madd";
+
 // C[0:mr, 0:nr] = A_panel x B_panel + beta * C, for packed panels of 4 rows and 8 columns.
 // 8 accumulators + 3 loaded vectors + 1 broadcast = 12 live v128, inside V8's 15-register budget
 // (../shared/wasm-notes.md: 6x8, 8x8 and 4x12 spill). One k-step per iteration on purpose:
@@ -14,17 +16,17 @@ export function sgemm_ukernel_4x8(
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let ai = v128.shuffle<f32>(va, va, 0, 0, 0, 0);
-    c00 = f32x4.add(c00, f32x4.mul(ai, b0));
-    c01 = f32x4.add(c01, f32x4.mul(ai, b1));
+    c00 = madd(ai, b0, c00);
+    c01 = madd(ai, b1, c01);
     ai = v128.shuffle<f32>(va, va, 1, 1, 1, 1);
-    c10 = f32x4.add(c10, f32x4.mul(ai, b0));
-    c11 = f32x4.add(c11, f32x4.mul(ai, b1));
+    c10 = madd(ai, b0, c10);
+    c11 = madd(ai, b1, c11);
     ai = v128.shuffle<f32>(va, va, 2, 2, 2, 2);
-    c20 = f32x4.add(c20, f32x4.mul(ai, b0));
-    c21 = f32x4.add(c21, f32x4.mul(ai, b1));
+    c20 = madd(ai, b0, c20);
+    c21 = madd(ai, b1, c21);
     ai = v128.shuffle<f32>(va, va, 3, 3, 3, 3);
-    c30 = f32x4.add(c30, f32x4.mul(ai, b0));
-    c31 = f32x4.add(c31, f32x4.mul(ai, b1));
+    c30 = madd(ai, b0, c30);
+    c31 = madd(ai, b1, c31);
     a += 16;
     b += 32;
   }

@@ -32,12 +32,17 @@ function poolGeometry(fn: string, x: unknown, p: PoolParams): PoolGeometry {
   return { N, C, H, W, ...p, outH, outW };
 }
 
-/** Max-pooling of g's planes; the common 2x2 stride-2 unpadded case has a SIMD kernel of its own. */
+/**
+ * Max-pooling of g's planes, with each window's argmax at pargmax (0: none, for inference); the
+ * common 2x2 stride-2 unpadded case has SIMD kernels of its own.
+ */
 export function poolForward(rt: Runtime, g: PoolGeometry, px: number, py: number, pargmax: number): void {
+  const k = rt.kernels;
   if (g.PH === 2 && g.PW === 2 && g.SY === 2 && g.SX === 2 && g.pad === 0) {
-    rt.kernels.maxpool_2x2s2_forward(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py, pargmax);
+    if (pargmax === 0) k.maxpool_2x2s2_max(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py);
+    else k.maxpool_2x2s2_forward(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py, pargmax);
   } else {
-    rt.kernels.maxpool_forward(px, g.N * g.C, g.H, g.W, g.PH, g.PW, g.SY, g.SX, g.pad, g.outH, g.outW, py, pargmax);
+    k.maxpool_forward(px, g.N * g.C, g.H, g.W, g.PH, g.PW, g.SY, g.SX, g.pad, g.outH, g.outW, py, pargmax);
   }
 }
 
@@ -60,9 +65,9 @@ export function maxPool2d(x: TensorLike, opts: MaxPoolOptions): Tensor {
   const p = poolParams(fn, opts.poolH, opts.poolW, opts.stride ?? opts.poolH, opts.stride ?? opts.poolW, opts.pad ?? 0);
   const g = poolGeometry(fn, x, p);
   const outSize = g.N * g.C * g.outH * g.outW;
-  return withBuffers(rt, fn, [x.data.length, outSize, outSize], ([px, py, parg]) => {
+  return withBuffers(rt, fn, [x.data.length, outSize], ([px, py]) => {
     writeFloats(rt, px, x.data);
-    poolForward(rt, g, px, py, parg);
+    poolForward(rt, g, px, py, 0);
     return readTensor(rt, py, [g.N, g.C, g.outH, g.outW]);
   });
 }

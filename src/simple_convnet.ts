@@ -1,7 +1,7 @@
 import { describe, formatShape, Tensor, type TensorLike } from "./tensor.js";
 import { checkInt, checkTensor, outputLength } from "./validate.js";
 import { readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "./memory.js";
-import { getRuntime, type Runtime } from "./wasm.js";
+import { getRuntime, type Kernels, type Runtime } from "./wasm.js";
 import { convBackward, convForward, type ConvGeometry } from "./convolution.js";
 import { affineBackward, affineForward } from "./affine.js";
 import { poolForward } from "./pooling.js";
@@ -123,7 +123,7 @@ export class SimpleConvNet {
     const rt = getRuntime();
     const g = this.convGeometry(N);
     const sizes = [
-      ...this.paramFloats(), ...this.paramFloats(), N * s.C * s.H * s.W, N * s.K * s.P, ...activationFloats(s, N),
+      ...this.paramFloats(), ...this.paramFloats(), N * s.C * s.H * s.W, N * s.K * s.P, s.FN * s.P, ...activationFloats(s, N),
       N, N * s.classes, N * s.classes, N * s.classes, N * s.hidden, N * s.pooled, N * s.FN * s.P, sgemmWorkspaceFloats(rt),
     ];
     return withBuffers(rt, fn, sizes, (ptrs) => {
@@ -131,7 +131,7 @@ export class SimpleConvNet {
         plabels, pt, py, dscores, dhidden, dpool, dconv, work] = ptrs;
       this.writeParams(rt, ptrs);
       writeFloats(rt, px, x.data);
-      this.forward(rt, g, ptrs, px, pcolT, s.K * s.P, [conv, pool, parg, hidden, scores], work);
+      this.forward(rt, g, ptrs, px, pcolT, s.K * s.P, conv, [pool, parg, hidden, scores], work);
       this.lastLoss = softmaxLoss(rt, scores, N, s.classes, labels, plabels, pt, py);
       const k = rt.kernels;
       k.softmax_cross_entropy_backward(py, pt, N * s.classes, N, 1, dscores);
@@ -173,22 +173,29 @@ export class SimpleConvNet {
 
   /**
    * conv -> bias -> pool -> relu -> affine -> relu -> affine for g.N images at px, with the
-   * parameters at the first six of `pp`; the scores land at acts[4].
+   * parameters at the first six of `pp`; the scores land at acts[3]. The conv runs image by image
+   * into one image's `conv` scratch, which bias and pooling then read while it is still in cache
+   * (a whole batch's conv output is 6.9 MB for MNIST: it went to DRAM and back).
    */
-  private forward(rt: Runtime, g: ConvGeometry, pp: number[], px: number, pcolT: number, colStride: number, acts: number[], work: number): void {
-    const [conv, pool, parg, hidden, scores] = acts;
-    const s = this.s, n = g.N, k = rt.kernels;
+  private forward(rt: Runtime, g: ConvGeometry, pp: number[], px: number, pcolT: number, colStride: number,
+    conv: number, acts: number[], work: number): void {
+    const [pool, parg, hidden, scores] = acts;
+    const s = this.s, k = rt.kernels;
     const [pW1, pb1, pW2, pb2, pW3, pb3] = pp;
-    convForward(rt, g, px, pW1, pb1, pcolT, colStride, conv, work);
-    // Pooling before relu gives the book's values exactly (max and relu commute) with a quarter of the relu work;
-    // ties can only differ where the window's max is <= 0, whose gradient relu zeroes either way.
-    poolForward(rt, {
-      N: n, C: s.FN, H: s.convH, W: s.convW, PH: 2, PW: 2, SY: 2, SX: 2, pad: 0, outH: s.poolH, outW: s.poolW,
-    }, conv, pool, parg);
-    k.relu_forward(pool, n * s.pooled, pool);
-    affineForward(rt, pool, n, s.pooled, pW2, s.hidden, pb2, hidden, work);
-    k.relu_forward(hidden, n * s.hidden, hidden);
-    affineForward(rt, hidden, n, s.hidden, pW3, s.classes, pb3, scores, work);
+    const one = { ...g, N: 1 };
+    const imageBytes = s.C * s.H * s.W * 4, pooledBytes = s.pooled * 4;
+    for (let i = 0; i < g.N; i++) {
+      convForward(rt, one, px + i * imageBytes, pW1, pb1, pcolT + i * colStride * 4, 0, conv, work);
+      // Pooling before relu gives the book's values exactly (max and relu commute) with a quarter of the relu work;
+      // ties can only differ where the window's max is <= 0, whose gradient relu zeroes either way.
+      poolForward(rt, {
+        N: 1, C: s.FN, H: s.convH, W: s.convW, PH: 2, PW: 2, SY: 2, SX: 2, pad: 0, outH: s.poolH, outW: s.poolW,
+      }, conv, pool + i * pooledBytes, parg === 0 ? 0 : parg + i * pooledBytes);
+    }
+    k.relu_forward(pool, g.N * s.pooled, pool);
+    affineForward(rt, pool, g.N, s.pooled, pW2, s.hidden, pb2, hidden, work);
+    k.relu_forward(hidden, g.N * s.hidden, hidden);
+    affineForward(rt, hidden, g.N, s.hidden, pW3, s.classes, pb3, scores, work);
   }
 
   /** Copies the parameters into the first six buffers of `ptrs`. */
@@ -209,26 +216,39 @@ export class SimpleConvNet {
   }
 
   /**
-   * Runs the forward pass over x in chunks of `chunk` images with one im2col buffer reused per
-   * image, and hands each chunk's scores (and `extra` buffers) to `body`.
+   * Runs the forward pass over x in chunks of `chunk` images and hands each chunk's scores (and
+   * `extra` buffers) to `body`. With a thread pool, each thread takes a contiguous share of the
+   * chunk's images with its own im2col and SGEMM scratch; the activations stay one contiguous
+   * buffer per kind, so `body` sees no difference.
    */
   private eachChunk(fn: string, x: TensorLike, N: number, chunk: number,
     body: (rt: Runtime, pscores: number, start: number, n: number, extra: number[]) => void, extra: number[] = []): void {
     const rt = getRuntime();
     const s = this.s;
     const c = Math.min(chunk, N);
+    const threads = Math.min(rt.pool?.size ?? 1, c);
     const imageFloats = s.C * s.H * s.W;
-    const sizes = [...this.paramFloats(), c * imageFloats, s.K * s.P, ...activationFloats(s, c), ...extra, sgemmWorkspaceFloats(rt)];
+    const scratch = Array.from({ length: threads }, () => [s.K * s.P, s.FN * s.P, sgemmWorkspaceFloats(rt)]).flat();
+    // Inference keeps no argmax (nothing will run backward): pool, hidden and scores only.
+    const [poolFloats, , hiddenFloats, scoreFloats] = activationFloats(s, c);
+    const sizes = [...this.paramFloats(), c * imageFloats, poolFloats, hiddenFloats, scoreFloats, ...extra, ...scratch];
     withBuffers(rt, fn, sizes, (ptrs) => {
-      const [px, pcolT, conv, pool, parg, hidden, scores] = ptrs.slice(6);
-      const extraPtrs = ptrs.slice(13, 13 + extra.length);
-      const work = ptrs[ptrs.length - 1];
+      const px = ptrs[6];
+      const acts = [ptrs[7], 0, ptrs[8], ptrs[9]];
+      const extraPtrs = ptrs.slice(10, 10 + extra.length);
+      const scratchPtrs = ptrs.slice(10 + extra.length);
       this.writeParams(rt, ptrs);
       for (let start = 0; start < N; start += c) {
         const n = Math.min(c, N - start);
         writeFloats(rt, px, slice(x.data, start * imageFloats, (start + n) * imageFloats));
-        this.forward(rt, this.convGeometry(n), ptrs, px, pcolT, 0, [conv, pool, parg, hidden, scores], work);
-        body(rt, scores, start, n, extraPtrs);
+        const jobs = shares(n, threads).map(([first, count], t) => (k: Kernels) => {
+          const [pcolT, conv, work] = scratchPtrs.slice(3 * t, 3 * t + 3);
+          const at = activationFloats(s, first).map((floats, i) => acts[i] === 0 ? 0 : acts[i] + floats * 4);
+          this.forward({ ...rt, kernels: k }, this.convGeometry(count), ptrs, px + first * imageFloats * 4, pcolT, 0, conv, at, work);
+        });
+        if (rt.pool !== null && jobs.length > 1) rt.pool.run(jobs, rt.kernels);
+        else jobs[0](rt.kernels);
+        body(rt, acts[3], start, n, extraPtrs);
       }
     });
   }
@@ -274,9 +294,17 @@ function netShape(o: SimpleConvNetOptions): NetShape {
   };
 }
 
-/** Floats of the forward activations for n images: conv, pool, argmax, hidden, scores. */
+/** Floats of the forward activations for n images that outlive the conv: pool, argmax, hidden, scores. */
 function activationFloats(s: NetShape, n: number): number[] {
-  return [n * s.FN * s.P, n * s.pooled, n * s.pooled, n * s.hidden, n * s.classes];
+  return [n * s.pooled, n * s.pooled, n * s.hidden, n * s.classes];
+}
+
+/** [first, count] of each thread's share of n images: as even as whole images allow. */
+function shares(n: number, threads: number): [number, number][] {
+  return Array.from({ length: threads }, (_, t) => {
+    const first = Math.floor((n * t) / threads);
+    return [first, Math.floor((n * (t + 1)) / threads) - first];
+  });
 }
 
 function zeros(shape: number[]): Tensor {

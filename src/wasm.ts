@@ -5,6 +5,8 @@
 // and a 20-line instantiate of our own works the same in Node and browsers and lets init() decide
 // when the module loads (the generated `esm` bindings instantiate at import time).
 import { Heap } from "./heap.js";
+import { CONTROL_BYTES, ThreadPool } from "./thread_pool.js";
+import { warmUp } from "./warm_up.js";
 
 /** The kernels exported by assembly/index.ts: pointers are byte offsets into linear memory. */
 export interface Kernels {
@@ -21,6 +23,7 @@ export interface Kernels {
   maxpool_forward(x: number, planes: number, h: number, w: number, ph: number, pw: number,
     strideY: number, strideX: number, pad: number, outH: number, outW: number, y: number, argmax: number): void;
   maxpool_2x2s2_forward(x: number, planes: number, h: number, w: number, outH: number, outW: number, y: number, argmax: number): void;
+  maxpool_2x2s2_max(x: number, planes: number, h: number, w: number, outH: number, outW: number, y: number): void;
   maxpool_backward(dy: number, argmax: number, planes: number, outSize: number, planeSize: number, dx: number): void;
   bias_add(y: number, bias: number, n: number, channels: number, planeSize: number): void;
   bias_grad(dy: number, n: number, channels: number, planeSize: number, db: number): void;
@@ -32,48 +35,90 @@ export interface Kernels {
   memory: WebAssembly.Memory;
 }
 
+export type Build = "simd" | "relaxed-simd";
+
 export interface Runtime {
   kernels: Kernels;
   heap: Heap;
+  /** Workers that share the kernels' memory; null on one thread. */
+  pool: ThreadPool | null;
+  info: InitResult;
 }
 
 export interface InitOptions {
-  /** Worker threads for the kernels. Only 1 exists so far. */
+  /**
+   * Threads that run kernels, this one included (default 1). More than 1 needs SharedArrayBuffer:
+   * Node has it; a browser page must be cross-origin isolated, and falls back to 1 thread with a
+   * console note when it is not.
+   */
   threads?: number;
+  /**
+   * Which module to load: "relaxed-simd" fuses each multiply-add into one FMA; "auto" (default)
+   * takes it where the engine validates it (Chromium; Node 20 only with
+   * --experimental-wasm-relaxed-simd) and "simd" elsewhere.
+   */
+  build?: "auto" | Build;
+  /**
+   * Run every hot kernel briefly now (default true, about 15 ms) so that V8 has optimised them
+   * before the first real call, which would otherwise take about 3x its steady time.
+   */
+  warmUp?: boolean;
 }
 
 export interface InitResult {
-  simd: boolean;
+  simd: true;
+  /** The module that was loaded. */
+  build: Build;
+  /** Threads that run kernels, this one included. */
   threads: number;
 }
 
 let runtime: Runtime | null = null;
 let loading: Promise<Runtime> | null = null;
+let requested: { threads: number; build: "auto" | Build } | null = null;
 
 /**
- * Loads and instantiates the WebAssembly kernels. Call once before anything else; later calls
- * return at once with the same result.
+ * Loads and instantiates the WebAssembly kernels (and starts worker threads when asked). Call once
+ * before anything else; later calls return the same result. Options apply to the first call: a
+ * later call that asks for something else than was asked or loaded throws rather than be silently
+ * ignored.
  */
 export async function init(options: InitOptions = {}): Promise<InitResult> {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`init: options must be an object like { threads: 1 }; got ${String(options)}`);
   }
-  const threads = options.threads ?? 1;
-  if (typeof threads !== "number") {
+  const threads = options.threads;
+  if (threads !== undefined && typeof threads !== "number") {
     throw new TypeError(`init: options.threads must be a number; got ${typeof threads}`);
   }
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new RangeError(`init: options.threads must be an integer >= 1; got ${threads}`);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)) {
+    throw new RangeError(`init: options.threads must be an integer from 1 to ${MAX_THREADS}; got ${threads}`);
   }
-  if (threads > 1) {
-    throw new RangeError(`init: options.threads = ${threads} is not supported yet; this build runs on 1 thread`);
+  const build = options.build;
+  if (build !== undefined && build !== "auto" && build !== "simd" && build !== "relaxed-simd") {
+    throw new TypeError(`init: options.build must be "auto", "simd" or "relaxed-simd"; got ${JSON.stringify(build)}`);
   }
-  loading ??= load().catch((e: unknown) => {
+  if (options.warmUp !== undefined && typeof options.warmUp !== "boolean") {
+    throw new TypeError(`init: options.warmUp must be true or false; got ${typeof options.warmUp}`);
+  }
+  if (requested === null) {
+    const env = environmentDefaults();
+    requested = { threads: threads ?? env.threads ?? 1, build: build ?? env.build ?? "auto" };
+  } else if ((threads !== undefined && threads !== requested.threads && threads !== runtime?.info.threads) ||
+    (build !== undefined && build !== requested.build && build !== runtime?.info.build)) {
+    throw new Error(
+      `init: zeroconv is already initialised with { threads: ${requested.threads}, build: "${requested.build}" }; ` +
+      "options apply only to the first init() call",
+    );
+  }
+  const want = requested;
+  loading ??= load(want.build, want.threads, options.warmUp ?? true).catch((e: unknown) => {
     loading = null;
+    requested = null;
     throw e;
   });
   runtime = await loading;
-  return { simd: true, threads: 1 };
+  return { ...runtime.info };
 }
 
 /** The loaded runtime; throws the "call init() first" error before init() has finished. */
@@ -84,19 +129,92 @@ export function getRuntime(): Runtime {
   return runtime;
 }
 
-const wasmUrl = new URL("../build/zeroconv.wasm", import.meta.url);
+const MAX_THREADS = 64;
 
-async function load(): Promise<Runtime> {
-  const bytes = await readWasm(wasmUrl);
-  if (!WebAssembly.validate(bytes)) {
+/**
+ * ZEROCONV_THREADS and ZEROCONV_BUILD, where there is a process environment (Node), give init()'s
+ * defaults, so a whole program (or the test suite) runs threaded or with FMA unchanged. They are
+ * checked as strictly as the options.
+ */
+function environmentDefaults(): { threads?: number; build?: "auto" | Build } {
+  const env = typeof process === "object" ? process.env : undefined;
+  if (env === undefined) return {};
+  const out: { threads?: number; build?: "auto" | Build } = {};
+  const t = env.ZEROCONV_THREADS;
+  if (t !== undefined && t !== "") {
+    const n = Number(t);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+      throw new RangeError(`init: the environment variable ZEROCONV_THREADS must be an integer from 1 to ${MAX_THREADS}; got ${JSON.stringify(t)}`);
+    }
+    out.threads = n;
+  }
+  const b = env.ZEROCONV_BUILD;
+  if (b !== undefined && b !== "") {
+    if (b !== "auto" && b !== "simd" && b !== "relaxed-simd") {
+      throw new TypeError(`init: the environment variable ZEROCONV_BUILD must be auto, simd or relaxed-simd; got ${JSON.stringify(b)}`);
+    }
+    out.build = b;
+  }
+  return out;
+}
+
+function wasmUrl(build: Build, shared: boolean): URL {
+  const name = `zeroconv${build === "relaxed-simd" ? ".relaxed-simd" : ""}${shared ? ".threads" : ""}.wasm`;
+  return new URL(`../build/${name}`, import.meta.url);
+}
+
+async function load(want: "auto" | Build, threads: number, warm: boolean): Promise<Runtime> {
+  const shared = threads > 1 && canShareMemory();
+  if (threads > 1 && !shared) {
+    console.warn(`zeroconv: ${threads} threads need a cross-origin isolated page (SharedArrayBuffer); running on 1 thread`);
+  }
+  const candidates: Build[] = want === "auto" ? ["relaxed-simd", "simd"] : [want];
+  for (const build of candidates) {
+    const url = wasmUrl(build, shared);
+    const bytes = await readWasm(url);
+    if (!WebAssembly.validate(bytes)) continue;
+    const module = await WebAssembly.compile(bytes);
+    return instantiate(module, build, shared ? threads : 1, warm);
+  }
+  const url = wasmUrl(candidates[candidates.length - 1], shared);
+  if (want === "relaxed-simd") {
     throw new Error(
-      `zeroconv: ${wasmUrl.href} does not validate here. It needs WebAssembly SIMD ` +
-      "(Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+); if the runtime has SIMD, the file is damaged",
+      `zeroconv: ${url.href} does not validate here: it needs relaxed SIMD (Chrome 114+; Node 20 only with ` +
+      "--experimental-wasm-relaxed-simd). Use init({ build: \"auto\" }) to fall back to plain SIMD",
     );
   }
-  const { instance } = await WebAssembly.instantiate(bytes);
-  const kernels = instance.exports as unknown as Kernels;
-  return { kernels, heap: new Heap(kernels.memory, kernels.heap_base()) };
+  throw new Error(
+    `zeroconv: ${url.href} does not validate here. It needs WebAssembly SIMD ` +
+    "(Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+); if the runtime has SIMD, the file is damaged",
+  );
+}
+
+async function instantiate(module: WebAssembly.Module, build: Build, threads: number, warm: boolean): Promise<Runtime> {
+  const info: InitResult = { simd: true, build, threads };
+  if (threads === 1) {
+    const kernels = (await WebAssembly.instantiate(module)).exports as unknown as Kernels;
+    const heap = new Heap(kernels.memory, kernels.heap_base());
+    if (warm) warmUp(kernels, heap);
+    return { kernels, heap, pool: null, info };
+  }
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  const kernels = (await WebAssembly.instantiate(module, { env: { memory } })).exports as unknown as Kernels;
+  // The workers' control blocks sit between the static data and the heap, outside its accounting.
+  const controlBase = Math.ceil(kernels.heap_base() / 64) * 64;
+  const heapBase = controlBase + (threads - 1) * CONTROL_BYTES;
+  const pages = Math.ceil(heapBase / 65536) - memory.buffer.byteLength / 65536;
+  if (pages > 0) memory.grow(pages);
+  const names = Object.keys(kernels).filter((n) => typeof (kernels as unknown as Record<string, unknown>)[n] === "function");
+  const heap = new Heap(memory, heapBase);
+  if (warm) warmUp(kernels, heap); // the workers share the module's code, optimised code included
+  const pool = await ThreadPool.start(module, memory, names, threads, controlBase);
+  return { kernels, heap, pool, info };
+}
+
+function canShareMemory(): boolean {
+  if (typeof SharedArrayBuffer !== "function") return false;
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  return isolated !== false; // undefined outside browsers (Node), where sharing is always allowed
 }
 
 async function readWasm(url: URL): Promise<Uint8Array<ArrayBuffer>> {

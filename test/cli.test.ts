@@ -7,13 +7,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { needs, paramsPath } from "./requirements.js";
+import { wasmFlags } from "./util.js";
 
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "zeroconv-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function zeroconv(...args: string[]) {
-  const run = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 120_000 });
+  const run = spawnSync(process.execPath, [...wasmFlags, cli, ...args], { encoding: "utf8", timeout: 120_000 });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

@@ -63,8 +63,9 @@ const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegEx
   ["Pooling.backward with the wrong shape", layer(() => new Pooling(2, 2), (l) => { l.forward(x4); return l.backward(x4); }), RangeError, /Pooling\.backward: dout must have shape \[1, 1, 2, 2\] \(the last forward's output\); got \[1, 1, 4, 4\]/],
   ["Tensor with mismatched data", bad(() => new Tensor(new Float32Array(3), [2, 2])), RangeError, /Tensor: shape \[2, 2\] needs 4 elements; data has 3/],
   ["Tensor with Float64 data", bad(() => new Tensor(new Float64Array(4) as never, [2, 2])), TypeError, /Tensor: data must be a Float32Array; got Float64Array\(4\)/],
-  ["init with 2 threads", bad(() => init({ threads: 2 })), RangeError, /init: options\.threads = 2 is not supported yet/],
-  ["init with 0 threads", bad(() => init({ threads: 0 })), RangeError, /init: options\.threads must be an integer >= 1; got 0/],
+  ["init with 65 threads", bad(() => init({ threads: 65 })), RangeError, /init: options\.threads must be an integer from 1 to 64; got 65/],
+  ["init with 0 threads", bad(() => init({ threads: 0 })), RangeError, /init: options\.threads must be an integer from 1 to 64; got 0/],
+  ["init with an unknown build", bad(() => init({ build: "avx" as never })), TypeError, /init: options\.build must be "auto", "simd" or "relaxed-simd"; got "avx"/],
   ["init with threads as a string", bad(() => init({ threads: "2" as never })), TypeError, /init: options\.threads must be a number; got string/],
 ];
 

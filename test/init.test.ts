@@ -20,13 +20,20 @@ describe("init", () => {
     expect(new Tensor(new Float32Array(4), [2, 2]).shape).toEqual([2, 2]);
   });
 
-  it("loads the SIMD module once and is idempotent", async () => {
+  it("loads the module once and is idempotent; a later call asking for other options throws", async () => {
+    // This suite also runs with ZEROCONV_BUILD=relaxed-simd and ZEROCONV_THREADS=2 (vitest.config.ts).
+    const threads = Number(process.env.ZEROCONV_THREADS || 1);
+    const build = process.env.ZEROCONV_BUILD === "relaxed-simd" ? "relaxed-simd" : "simd";
     const [a, b] = await Promise.all([init(), init()]);
-    expect(a).toEqual({ simd: true, threads: 1 });
+    expect(a).toEqual({ simd: true, build, threads });
     expect(b).toEqual(a);
     const stats = memoryStats();
-    expect(await init({ threads: 1 })).toEqual(a);
+    expect(await init({ threads })).toEqual(a);
+    expect(await init({ build })).toEqual(a);
     expect(memoryStats()).toEqual(stats);
+    await expect(init({ threads: threads + 1 })).rejects.toThrow(
+      new RegExp(`init: zeroconv is already initialised with \\{ threads: ${threads}, build: "[a-z-]+" \\}; options apply only to the first init\\(\\) call`),
+    );
     expect(Array.from(matmul({ shape: [1, 2], data: [1, 2] }, { shape: [2, 1], data: [3, 4] }).data)).toEqual([11]);
   });
 });

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { wasmFlags } from "./util.js";
 
 // The README's examples are run as they are written, against the built package ("zeroconv"
 // resolves to dist/ through the package's own exports), and each `// →` comment must be the line
@@ -24,7 +25,7 @@ describe("README examples", () => {
       mkdirSync(dir, { recursive: true });
       const file = new URL(`example-${i}.mjs`, dir);
       writeFileSync(file, code as string);
-      const out = execFileSync(process.execPath, [file.pathname], { encoding: "utf8" });
+      const out = execFileSync(process.execPath, [...wasmFlags, file.pathname], { encoding: "utf8" });
       expect(out.trimEnd().split("\n")).toEqual(expected);
     },
   );

@@ -107,3 +107,6 @@ export function expectRelClose(what: string, got: TensorLike, want: Stored, tol 
     }
   });
 }
+
+/** V8 wasm flags of this test process (the relaxed-SIMD run's), for the node processes tests start. */
+export const wasmFlags = process.execArgv.filter((a) => a.startsWith("--experimental-wasm"));

@@ -1,0 +1,200 @@
+// Worker threads that run kernels on the one shared WebAssembly.Memory. A job is ordinary code
+// written against `Kernels`; for a worker it runs against a recorder, and the recorded calls
+// (export index + numeric arguments) go through a control block in shared memory, so dispatch and
+// completion are an Atomics.notify each way and no message is posted per call. Workers only ever
+// compute on pointers the calling thread allocated: one allocator, no locks.
+import type { Kernels } from "./wasm.js";
+
+/** Int32 slots at the start of each worker's control block. */
+const GEN = 0; // bumped by the caller to start a job
+const DONE = 1; // set to the job's generation by the worker when it is finished
+const FAILED = 2; // 1 when the job threw; the message follows as UTF-8
+const MESSAGE_BYTES = 3; // its length
+const HEADER_BYTES = 64;
+/** Bytes of each worker's control block: the header, then the recorded calls as float64s. */
+export const CONTROL_BYTES = 256 * 1024;
+
+interface WorkerHandle {
+  terminate(): unknown;
+}
+
+export class ThreadPool {
+  private generation = 0;
+
+  private constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly names: readonly string[],
+    private readonly controls: readonly number[],
+    private readonly workers: readonly WorkerHandle[],
+  ) {}
+
+  /** Threads that share the work: the calling one and its workers. */
+  get size(): number {
+    return this.workers.length + 1;
+  }
+
+  /**
+   * Starts `threads - 1` workers, each instantiating `module` on `memory` with its control block
+   * at `controlBase + i * CONTROL_BYTES`; resolves once all are ready.
+   */
+  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[],
+    threads: number, controlBase: number): Promise<ThreadPool> {
+    const controls = Array.from({ length: threads - 1 }, (_, i) => controlBase + i * CONTROL_BYTES);
+    new Uint8Array(memory.buffer, controlBase, controls.length * CONTROL_BYTES).fill(0);
+    const workers: WorkerHandle[] = [];
+    try {
+      for (const control of controls) workers.push(await spawn({ module, memory, control, names }));
+    } catch (e) {
+      for (const w of workers) w.terminate();
+      throw e;
+    }
+    return new ThreadPool(memory, names, controls, workers);
+  }
+
+  /**
+   * Runs jobs[0] on this thread and jobs[i] on worker i-1 at the same time; returns when all have
+   * finished. A job for a worker may only call kernels (their return values are dropped).
+   */
+  run(jobs: readonly ((k: Kernels) => void)[], here: Kernels): void {
+    if (jobs.length > this.size) throw new Error(`zeroconv internal error: ${jobs.length} jobs for ${this.size} threads`);
+    const gen = ++this.generation | 0;
+    const started: number[] = [];
+    for (let i = 1; i < jobs.length; i++) {
+      const control = this.controls[i - 1];
+      this.record(control, jobs[i]);
+      const i32 = new Int32Array(this.memory.buffer, control, HEADER_BYTES / 4);
+      Atomics.store(i32, GEN, gen);
+      Atomics.notify(i32, GEN);
+      started.push(control);
+    }
+    let failure: unknown = null;
+    try {
+      jobs[0](here);
+    } catch (e) {
+      failure = e;
+    }
+    for (const control of started) {
+      const message = this.wait(control, gen);
+      if (message !== null && failure === null) failure = new Error(`zeroconv worker failed: ${message}`);
+    }
+    if (failure !== null) throw failure;
+  }
+
+  terminate(): void {
+    for (const w of this.workers) w.terminate();
+  }
+
+  private record(control: number, job: (k: Kernels) => void): void {
+    const calls: number[] = [];
+    const recorder = new Proxy({}, {
+      get: (_, name) => {
+        const index = this.names.indexOf(String(name));
+        if (index < 0) throw new Error(`zeroconv internal error: a worker job used ${String(name)}, which is not a kernel`);
+        return (...args: number[]) => { calls.push(index, args.length, ...args); };
+      },
+    }) as Kernels;
+    job(recorder);
+    const capacity = (CONTROL_BYTES - HEADER_BYTES) / 8 - 1;
+    if (calls.length > capacity) throw new Error(`zeroconv internal error: a worker job of ${calls.length} numbers overflows its control block`);
+    const f64 = new Float64Array(this.memory.buffer, control + HEADER_BYTES, calls.length + 1);
+    f64[0] = calls.length;
+    f64.set(calls, 1);
+  }
+
+  /** Blocks until the worker at `control` has finished generation `gen`; its error message, or null. */
+  private wait(control: number, gen: number): string | null {
+    const i32 = new Int32Array(this.memory.buffer, control, HEADER_BYTES / 4);
+    for (;;) {
+      const done = Atomics.load(i32, DONE);
+      if (done === gen) break;
+      // Atomics.wait is refused on a browser's main thread: spin there (the jobs are milliseconds).
+      if (canWait) Atomics.wait(i32, DONE, done, 1000);
+    }
+    if (Atomics.load(i32, FAILED) === 0) return null;
+    const bytes = new Uint8Array(this.memory.buffer, control + HEADER_BYTES, Atomics.load(i32, MESSAGE_BYTES));
+    Atomics.store(i32, FAILED, 0);
+    return new TextDecoder().decode(bytes.slice());
+  }
+}
+
+const canWait = (() => {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+interface WorkerInit { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; names: readonly string[] }
+
+/**
+ * The whole worker, shipped as source so that it needs no file of its own to locate (Node's eval
+ * workers and a browser's Blob URL both take source text). It must not refer to anything outside
+ * itself.
+ */
+function workerMain(post: (m: unknown) => void, init: WorkerInit): void {
+  const { module, memory, control, names } = init;
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...a: number[]) => unknown>;
+  const fns = names.map((n) => exports[n]);
+  post("ready");
+  let seen = 0;
+  for (;;) {
+    const header = new Int32Array(memory.buffer, control, 16);
+    Atomics.wait(header, 0, seen);
+    seen = Atomics.load(header, 0);
+    try {
+      const f64 = new Float64Array(memory.buffer, control + 64);
+      const end = 1 + f64[0];
+      for (let p = 1; p < end;) {
+        const fn = fns[f64[p]], argc = f64[p + 1];
+        const args: number[] = [];
+        for (let a = 0; a < argc; a++) args.push(f64[p + 2 + a]);
+        fn(...args);
+        p += 2 + argc;
+      }
+    } catch (e) {
+      const text = new TextEncoder().encode(String(e instanceof Error ? e.message : e)).slice(0, 4096);
+      new Uint8Array(memory.buffer, control + 64, text.length).set(text);
+      Atomics.store(header, 3, text.length);
+      Atomics.store(header, 2, 1);
+    }
+    Atomics.store(header, 1, seen);
+    Atomics.notify(header, 1);
+  }
+}
+
+async function spawn(init: WorkerInit): Promise<WorkerHandle> {
+  const nodeThreads = typeof process === "object" ? process.getBuiltinModule?.("node:worker_threads") : undefined;
+  if (nodeThreads !== undefined) {
+    // getBuiltinModule, not require: the eval'd source is an ES module when Node runs with --input-type=module.
+    const source = `const { parentPort } = process.getBuiltinModule("node:worker_threads");
+parentPort.once("message", (init) => (${workerMain.toString()})((m) => parentPort.postMessage(m), init));`;
+    const worker = new nodeThreads.Worker(source, { eval: true });
+    worker.unref(); // an idle pool must not keep Node running
+    await handshake((ok, fail) => {
+      worker.once("message", ok);
+      worker.once("error", fail);
+    }, () => worker.postMessage(init));
+    return worker;
+  }
+  const source = `self.addEventListener("message", (e) => (${workerMain.toString()})((m) => self.postMessage(m), e.data), { once: true });`;
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  const worker = new Worker(url);
+  try {
+    await handshake((ok, fail) => {
+      worker.addEventListener("message", ok, { once: true });
+      worker.addEventListener("error", (e) => fail(new Error(e.message)), { once: true });
+    }, () => worker.postMessage(init));
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+  return worker;
+}
+
+function handshake(listen: (ok: () => void, fail: (e: unknown) => void) => void, send: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    listen(resolve, (e) => reject(new Error(`zeroconv: a kernel worker failed to start: ${e instanceof Error ? e.message : String(e)}`)));
+    send();
+  });
+}

@@ -1,0 +1,39 @@
+// V8 compiles new WebAssembly with its baseline compiler (Liftoff, 20-45% of full speed) and
+// swaps in optimised code for a function only after it has done some work, at a later call
+// (../shared/wasm-notes.md). Without this, the first real call of each kernel is the slow one, and
+// the first predict() on an MNIST batch took 3x its steady time. init() therefore runs every hot
+// kernel on small buffers until it has tiered up: a few milliseconds, once.
+import type { Heap } from "./heap.js";
+import type { Kernels } from "./wasm.js";
+
+/** Rounds of small calls; measured in bench/first_call.ts, which reports the first-call latency. */
+const ROUNDS = 40;
+
+export function warmUp(k: Kernels, heap: Heap): void {
+  // An 8x16x16 image, 3x3 windows: every kernel's inner loops run, none for long.
+  const C = 8, H = 16, W = 16, F = 3, P = 14 * 14, K = C * F * F, FN = 16;
+  const work = k.sgemm_workspace_bytes() / 4;
+  const sizes = [C * H * W, K * P, FN * K, FN * P, FN * P, FN * P, FN, work];
+  const [x, col, w, y, arg, dx, b, ws] = heap.allocFloats("init", sizes);
+  try {
+    new Float32Array(k.memory.buffer, x, C * H * W).fill(0.5);
+    new Float32Array(k.memory.buffer, w, FN * K).fill(0.25);
+    for (let r = 0; r < ROUNDS; r++) {
+      k.im2col_kernel_order(x, 1, C, H, W, F, F, 1, 1, 14, 14, col);
+      k.im2col_output_order(x, 1, C, H, W, F, F, 1, 0, 14, 14, col);
+      k.sgemm(FN, P, K, w, K, 1, col, P, 1, 0, y, P, ws);
+      k.sgemm(FN, K, P, y, P, 1, col, 1, P, 1, w, K, ws);
+      k.bias_add(y, b, 1, FN, P);
+      k.maxpool_2x2s2_max(y, FN, 14, 14, 7, 7, dx);
+      k.maxpool_2x2s2_forward(y, FN, 14, 14, 7, 7, dx, arg);
+      k.maxpool_forward(y, FN, 14, 14, 3, 3, 2, 2, 1, 7, 7, dx, arg);
+      k.maxpool_backward(dx, arg, FN, 49, P, y);
+      k.relu_forward(y, FN * P, y);
+      k.relu_backward(y, y, FN * P, dx);
+      k.bias_grad(dx, 1, FN, P, b);
+      k.col2im(col, 1, C, H, W, F, F, 1, 1, 14, 14, x);
+    }
+  } finally {
+    for (const p of [x, col, w, y, arg, dx, b, ws]) heap.free(p);
+  }
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { wasmFlags } from "./util.js";
+
+// Each process can init() once, so thread counts are compared across child processes running the
+// built package (dist/). The threads split a batch by whole images and every image runs the same
+// kernels in the same order, so the scores must agree bit for bit, not just within a tolerance.
+const script = `
+import { init, Random, SimpleConvNet, Tensor } from "./dist/index.js";
+const info = await init();
+const net = new SimpleConvNet({ seed: 7, weightInitStd: 0.1 });
+const random = new Random(11);
+const x = new Tensor(new Float32Array(203 * 784).map(() => random.normal()), [203, 1, 28, 28]);
+const labels = Array.from({ length: 203 }, (_, i) => i % 10);
+const scores = net.predict(x);
+console.log(JSON.stringify({
+  info,
+  scores: Buffer.from(scores.data.buffer).toString("base64"),
+  accuracy7: net.accuracy(x, labels, 7),
+  loss: net.loss(x, labels),
+}));
+`;
+
+function run(threads: number): { info: { threads: number }; scores: string; accuracy7: number; loss: number } {
+  const child = spawnSync(process.execPath, [...wasmFlags, "--input-type=module", "-e", script], {
+    encoding: "utf8", timeout: 60_000, env: { ...process.env, ZEROCONV_THREADS: String(threads) },
+  });
+  if (child.status !== 0) throw new Error(`node with ZEROCONV_THREADS=${threads} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout);
+}
+
+describe("threads", () => {
+  it("SimpleConvNet gives the same scores, accuracy and loss bit for bit on 1, 2 and 3 threads (uneven shares included)", () => {
+    const one = run(1);
+    expect(one.info.threads).toBe(1);
+    for (const threads of [2, 3]) {
+      const many = run(threads);
+      expect(many.info.threads).toBe(threads);
+      expect(many.scores).toBe(one.scores);
+      expect(many.accuracy7).toBe(one.accuracy7);
+      expect(many.loss).toBe(one.loss);
+    }
+  });
+
+  it("ZEROCONV_THREADS is checked like the option", () => {
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", `import { init } from "./dist/index.js"; await init();`], {
+      encoding: "utf8", timeout: 60_000, env: { ...process.env, ZEROCONV_THREADS: "two" },
+    });
+    expect(child.status).not.toBe(0);
+    expect(child.stderr).toMatch(/RangeError: init: the environment variable ZEROCONV_THREADS must be an integer from 1 to 64; got "two"/);
+  });
+});
