@@ -15,6 +15,7 @@ export { relu_forward } from "./relu_forward";
 export { relu_backward } from "./relu_backward";
 export { softmax_cross_entropy } from "./softmax_cross_entropy";
 export { softmax_cross_entropy_backward } from "./softmax_cross_entropy_backward";
+export { adam_update } from "./adam_update";
 
 // Where static data ends and the TypeScript-side heap may begin.
 export function heap_base(): usize {

@@ -1,12 +1,16 @@
 import type { Tensor, TensorLike } from "./tensor.js";
 import { checkParamsAndGrads } from "./optimizer_params.js";
+import { HeldBuffer, withBuffers, writeFloats } from "./memory.js";
+import { getRuntime } from "./wasm.js";
 
 export interface AdamOptions { lr?: number; beta1?: number; beta2?: number }
 
 /**
  * The book's Adam (common/optimizer.py): the bias corrections are folded into the step size
- * lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t), and eps = 1e-7 is added to sqrt(v). Moments
- * are kept per key in float32, like the parameters they follow.
+ * lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t), and eps = 1e-7 is added to sqrt(v). The moments
+ * are float32, like the parameters they follow, and stay in WASM memory between updates (a SIMD
+ * kernel does the step: the plain-JS loop took 3.5 of a training step's 21 ms); dispose() frees
+ * them, and garbage collection does too, later.
  */
 export class Adam {
   readonly lr: number;
@@ -14,8 +18,9 @@ export class Adam {
   readonly beta2: number;
   /** Updates made so far (the book's `iter`). */
   iter = 0;
-  private readonly m = new Map<string, Float32Array>();
-  private readonly v = new Map<string, Float32Array>();
+  /** Per key: m then v, 2n floats. */
+  private readonly moments = new Map<string, HeldBuffer>();
+  private disposed = false;
 
   constructor({ lr = 0.001, beta1 = 0.9, beta2 = 0.999 }: AdamOptions = {}) {
     if (typeof lr !== "number" || !(lr > 0)) throw new RangeError(`Adam: lr must be a positive number; got ${lr}`);
@@ -28,28 +33,38 @@ export class Adam {
   }
 
   update(params: Record<string, Tensor>, grads: Record<string, TensorLike>): void {
-    const keys = checkParamsAndGrads("Adam.update", params, grads);
+    const fn = "Adam.update";
+    if (this.disposed) throw new TypeError(`${fn}: this Adam was disposed`);
+    const keys = checkParamsAndGrads(fn, params, grads);
+    const rt = getRuntime();
+    // Everything this call may allocate, checked before any state changes.
+    const sizes = keys.flatMap((key) => {
+      const n = params[key].size;
+      return this.moments.get(key)?.size === 2 * n ? [n, n] : [n, n, 2 * n];
+    });
+    rt.heap.check(fn, sizes);
     this.iter++;
     const lrT = this.lr * Math.sqrt(1 - this.beta2 ** this.iter) / (1 - this.beta1 ** this.iter);
-    const a1 = 1 - this.beta1, a2 = 1 - this.beta2;
     for (const key of keys) {
-      const p = params[key].data, g = grads[key].data;
-      const m = this.moment(this.m, key, p.length), v = this.moment(this.v, key, p.length);
-      for (let i = 0; i < p.length; i++) {
-        const gi = g[i];
-        m[i] += a1 * (gi - m[i]);
-        v[i] += a2 * (gi * gi - v[i]);
-        p[i] -= lrT * m[i] / (Math.sqrt(v[i]) + 1e-7);
-      }
+      const p = params[key].data, n = p.length;
+      const held = this.moments.get(key) ?? new HeldBuffer(this);
+      this.moments.set(key, held);
+      const fresh = held.size !== 2 * n;
+      const pm = held.ensure(rt, fn, 2 * n);
+      if (fresh) new Float32Array(rt.kernels.memory.buffer, pm, 2 * n).fill(0);
+      withBuffers(rt, fn, [n, n], ([pp, pg]) => {
+        writeFloats(rt, pp, p);
+        writeFloats(rt, pg, grads[key].data);
+        rt.kernels.adam_update(pp, pg, pm, pm + 4 * n, n, lrT, 1 - this.beta1, 1 - this.beta2, 1e-7);
+        p.set(new Float32Array(rt.kernels.memory.buffer, pp, n));
+      });
     }
   }
 
-  private moment(store: Map<string, Float32Array>, key: string, length: number): Float32Array {
-    let a = store.get(key);
-    if (a === undefined || a.length !== length) {
-      a = new Float32Array(length);
-      store.set(key, a);
-    }
-    return a;
+  /** Frees the moments' WASM memory. The optimiser cannot be used afterwards. */
+  dispose(): void {
+    for (const held of this.moments.values()) held.release();
+    this.moments.clear();
+    this.disposed = true;
   }
 }

@@ -42,10 +42,11 @@ export function convForward(rt: Runtime, g: ConvGeometry, px: number, pw: number
   const imageBytes = g.C * g.H * g.W * 4;
   for (let n = 0; n < g.N; n++) {
     const col = pcolT + n * colStride * 4;
+    const y = py + n * g.FN * g.P * 4;
     k.im2col_kernel_order(px + n * imageBytes, 1, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, col);
-    k.sgemm(g.FN, g.P, g.K, pw, g.K, 1, col, g.P, 1, 0, py + n * g.FN * g.P * 4, g.P, work);
+    k.sgemm(g.FN, g.P, g.K, pw, g.K, 1, col, g.P, 1, 0, y, g.P, work);
+    if (pb !== 0) k.bias_add(y, pb, 1, g.FN, g.P); // while the image's output is still in cache
   }
-  if (pb !== 0) k.bias_add(py, pb, g.N, g.FN, g.P);
 }
 
 /**

@@ -56,6 +56,11 @@ export class HeldBuffer {
     return this.ptr;
   }
 
+  /** Floats held; -1 when nothing is. */
+  get size(): number {
+    return this.floats;
+  }
+
   release(): void {
     if (this.ptr === 0) return;
     finalizer.unregister(this);

@@ -31,6 +31,7 @@ export interface Kernels {
   relu_backward(dy: number, y: number, n: number, dx: number): void;
   softmax_cross_entropy(x: number, rows: number, cols: number, labels: number, y: number): number;
   softmax_cross_entropy_backward(y: number, t: number, n: number, rows: number, scale: number, dx: number): void;
+  adam_update(p: number, g: number, m: number, v: number, n: number, lrT: number, a1: number, a2: number, eps: number): void;
   heap_base(): number;
   memory: WebAssembly.Memory;
 }

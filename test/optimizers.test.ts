@@ -1,6 +1,7 @@
 // SGD and Adam against float64 re-implementations of the book's common/optimizer.py, written here
 // from the book's formulas; parameters are rounded to float32 after every step as their storage does.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { init, memoryStats } from "../src/index.js";
 import { Tensor, type TensorLike } from "../src/tensor.js";
 import { SGD } from "../src/sgd.js";
 import { Adam } from "../src/adam.js";
@@ -86,6 +87,10 @@ class RefAdam {
     }
   }
 }
+
+beforeAll(async () => {
+  await init();
+});
 
 describe("SGD", () => {
   it("matches p -= lr * g over several steps, in place on the same Float32Arrays", () => {
@@ -174,6 +179,18 @@ describe("Adam", () => {
     expect(p.a.data[2] / -0.01).toBeGreaterThan(0.02);
     expect(p.a.data[2] / -0.01).toBeLessThan(0.05);
     expect(p.a.data[3]).toBe(0);
+  });
+
+  it("keeps its moments in WASM memory until dispose(), and refuses updates afterwards", () => {
+    const before = memoryStats().bytesInUse;
+    const opt = new Adam();
+    const params = makeParams(3);
+    opt.update(params, makeGrads(3, 0));
+    const floats = Object.values(params).reduce((n, t) => n + t.size, 0);
+    expect(memoryStats().bytesInUse - before).toBeGreaterThanOrEqual(2 * 4 * floats); // m and v
+    opt.dispose();
+    expect(memoryStats().bytesInUse).toBe(before);
+    expect(() => opt.update(params, makeGrads(3, 1))).toThrow(new TypeError("Adam.update: this Adam was disposed"));
   });
 
   it("minimises L = sum((p - target)^2) to close to the target", () => {
