@@ -3,8 +3,10 @@
 export { im2col_kernel_order } from "./im2col_kernel_order";
 export { im2col_output_order } from "./im2col_output_order";
 export { col2im } from "./col2im";
+export { conv_direct_4x8 } from "./conv_direct_4x8";
 export { transpose_4x4 } from "./transpose_4x4";
 export { sgemm, sgemm_workspace_bytes } from "./sgemm";
+export { sgemm_pack_a_4 } from "./sgemm_pack_a_4";
 export { maxpool_forward } from "./maxpool_forward";
 export { maxpool_2x2s2_forward } from "./maxpool_2x2s2_forward";
 export { maxpool_2x2s2_max } from "./maxpool_2x2s2_max";

@@ -33,17 +33,34 @@ function checkBias(fn: string, name: string, b: unknown, FN: number): void {
 }
 
 /**
- * y = W x im2col(x) + b, one GEMM per image: W[FN, K] x colT[K, P] lands in NCHW with no
- * transpose. `colStride` is 0 to reuse one image's colT buffer (inference) or K*P floats to keep
- * every image's colT for backward.
+ * Taps per output (C*FH*FW) up to which the direct kernel beats im2col + SGEMM: measured by
+ * bench/conv_paths.ts at 1.26x (1x5x5), 1.14x (3x3x3), 1.27x (8x3x3 = 72 taps) and 0.97x
+ * (16x3x3 = 144 taps).
+ */
+const DIRECT_MAX_TAPS = 72;
+
+/**
+ * y = W x im2col(x) + b, one image at a time. Stride 1 without padding and few taps per output
+ * (the MNIST net's 1-channel 5x5) runs the direct kernel, which writes no im2col matrix, unless
+ * colT is kept for backward (`colStride` > 0). Otherwise one GEMM per image, W[FN, K] x
+ * colT[K, P], lands in NCHW with no transpose. `colStride` is 0 to reuse one image's colT buffer
+ * (inference) or K*P floats to keep every image's colT for backward. `pb` is the bias, or 0.
  */
 export function convForward(rt: Runtime, g: ConvGeometry, px: number, pw: number, pb: number, pcolT: number, colStride: number, py: number, work: number): void {
   const k = rt.kernels;
   const imageBytes = g.C * g.H * g.W * 4;
+  const direct = colStride === 0 && pb !== 0 && g.stride === 1 && g.pad === 0 && g.K <= DIRECT_MAX_TAPS;
+  // The direct kernel reads W packed in groups of 4 filters; the SGEMM scratch holds it (FN*K floats, far below its size).
+  if (direct) k.sgemm_pack_a_4(pw, g.K, 1, g.FN, g.K, work);
   for (let n = 0; n < g.N; n++) {
-    const col = pcolT + n * colStride * 4;
+    const x = px + n * imageBytes;
     const y = py + n * g.FN * g.P * 4;
-    k.im2col_kernel_order(px + n * imageBytes, 1, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, col);
+    if (direct) {
+      k.conv_direct_4x8(x, g.C, g.H, g.W, g.FH, g.FW, g.outH, g.outW, work, g.FN, pb, y);
+      continue;
+    }
+    const col = pcolT + n * colStride * 4;
+    k.im2col_kernel_order(x, 1, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, col);
     k.sgemm(g.FN, g.P, g.K, pw, g.K, 1, col, g.P, 1, 0, y, g.P, work);
     if (pb !== 0) k.bias_add(y, pb, 1, g.FN, g.P); // while the image's output is still in cache
   }

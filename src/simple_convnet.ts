@@ -185,7 +185,8 @@ export class SimpleConvNet {
     const one = { ...g, N: 1 };
     const imageBytes = s.C * s.H * s.W * 4, pooledBytes = s.pooled * 4;
     for (let i = 0; i < g.N; i++) {
-      convForward(rt, one, px + i * imageBytes, pW1, pb1, pcolT + i * colStride * 4, 0, conv, work);
+      // A non-zero colStride also tells convForward that colT must be written (backward reads it).
+      convForward(rt, one, px + i * imageBytes, pW1, pb1, pcolT + i * colStride * 4, colStride, conv, work);
       // Pooling before relu gives the book's values exactly (max and relu commute) with a quarter of the relu work;
       // ties can only differ where the window's max is <= 0, whose gradient relu zeroes either way.
       poolForward(rt, {

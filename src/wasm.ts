@@ -16,10 +16,13 @@ export interface Kernels {
     stride: number, pad: number, outH: number, outW: number, col: number): void;
   col2im(colT: number, n: number, c: number, h: number, w: number, fh: number, fw: number,
     stride: number, pad: number, outH: number, outW: number, x: number): void;
+  conv_direct_4x8(x: number, c: number, h: number, w: number, fh: number, fw: number, outH: number, outW: number,
+    wts: number, fn: number, bias: number, y: number): void;
   transpose_4x4(src: number, rows: number, cols: number, dst: number, batch: number): void;
   sgemm(m: number, n: number, k: number, a: number, rsA: number, csA: number,
     b: number, rsB: number, csB: number, beta: number, c: number, ldc: number, work: number): void;
   sgemm_workspace_bytes(): number;
+  sgemm_pack_a_4(a: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
   maxpool_forward(x: number, planes: number, h: number, w: number, ph: number, pw: number,
     strideY: number, strideX: number, pad: number, outH: number, outW: number, y: number, argmax: number): void;
   maxpool_2x2s2_forward(x: number, planes: number, h: number, w: number, outH: number, outW: number, y: number, argmax: number): void;

@@ -31,6 +31,24 @@ describe("conv2d", () => {
     });
   });
 
+  it("takes the direct kernel (stride 1, pad 0, at most 72 taps, a bias) and matches the reference on its edges", () => {
+    // Filter counts around the 4-filter groups, rows around the 8-output tiles (and narrower than one), taps from 1 to 64.
+    const r = rng(77);
+    let direct = 0;
+    for (let i = 0; i < 150; i++) {
+      const FH = randInt(r, 1, 5), FW = randInt(r, 1, 5);
+      const c = { N: randInt(r, 1, 3), C: randInt(r, 1, 3), H: FH + randInt(r, 0, 9), W: FW + randInt(r, 0, 20), FH, FW, stride: 1, pad: 0, FN: randInt(r, 1, 13) };
+      if (c.C * FH * FW <= 72) direct++;
+      const { x, w, b } = setup(c, 500 + i);
+      try {
+        expectClose(conv2d(x.t, w.t, b.t), refConv2d(x.ref, w.ref, b.ref, 1, 0), 1e-5);
+      } catch (e) {
+        throw new Error(`${JSON.stringify(c)}: ${(e as Error).message}`);
+      }
+    }
+    expect(direct).toBeGreaterThan(100);
+  });
+
   it("defaults to stride 1, pad 0, no bias", () => {
     const c = { N: 2, C: 3, H: 8, W: 7, FH: 3, FW: 2, stride: 1, pad: 0, FN: 4 };
     const { x, w } = setup(c, 1);

@@ -1,0 +1,355 @@
+// What every variant process of `npm run bench:peers` shares: the workloads, the command line,
+// the data (MNIST, the book's weights, seeded random tensors), layout conversions, timing with
+// benny and the agreement check against zeroconv's plain-SIMD outputs.
+import b from "benny";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { conv2d, loadMnist, SimpleConvNet, Tensor, type MnistData } from "../../src/index.js";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The book's trained weights (ch07 params.pkl), beside the repository. */
+export const PARAMS_PATH = path.resolve(ROOT, "../shared/fixtures/params.pkl");
+/** zeroconv plain-SIMD outputs of W1, W2, W4-W6, written by its variant, read by the others. */
+export const REF_DIR = path.join(ROOT, "build/bench/peers-ref");
+/** What a variant prints before its one JSON line on stdout (libraries print there too). */
+export const RESULT_MARK = "@@bench-peers-result@@ ";
+
+export type WorkloadId = "W1" | "W2" | "W3" | "W4" | "W5" | "W6" | "W7" | "PEAK";
+export type Unit = "ms" | "GFLOP/s" | "img/s";
+
+export interface Workload {
+  id: WorkloadId;
+  title: string;
+  unit: Unit;
+  /** Floating-point operations per op (GFLOP/s) or images per op (img/s). */
+  work: number;
+}
+
+export const WORKLOADS: Workload[] = [
+  { id: "W1", title: "conv x[100,1,28,28], 30 5x5 filters + bias, s1 p0", unit: "ms", work: 0 },
+  { id: "W2", title: "max-pool 2x2 s2 on [100,30,24,24]", unit: "ms", work: 0 },
+  { id: "W3", title: "SimpleConvNet inference, MNIST test, batch 100", unit: "img/s", work: 100 },
+  { id: "W4", title: "conv x[1,64,56,56], 64 3x3 filters, s1 p1", unit: "GFLOP/s", work: 2 * 64 * 64 * 9 * 56 * 56 },
+  { id: "W5", title: "conv x[1,3,224,224], 64 7x7 filters, s2 p3", unit: "GFLOP/s", work: 2 * 64 * 3 * 49 * 112 * 112 },
+  { id: "W6", title: "SGEMM 512x512x512", unit: "GFLOP/s", work: 2 * 512 ** 3 },
+  { id: "W7", title: "SimpleConvNet training step (gradient + Adam), batch 100", unit: "img/s", work: 100 },
+  { id: "PEAK", title: "WASM SIMD128 peak (10 f32x4 chains)", unit: "GFLOP/s", work: 0 },
+];
+
+export const workload = (id: WorkloadId): Workload => WORKLOADS.find((w) => w.id === id)!;
+
+/** The value shown for a median op time, in the workload's unit. */
+export function valueOf(w: Workload, seconds: number, work = w.work): number {
+  return w.unit === "ms" ? seconds * 1e3 : w.unit === "GFLOP/s" ? work / seconds / 1e9 : work / seconds;
+}
+
+// ---- command line ----
+export interface Args {
+  only: Set<WorkloadId> | null;
+  quick: boolean;
+}
+
+export function parseArgs(argv: string[]): Args {
+  let only: Set<WorkloadId> | null = null;
+  let quick = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--quick") quick = true;
+    else if (a === "--only" || a.startsWith("--only=")) {
+      const list = a === "--only" ? argv[++i] : a.slice("--only=".length);
+      const ids = (list ?? "").split(",").map((s) => s.trim().toUpperCase()).filter((s) => s !== "");
+      const bad = ids.filter((id) => !WORKLOADS.some((w) => w.id === id));
+      if (ids.length === 0 || bad.length > 0) {
+        throw new Error(`--only takes a comma-separated list of ${WORKLOADS.map((w) => w.id).join(", ")}; got ${list}`);
+      }
+      only = new Set(ids as WorkloadId[]);
+    } else throw new Error(`unknown argument ${a}; use --only W1,W3 and --quick`);
+  }
+  return { only, quick };
+}
+
+export const selected = (args: Args, id: WorkloadId): boolean => args.only === null || args.only.has(id);
+
+// ---- timing ----
+export interface Timing {
+  /** Median seconds per op over benny's samples. */
+  median: number;
+  samples: number;
+  /** benny's relative margin of error, percent. */
+  rme: number;
+  /** Process CPU time over wall time while benny ran: about 1 on one thread, up to 2 on this box's 2 cores. */
+  cpuPerWall: number;
+  /** Cores that other processes kept busy meanwhile (system-wide busy time from /proc/stat minus this process's). */
+  otherCores?: number;
+}
+
+/** Busy and total jiffies of all cores together (Linux), or undefined elsewhere. */
+function systemTimes(): { busy: number; total: number } | undefined {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - f[3] - f[4], total };
+  } catch {
+    return undefined;
+  }
+}
+
+const FULL = { warmMs: 300, minSamples: 10, maxTime: 1.5 };
+const QUICK = { warmMs: 100, minSamples: 5, maxTime: 0.4 };
+
+/**
+ * Times fn (sync or async) with benny after warming it up: V8 runs new WASM and JS in its baseline
+ * tier first and swaps in optimised code a few ms of work later (shared/wasm-notes.md).
+ */
+export async function time(name: string, fn: () => unknown, quick: boolean): Promise<Timing> {
+  const o = quick ? QUICK : FULL;
+  const t0 = performance.now();
+  for (let i = 0; i < 3 || performance.now() - t0 < o.warmMs; i++) await fn();
+  const sys0 = systemTimes();
+  const cpu0 = process.cpuUsage();
+  const w0 = performance.now();
+  const summary = await b.suite(name, b.configure({ cases: { minSamples: o.minSamples, maxTime: o.maxTime } }), b.add(name, fn));
+  const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - w0;
+  const sys1 = systemTimes();
+  const r = summary.results[0];
+  const cpuPerWall = (cpu.user + cpu.system) / 1e3 / wall;
+  const systemCores = sys0 && sys1 ? ((sys1.busy - sys0.busy) / (sys1.total - sys0.total)) * os.cpus().length : undefined;
+  return {
+    median: r.samples > 0 ? r.details.median : 1 / r.ops,
+    samples: r.samples,
+    rme: r.margin,
+    cpuPerWall,
+    otherCores: systemCores === undefined ? undefined : Math.max(0, systemCores - cpuPerWall),
+  };
+}
+
+// ---- data ----
+export interface BookParams {
+  W1: Float32Array; b1: Float32Array; W2: Float32Array; b2: Float32Array; W3: Float32Array; b3: Float32Array;
+}
+
+/** Seeded uniform floats in [-1, 1) (xorshift32), the same in every process. */
+export function randomFloats(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    a[i] = s / 2 ** 31 - 1;
+  }
+  return a;
+}
+
+/** Inputs of every workload, made on first use. Needs zeroconv's init() (the weights are read by its loadParams). */
+export class BenchData {
+  private mnistCache: MnistData<Uint8Array> | null = null;
+  private paramsCache: BookParams | null = null;
+  private w2Cache: Float32Array | null = null;
+
+  async mnist(): Promise<MnistData<Uint8Array>> {
+    return (this.mnistCache ??= await loadMnist({ normalize: true, flatten: false }));
+  }
+
+  /** MNIST test images [10000, 1, 28, 28] / 255 and labels. */
+  async test(): Promise<{ x: Float32Array; t: Uint8Array }> {
+    const [, [x, t]] = await this.mnist();
+    return { x: x.data, t };
+  }
+
+  /** The first `n` training batches of 100. */
+  async trainBatches(n: number): Promise<{ x: Float32Array; t: Uint8Array }[]> {
+    const [[x, t]] = await this.mnist();
+    return Array.from({ length: n }, (_, i) => ({
+      x: x.data.subarray(i * 100 * 784, (i + 1) * 100 * 784),
+      t: t.subarray(i * 100, (i + 1) * 100),
+    }));
+  }
+
+  params(): BookParams {
+    if (this.paramsCache) return this.paramsCache;
+    const net = new SimpleConvNet();
+    net.loadParams(PARAMS_PATH);
+    const p = net.params;
+    return (this.paramsCache = {
+      W1: p.W1.data, b1: p.b1.data, W2: p.W2.data, b2: p.b2.data, W3: p.W3.data, b3: p.b3.data,
+    });
+  }
+
+  /** W1's input: the first 100 MNIST test images [100, 1, 28, 28]. */
+  async w1x(): Promise<Float32Array> {
+    return (await this.test()).x.slice(0, 100 * 784);
+  }
+
+  /** W2's input: W1's output [100, 30, 24, 24], computed by zeroconv. */
+  async w2x(): Promise<Float32Array> {
+    if (this.w2Cache) return this.w2Cache;
+    const p = this.params();
+    const y = conv2d(new Tensor(await this.w1x(), [100, 1, 28, 28]), new Tensor(p.W1, [30, 1, 5, 5]), new Tensor(p.b1, [30]), { stride: 1, pad: 0 });
+    return (this.w2Cache = y.data);
+  }
+
+  w4(): { x: Float32Array; W: Float32Array } {
+    return { x: randomFloats(64 * 56 * 56, 4), W: randomFloats(64 * 64 * 9, 44) };
+  }
+
+  w5(): { x: Float32Array; W: Float32Array } {
+    return { x: randomFloats(3 * 224 * 224, 5), W: randomFloats(64 * 3 * 49, 55) };
+  }
+
+  w6(): { a: Float32Array; b: Float32Array } {
+    return { a: randomFloats(512 * 512, 6), b: randomFloats(512 * 512, 66) };
+  }
+}
+
+// ---- layouts ----
+/** [N, C, H, W] -> [N, H, W, C]. */
+export function nchwToNhwc(x: Float32Array, N: number, C: number, H: number, W: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < H * W; i++) {
+    y[(n * H * W + i) * C + c] = x[(n * C + c) * H * W + i];
+  }
+  return y;
+}
+
+/** [N, H, W, C] -> [N, C, H, W]. */
+export function nhwcToNchw(x: Float32Array, N: number, C: number, H: number, W: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < H * W; i++) {
+    y[(n * C + c) * H * W + i] = x[(n * H * W + i) * C + c];
+  }
+  return y;
+}
+
+/** Filters [O, I, KH, KW] -> [KH, KW, I, O] (TensorFlow's HWIO). */
+export function oihwToHwio(w: Float32Array, O: number, I: number, KH: number, KW: number): Float32Array {
+  const y = new Float32Array(w.length);
+  for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) for (let k = 0; k < KH * KW; k++) {
+    y[(k * I + i) * O + o] = w[(o * I + i) * KH * KW + k];
+  }
+  return y;
+}
+
+// ---- agreement ----
+export interface Check {
+  /** max |out - ref| / max |ref|; 0 for the reference itself. */
+  relErr: number;
+  ok: boolean;
+  against: string;
+}
+
+export const TOLERANCE = 1e-4;
+
+/** Saves zeroconv plain-SIMD's output of `id` as the reference, or compares `out` with it. */
+export function agreement(id: WorkloadId, out: Float32Array, isReference: boolean): Check | null {
+  const file = path.join(REF_DIR, `${id}.f32`);
+  if (isReference) {
+    mkdirSync(REF_DIR, { recursive: true });
+    writeFileSync(file, out);
+    return { relErr: 0, ok: true, against: "itself (reference)" };
+  }
+  if (!existsSync(file)) return null;
+  const buf = readFileSync(file);
+  const ref = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  if (ref.length !== out.length) return { relErr: Infinity, ok: false, against: `zeroconv 1T SIMD (${ref.length} values, this ${out.length})` };
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const d = Math.abs(out[i] - ref[i]);
+    if (!(d <= maxDiff)) maxDiff = d; // NaN counts as the largest difference
+    maxRef = Math.max(maxRef, Math.abs(ref[i]));
+  }
+  const relErr = maxDiff / (maxRef || 1);
+  return { relErr, ok: relErr < TOLERANCE, against: "zeroconv 1T SIMD" };
+}
+
+/** Row-wise argmax of [rows, 10] scores compared with labels: the count of correct rows. */
+export function countCorrect(scores: Float32Array, t: Uint8Array): number {
+  let correct = 0;
+  for (let r = 0; r < t.length; r++) {
+    let best = 0;
+    for (let c = 1; c < 10; c++) if (scores[r * 10 + c] > scores[r * 10 + best]) best = c;
+    if (best === t[r]) correct++;
+  }
+  return correct;
+}
+
+// ---- what a library gives the variant runner ----
+export interface Case {
+  /** One timed op: typed arrays in, the output read back into a typed array. */
+  run: () => unknown;
+  /** W1, W2, W4-W6: one op's output in zeroconv's layout (NCHW, row-major), for the agreement check. */
+  output?: () => Promise<Float32Array>;
+  /** W3: correct predictions over the 10,000 test images, through the same path as `run`. */
+  correct?: () => Promise<number>;
+  note?: string;
+}
+
+export type CaseFactory = (data: BenchData) => Promise<Case>;
+
+export interface Library {
+  info: Record<string, string | number | boolean>;
+  cases: Partial<Record<WorkloadId, CaseFactory>>;
+}
+
+// ---- what a variant process reports ----
+export interface CaseResult {
+  workload: WorkloadId;
+  /** PEAK only: which kernel. */
+  kernel?: "mul+add" | "relaxed_madd";
+  /** Median seconds per op. */
+  median?: number;
+  /** In the workload's unit. */
+  value?: number;
+  samples?: number;
+  rme?: number;
+  cpuPerWall?: number;
+  otherCores?: number;
+  check?: Check | null;
+  /** W3: correct predictions of 10000. */
+  correct?: number;
+  note?: string;
+  error?: string;
+}
+
+export interface VariantResult {
+  variant: string;
+  /** Cores other processes kept busy in the half second before this variant started (run.ts measures it). */
+  backgroundCores?: number;
+  available: boolean;
+  reason?: string;
+  info: Record<string, string | number | boolean>;
+  cases: CaseResult[];
+}
+
+/** OS threads of this process now (Linux), to see whether a runtime started a pool. */
+export function osThreads(): number | undefined {
+  try {
+    const m = /^Threads:\s+(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** W3 from a library's batch function: one op is batch k of the test set's 100, cycling. */
+export function networkCase(t: Uint8Array, batch: (i: number) => Float32Array | Promise<Float32Array>): Case {
+  let k = 0;
+  return {
+    run: () => batch(k++ % 100),
+    correct: async () => {
+      let correct = 0;
+      for (let i = 0; i < 100; i++) correct += countCorrect(await batch(i), t.subarray(i * 100, (i + 1) * 100));
+      return correct;
+    },
+  };
+}
+
+/** The 100 test batches [100, 1, 28, 28] as views. */
+export async function testBatches(data: BenchData): Promise<{ xs: Float32Array[]; t: Uint8Array }> {
+  const { x, t } = await data.test();
+  return { xs: Array.from({ length: 100 }, (_, i) => x.subarray(i * 78400, (i + 1) * 78400)), t };
+}
