@@ -4,6 +4,7 @@ import { windowGeometry, type WindowGeometry } from "./im2col.js";
 import { HeldBuffer, readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "./memory.js";
 import { getRuntime, type Runtime } from "./wasm.js";
 import { LayerState } from "./layer_state.js";
+import { forShares, threadsFor } from "./parallel.js";
 import { asTensor } from "./tensor_convert.js";
 
 export interface ConvGeometry extends WindowGeometry {
@@ -67,6 +68,29 @@ export function convForward(rt: Runtime, g: ConvGeometry, px: number, pw: number
 }
 
 /**
+ * convForward across the thread pool, with one im2col buffer and one SGEMM scratch per thread in
+ * `cols` and `works`: images are shared out whole; with fewer images than threads (one large
+ * image), each image's filters are shared out instead, behind one im2col into cols[0].
+ */
+function convForwardShared(rt: Runtime, g: ConvGeometry, px: number, pw: number, pb: number, cols: number[], py: number, works: number[]): void {
+  const imageBytes = g.C * g.H * g.W * 4, outBytes = g.FN * g.P * 4;
+  if (g.N >= works.length) {
+    forShares(rt, g.N, works.length, (k, first, n, t) => {
+      convForward({ ...rt, kernels: k }, { ...g, N: n }, px + first * imageBytes, pw, pb, cols[t], 0, py + first * outBytes, works[t]);
+    });
+    return;
+  }
+  for (let n = 0; n < g.N; n++) {
+    const y = py + n * outBytes;
+    rt.kernels.im2col_kernel_order(px + n * imageBytes, 1, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, cols[0]);
+    forShares(rt, g.FN, works.length, (k, first, count, t) => {
+      k.sgemm(count, g.P, g.K, pw + first * g.K * 4, g.K, 1, cols[0], g.P, 1, 0, y + first * g.P * 4, g.P, works[t]);
+      if (pb !== 0) k.bias_add(y + first * g.P * 4, pb + first * 4, 1, count, g.P);
+    }, 4); // whole 4-row panels of W per thread
+  }
+}
+
+/**
  * dW and db from dout = dL/dy and every image's kept colT; dx too when `pdx` is not 0 (the first
  * layer of a network needs no dx, and skipping it skips a GEMM and col2im per image).
  */
@@ -102,12 +126,16 @@ export function conv2d(x: TensorLike, W: TensorLike, b?: TensorLike | null, opts
   const g = convGeometry(fn, x, W, opts.stride ?? 1, opts.pad ?? 0, "W");
   const hasBias = b !== undefined && b !== null;
   if (hasBias) checkBias(fn, "b", b, g.FN);
-  const sizes = [x.data.length, W.data.length, hasBias ? g.FN : 0, g.K * g.P, g.N * g.FN * g.P, sgemmWorkspaceFloats(rt)];
-  return withBuffers(rt, fn, sizes, ([px, pw, pb, pcolT, py, work]) => {
+  // One image per thread, or one image's filters shared out (4 at a time) when there are fewer images.
+  const threads = threadsFor(rt, Math.max(g.N, Math.ceil(g.FN / 4)));
+  const cols = g.N >= threads ? threads : 1;
+  const scratch = [...Array<number>(cols).fill(g.K * g.P), ...Array<number>(threads).fill(sgemmWorkspaceFloats(rt))];
+  const sizes = [x.data.length, W.data.length, hasBias ? g.FN : 0, g.N * g.FN * g.P, ...scratch];
+  return withBuffers(rt, fn, sizes, ([px, pw, pb, py, ...rest]) => {
     writeFloats(rt, px, x.data);
     writeFloats(rt, pw, W.data);
     if (hasBias) writeFloats(rt, pb, b.data);
-    convForward(rt, g, px, pw, hasBias ? pb : 0, pcolT, 0, py, work);
+    convForwardShared(rt, g, px, pw, hasBias ? pb : 0, rest.slice(0, cols), py, rest.slice(cols));
     return readTensor(rt, py, [g.N, g.FN, g.outH, g.outW]);
   });
 }

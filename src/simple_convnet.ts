@@ -1,7 +1,8 @@
 import { describe, formatShape, Tensor, type TensorLike } from "./tensor.js";
 import { checkInt, checkTensor, outputLength } from "./validate.js";
 import { readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "./memory.js";
-import { getRuntime, type Kernels, type Runtime } from "./wasm.js";
+import { getRuntime, type Runtime } from "./wasm.js";
+import { forShares, threadsFor } from "./parallel.js";
 import { convBackward, convForward, type ConvGeometry } from "./convolution.js";
 import { affineBackward, affineForward } from "./affine.js";
 import { poolForward } from "./pooling.js";
@@ -227,7 +228,7 @@ export class SimpleConvNet {
     const rt = getRuntime();
     const s = this.s;
     const c = Math.min(chunk, N);
-    const threads = Math.min(rt.pool?.size ?? 1, c);
+    const threads = threadsFor(rt, c);
     const imageFloats = s.C * s.H * s.W;
     const scratch = Array.from({ length: threads }, () => [s.K * s.P, s.FN * s.P, sgemmWorkspaceFloats(rt)]).flat();
     // Inference keeps no argmax (nothing will run backward): pool, hidden and scores only.
@@ -242,13 +243,11 @@ export class SimpleConvNet {
       for (let start = 0; start < N; start += c) {
         const n = Math.min(c, N - start);
         writeFloats(rt, px, slice(x.data, start * imageFloats, (start + n) * imageFloats));
-        const jobs = shares(n, threads).map(([first, count], t) => (k: Kernels) => {
+        forShares(rt, n, threads, (k, first, count, t) => {
           const [pcolT, conv, work] = scratchPtrs.slice(3 * t, 3 * t + 3);
           const at = activationFloats(s, first).map((floats, i) => acts[i] === 0 ? 0 : acts[i] + floats * 4);
           this.forward({ ...rt, kernels: k }, this.convGeometry(count), ptrs, px + first * imageFloats * 4, pcolT, 0, conv, at, work);
         });
-        if (rt.pool !== null && jobs.length > 1) rt.pool.run(jobs, rt.kernels);
-        else jobs[0](rt.kernels);
         body(rt, acts[3], start, n, extraPtrs);
       }
     });
@@ -298,14 +297,6 @@ function netShape(o: SimpleConvNetOptions): NetShape {
 /** Floats of the forward activations for n images that outlive the conv: pool, argmax, hidden, scores. */
 function activationFloats(s: NetShape, n: number): number[] {
   return [n * s.pooled, n * s.pooled, n * s.hidden, n * s.classes];
-}
-
-/** [first, count] of each thread's share of n images: as even as whole images allow. */
-function shares(n: number, threads: number): [number, number][] {
-  return Array.from({ length: threads }, (_, t) => {
-    const first = Math.floor((n * t) / threads);
-    return [first, Math.floor((n * (t + 1)) / threads) - first];
-  });
 }
 
 function zeros(shape: number[]): Tensor {
