@@ -23,3 +23,9 @@ export { adam_update } from "./adam_update";
 export function heap_base(): usize {
   return __heap_base;
 }
+
+// What this module was compiled with: 1 = relaxed SIMD (FMA), 2 = threads (shared memory). It lets
+// init() name the build of bytes it was handed (init({ wasmBinary })).
+export function build_features(): i32 {
+  return (ASC_FEATURE_RELAXED_SIMD ? 1 : 0) | (ASC_FEATURE_THREADS ? 2 : 0);
+}

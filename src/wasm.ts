@@ -36,6 +36,7 @@ export interface Kernels {
   softmax_cross_entropy_backward(y: number, t: number, n: number, rows: number, scale: number, dx: number): void;
   adam_update(p: number, g: number, m: number, v: number, n: number, lrT: number, a1: number, a2: number, eps: number): void;
   heap_base(): number;
+  build_features(): number;
   memory: WebAssembly.Memory;
 }
 
@@ -67,6 +68,15 @@ export interface InitOptions {
    * before the first real call, which would otherwise take about 3x its steady time.
    */
   warmUp?: boolean;
+  /**
+   * Where zeroconv.wasm is served, for hosting that the package's own location cannot tell
+   * (the default is `new URL("../build/zeroconv.wasm", import.meta.url)`). The other builds are
+   * looked up beside it: zeroconv.relaxed-simd.wasm, zeroconv.threads.wasm and
+   * zeroconv.relaxed-simd.threads.wasm.
+   */
+  wasmUrl?: string | URL;
+  /** The bytes of one build file, used as they are (nothing is fetched); `build` is then what the bytes are. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
 }
 
 export interface InitResult {
@@ -102,6 +112,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   if (build !== undefined && build !== "auto" && build !== "simd" && build !== "relaxed-simd") {
     throw new TypeError(`init: options.build must be "auto", "simd" or "relaxed-simd"; got ${JSON.stringify(build)}`);
   }
+  const source = sourceOf(options);
   if (options.warmUp !== undefined && typeof options.warmUp !== "boolean") {
     throw new TypeError(`init: options.warmUp must be true or false; got ${typeof options.warmUp}`);
   }
@@ -116,7 +127,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     );
   }
   const want = requested;
-  loading ??= load(want.build, want.threads, options.warmUp ?? true).catch((e: unknown) => {
+  loading ??= load(want.build, want.threads, options.warmUp ?? true, source).catch((e: unknown) => {
     loading = null;
     requested = null;
     throw e;
@@ -134,6 +145,26 @@ export function getRuntime(): Runtime {
 }
 
 const MAX_THREADS = 64;
+
+function sourceOf(options: InitOptions): Source {
+  const { wasmUrl: url, wasmBinary: binary } = options;
+  if (url !== undefined && binary !== undefined) throw new TypeError("init: give options.wasmUrl or options.wasmBinary, not both");
+  if (binary !== undefined && !(binary instanceof ArrayBuffer || binary instanceof Uint8Array)) {
+    throw new TypeError(`init: options.wasmBinary must be an ArrayBuffer or Uint8Array of a zeroconv .wasm file; got ${typeof binary}`);
+  }
+  if (url !== undefined && typeof url !== "string" && !(url instanceof URL)) {
+    throw new TypeError(`init: options.wasmUrl must be a string or URL; got ${typeof url}`);
+  }
+  let base: URL | null = null;
+  if (url !== undefined) {
+    try {
+      base = new URL(url, typeof location === "object" ? location.href : undefined);
+    } catch {
+      throw new TypeError(`init: options.wasmUrl ${JSON.stringify(String(url))} is not a URL (relative ones need a page to resolve against)`);
+    }
+  }
+  return { url: base, binary: binary === undefined ? null : new Uint8Array(binary).slice() };
+}
 
 /**
  * ZEROCONV_THREADS and ZEROCONV_BUILD, where there is a process environment (Node), give init()'s
@@ -162,35 +193,66 @@ function environmentDefaults(): { threads?: number; build?: "auto" | Build } {
   return out;
 }
 
-function wasmUrl(build: Build, shared: boolean): URL {
-  const name = `zeroconv${build === "relaxed-simd" ? ".relaxed-simd" : ""}${shared ? ".threads" : ""}.wasm`;
-  return new URL(`../build/${name}`, import.meta.url);
+// One literal `new URL(..., import.meta.url)` per file: bundlers (Vite, webpack, Rollup) find and
+// copy assets written this way, which a URL built from a template would hide from them.
+const BUILD_URLS = {
+  "simd": () => new URL("../build/zeroconv.wasm", import.meta.url),
+  "relaxed-simd": () => new URL("../build/zeroconv.relaxed-simd.wasm", import.meta.url),
+  "simd.threads": () => new URL("../build/zeroconv.threads.wasm", import.meta.url),
+  "relaxed-simd.threads": () => new URL("../build/zeroconv.relaxed-simd.threads.wasm", import.meta.url),
+} as const;
+
+/** Where a build's file is: beside the package's modules, or beside the zeroconv.wasm of init({ wasmUrl }). */
+function wasmUrl(build: Build, shared: boolean, base: URL | null): URL {
+  const key = `${build}${shared ? ".threads" : ""}` as keyof typeof BUILD_URLS;
+  if (base === null) return BUILD_URLS[key]();
+  return new URL(BUILD_URLS[key]().pathname.split("/").pop()!, base);
 }
 
-async function load(want: "auto" | Build, threads: number, warm: boolean): Promise<Runtime> {
+interface Source { url: URL | null; binary: Uint8Array<ArrayBuffer> | null }
+
+async function load(want: "auto" | Build, threads: number, warm: boolean, source: Source): Promise<Runtime> {
+  if (source.binary !== null) return loadBinary(source.binary, threads, warm);
   const shared = threads > 1 && canShareMemory();
   if (threads > 1 && !shared) {
     console.warn(`zeroconv: ${threads} threads need a cross-origin isolated page (SharedArrayBuffer); running on 1 thread`);
   }
   const candidates: Build[] = want === "auto" ? ["relaxed-simd", "simd"] : [want];
   for (const build of candidates) {
-    const url = wasmUrl(build, shared);
+    const url = wasmUrl(build, shared, source.url);
     const bytes = await readWasm(url);
     if (!WebAssembly.validate(bytes)) continue;
     const module = await WebAssembly.compile(bytes);
     return instantiate(module, build, shared ? threads : 1, warm);
   }
-  const url = wasmUrl(candidates[candidates.length - 1], shared);
+  const url = wasmUrl(candidates[candidates.length - 1], shared, source.url);
   if (want === "relaxed-simd") {
     throw new Error(
       `zeroconv: ${url.href} does not validate here: it needs relaxed SIMD (Chrome 114+; Node 20 only with ` +
       "--experimental-wasm-relaxed-simd). Use init({ build: \"auto\" }) to fall back to plain SIMD",
     );
   }
-  throw new Error(
-    `zeroconv: ${url.href} does not validate here. It needs WebAssembly SIMD ` +
-    "(Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+); if the runtime has SIMD, the file is damaged",
-  );
+  throw new Error(noSimd(url.href));
+}
+
+/** init({ wasmBinary }): the bytes are one build, which names itself (build_features). */
+async function loadBinary(bytes: Uint8Array<ArrayBuffer>, threads: number, warm: boolean): Promise<Runtime> {
+  if (!WebAssembly.validate(bytes)) throw new Error(noSimd("options.wasmBinary"));
+  const module = await WebAssembly.compile(bytes);
+  const shared = WebAssembly.Module.imports(module).some((i) => i.kind === "memory");
+  if (shared && !canShareMemory()) {
+    throw new Error("init: options.wasmBinary is a threads build, which needs SharedArrayBuffer (a cross-origin isolated page)");
+  }
+  // Whether it is relaxed SIMD is known once it runs; a threads build runs on the threads asked for, at least 2.
+  const runtime = await instantiate(module, "simd", shared ? Math.max(threads, 2) : 1, warm);
+  const features = runtime.kernels.build_features();
+  runtime.info.build = features & 1 ? "relaxed-simd" : "simd";
+  return runtime;
+}
+
+function noSimd(what: string): string {
+  return `zeroconv: ${what} does not validate here. It needs WebAssembly SIMD ` +
+    "(Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+); if the runtime has SIMD, the file is damaged";
 }
 
 async function instantiate(module: WebAssembly.Module, build: Build, threads: number, warm: boolean): Promise<Runtime> {
@@ -223,17 +285,26 @@ function canShareMemory(): boolean {
 
 async function readWasm(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   if (url.protocol === "file:") {
-    // Node (and other file-URL hosts): read the file beside the package's own modules.
-    const { readFile } = await import("node:fs/promises");
+    // Node: read the file beside the package's own modules. getBuiltinModule rather than an
+    // import, so that bundlers never see node:fs in the browser build.
+    const fs = typeof process === "object" ? process.getBuiltinModule?.("node:fs") : undefined;
+    if (fs === undefined) throw new Error(`zeroconv: cannot read ${url.href} here: pass init({ wasmUrl }) or init({ wasmBinary })`);
     try {
-      return new Uint8Array(await readFile(url));
+      return new Uint8Array(fs.readFileSync(url));
     } catch (e) {
-      throw new Error(`zeroconv: cannot read ${url.pathname} (${(e as Error).message}); run \`npm run build:wasm\``);
+      throw new Error(
+        `zeroconv: cannot read ${url.pathname} (${(e as Error).message}): build it with \`npm run build:wasm\`, ` +
+        "or point init({ wasmUrl }) at where the .wasm files are",
+      );
     }
   }
-  const response = await fetch(url);
-  if (!response.ok) {
-    throw new Error(`zeroconv: fetching ${url.href} failed with HTTP ${response.status}; serve the .wasm beside the package's modules`);
+  const fix = "serve the package's build/*.wasm files at that address (beside dist/), or point init({ wasmUrl }) at where they are";
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new Error(`zeroconv: fetching ${url.href} failed (${(e as Error).message}): ${fix}`);
   }
+  if (!response.ok) throw new Error(`zeroconv: fetching ${url.href} failed with HTTP ${response.status}: ${fix}`);
   return new Uint8Array(await response.arrayBuffer());
 }

@@ -66,6 +66,7 @@ const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegEx
   ["init with 65 threads", bad(() => init({ threads: 65 })), RangeError, /init: options\.threads must be an integer from 1 to 64; got 65/],
   ["init with 0 threads", bad(() => init({ threads: 0 })), RangeError, /init: options\.threads must be an integer from 1 to 64; got 0/],
   ["init with an unknown build", bad(() => init({ build: "avx" as never })), TypeError, /init: options\.build must be "auto", "simd" or "relaxed-simd"; got "avx"/],
+  ["init with warmUp as a string", bad(() => init({ warmUp: "yes" as never })), TypeError, /init: options\.warmUp must be true or false; got string/],
   ["init with threads as a string", bad(() => init({ threads: "2" as never })), TypeError, /init: options\.threads must be a number; got string/],
 ];
 
