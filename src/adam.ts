@@ -1,7 +1,8 @@
-import type { Tensor, TensorLike } from "./tensor.js";
-import { checkParamsAndGrads } from "./optimizer_params.js";
+import { describe, type Tensor, type TensorLike } from "./tensor.js";
+import { checkParamsAndGrads, checkRate } from "./optimizer_params.js";
 import { HeldBuffer, withBuffers, writeFloats } from "./memory.js";
 import { getRuntime } from "./wasm.js";
+import { disposable } from "./disposable.js";
 
 export interface AdamOptions { lr?: number; beta1?: number; beta2?: number }
 
@@ -22,10 +23,15 @@ export class Adam {
   private readonly moments = new Map<string, HeldBuffer>();
   private disposed = false;
 
-  constructor({ lr = 0.001, beta1 = 0.9, beta2 = 0.999 }: AdamOptions = {}) {
-    if (typeof lr !== "number" || !(lr > 0)) throw new RangeError(`Adam: lr must be a positive number; got ${lr}`);
+  constructor(options: AdamOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`Adam: options must be an object like { lr: 0.001 }; got ${describe(options)}`);
+    }
+    const { lr = 0.001, beta1 = 0.9, beta2 = 0.999 } = options;
+    checkRate("Adam", "lr", lr);
     for (const [name, b] of [["beta1", beta1], ["beta2", beta2]] as const) {
-      if (typeof b !== "number" || !(b >= 0 && b < 1)) throw new RangeError(`Adam: ${name} must be in [0, 1); got ${b}`);
+      if (typeof b !== "number") throw new TypeError(`Adam: ${name} must be a number; got ${describe(b)}`);
+      if (!(b >= 0 && b < 1)) throw new RangeError(`Adam: ${name} must be in [0, 1); got ${b}`);
     }
     this.lr = lr;
     this.beta1 = beta1;
@@ -68,3 +74,7 @@ export class Adam {
     this.disposed = true;
   }
 }
+
+// `using` frees it at the end of a block, where the runtime has Symbol.dispose (src/disposable.ts).
+export interface Adam { [Symbol.dispose](): void }
+disposable(Adam);

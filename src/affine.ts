@@ -4,6 +4,7 @@ import { HeldBuffer, readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats 
 import { getRuntime, type Runtime } from "./wasm.js";
 import { LayerState } from "./layer_state.js";
 import { asTensor } from "./tensor_convert.js";
+import { disposable } from "./disposable.js";
 
 /** y[N, M] = x[N, D] W[D, M] + b[M]. */
 export function affineForward(rt: Runtime, px: number, N: number, D: number, pW: number, M: number, pb: number, py: number, work: number): void {
@@ -103,3 +104,7 @@ function checkAffineBias(fn: string, name: string, b: unknown, M: number): void 
   const [len] = checkTensor(fn, name, b, ["M"]);
   if (len !== M) throw new RangeError(`${fn}: ${name} must have shape [${M}], one bias per output column of W; got [${len}]`);
 }
+
+// `using` frees it at the end of a block, where the runtime has Symbol.dispose (src/disposable.ts).
+export interface Affine { [Symbol.dispose](): void }
+disposable(Affine);

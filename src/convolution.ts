@@ -6,6 +6,7 @@ import { getRuntime, type Runtime } from "./wasm.js";
 import { LayerState } from "./layer_state.js";
 import { forShares, threadsFor } from "./parallel.js";
 import { asTensor } from "./tensor_convert.js";
+import { disposable } from "./disposable.js";
 
 export interface ConvGeometry extends WindowGeometry {
   FN: number;
@@ -217,3 +218,7 @@ export class Convolution {
     this.state.dispose();
   }
 }
+
+// `using` frees it at the end of a block, where the runtime has Symbol.dispose (src/disposable.ts).
+export interface Convolution { [Symbol.dispose](): void }
+disposable(Convolution);

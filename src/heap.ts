@@ -19,14 +19,18 @@ export class Heap {
   private readonly used = new Map<number, number>();
   private bytesInUse = 0;
   private peak = 0;
-  /** Where the managed region ends; memory above it is grown on demand. */
+  /** Where memory is mapped up to; it is grown on demand. */
   private top: number;
+  /** Where the managed region starts (after the module's static data). */
+  private readonly start: number;
 
   constructor(private readonly memory: WebAssembly.Memory, base: number, private readonly maxBytes = MAX_MEMORY_BYTES) {
-    const start = Math.max(ALIGN, roundUp(base, ALIGN));
+    this.start = Math.max(ALIGN, roundUp(base, ALIGN));
     const end = memory.buffer.byteLength;
-    if (end > start) this.freeBlocks.push({ start, size: end - start });
-    this.top = Math.max(start, end);
+    if (end > this.start) this.freeBlocks.push({ start: this.start, size: end - this.start });
+    // The mapped end, even below the start: a region grown from there begins at the start, and
+    // ends where memory really does (it once ended 64 bytes past it when memory began empty).
+    this.top = end;
   }
 
   get inUse(): number { return this.bytesInUse; }
@@ -35,17 +39,67 @@ export class Heap {
 
   /**
    * Throws a RangeError, before anything is allocated or grown, when blocks of `floatCounts`
-   * floats (4-byte elements) would not fit under the memory limit next to what is in use.
+   * floats (4-byte elements) would not fit under the memory limit next to what is in use. Sizes
+   * are float64 arithmetic, so a product past 2^31 (or 2^53) is caught here, not wrapped.
    */
   check(what: string, floatCounts: readonly number[]): void {
     let total = 0;
     for (const n of floatCounts) total += roundUp(Math.max(n * 4, 1), ALIGN);
     if (!Number.isSafeInteger(total) || this.bytesInUse + total > this.maxBytes) {
+      const needs = Number.isSafeInteger(total) ? `${total} bytes` : `more than 2^53 bytes (${total.toPrecision(3)})`;
       throw new RangeError(
-        `${what}: needs ${total} bytes of WebAssembly memory on top of ${this.bytesInUse} in use, ` +
+        `${what}: needs ${needs} of WebAssembly memory on top of ${this.bytesInUse} in use, ` +
         `over the ${this.maxBytes}-byte limit`,
       );
     }
+    // Under the limit in total, but the free list may be too fragmented for first fit to place
+    // them without growing past it: found out on a copy, so that memory is not grown for the first
+    // blocks of a request that the last one then fails. Only near the limit: each block grows
+    // memory by at most its size and a page, so far below it everything fits.
+    if (this.top + total + floatCounts.length * PAGE <= this.maxBytes) return;
+    const top = this.topAfter(floatCounts.map((n) => roundUp(Math.max(n * 4, 1), ALIGN)));
+    if (top > this.maxBytes) {
+      throw new RangeError(
+        `${what}: needs ${total} bytes of WebAssembly memory on top of ${this.bytesInUse} in use; ` +
+        `they fit under the ${this.maxBytes}-byte limit only without the gaps between blocks in use, ` +
+        `and would need ${top} bytes mapped`,
+      );
+    }
+  }
+
+  /** Where memory would end after first-fit allocation of blocks of `sizes` bytes (already aligned). */
+  private topAfter(sizes: readonly number[]): number {
+    const free = this.freeBlocks.map((b) => ({ ...b }));
+    let top = this.top;
+    for (const size of sizes) {
+      const block = free.find((b) => b.size >= size);
+      if (block !== undefined) {
+        block.start += size;
+        block.size -= size;
+        continue;
+      }
+      const last = free[free.length - 1];
+      const tail = last && last.start + last.size === top ? last.size : 0;
+      const end = top + this.pagesFor(size, tail, top) * PAGE;
+      if (tail > 0) {
+        last.start += size;
+        last.size = end - last.start;
+      } else {
+        const from = Math.max(top, this.start);
+        free.push({ start: from + size, size: end - from - size });
+      }
+      top = end;
+    }
+    return top;
+  }
+
+  /**
+   * Pages to map so that a block of `size` bytes fits at the top of memory mapped up to `top`:
+   * in the free block of `tail` bytes that ends there, grown, or else from where memory ends.
+   */
+  private pagesFor(size: number, tail: number, top: number): number {
+    const from = tail > 0 ? top - tail : Math.max(top, this.start);
+    return Math.ceil((from + size - top) / PAGE);
   }
 
   /** Allocates one block per entry of `floatCounts`, all or none (see check). */
@@ -87,15 +141,24 @@ export class Heap {
   private grow(what: string, size: number): number {
     const last = this.freeBlocks[this.freeBlocks.length - 1];
     const tail = last && last.start + last.size === this.top ? last.size : 0;
-    const pages = Math.ceil((size - tail) / PAGE);
+    const pages = this.pagesFor(size, tail, this.top);
     if (this.top + pages * PAGE > this.maxBytes) {
       throw new RangeError(
         `${what}: needs ${size} more bytes of WebAssembly memory, but ${this.top} of the ` +
         `${this.maxBytes}-byte limit are already mapped`,
       );
     }
-    this.memory.grow(pages);
-    const grown = { start: this.top, size: pages * PAGE };
+    try {
+      this.memory.grow(pages);
+    } catch (e) {
+      // The host may refuse before the wasm32 limit (a browser's cap, or the machine out of memory).
+      throw new RangeError(
+        `${what}: needs ${size} more bytes of WebAssembly memory; growing it from ${this.top} to ` +
+        `${this.top + pages * PAGE} bytes failed (${(e as Error).message})`,
+      );
+    }
+    const from = Math.max(this.top, this.start);
+    const grown = { start: from, size: this.top + pages * PAGE - from };
     this.top += pages * PAGE;
     this.insertFree(grown);
     return this.freeBlocks.length - 1;

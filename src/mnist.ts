@@ -21,6 +21,8 @@ export type MnistSplit<L extends Uint8Array | Tensor> = [images: Tensor, labels:
 /** `[[trainImages, trainLabels], [testImages, testLabels]]`, as the book's load_mnist returns. */
 export type MnistData<L extends Uint8Array | Tensor> = [train: MnistSplit<L>, test: MnistSplit<L>];
 
+/** The largest IDX file parseIdx accepts: 2^31 one-byte elements and a header of 4 dimensions. */
+const MAX_IDX_BYTES = 2 ** 31 + 20;
 const SIDE = 28;
 const CLASSES = 10;
 const FILES = {
@@ -121,7 +123,8 @@ async function readIdx(node: NodeApi, dir: string, name: string): Promise<IdxFil
       bytes = await node.readFile(path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw e;
+      // A directory of that name, no permission…: the file is named, as for every other file problem.
+      throw new FileFormatError(path, `cannot be read (${(e as Error).message})`);
     }
     // By content, not by name: a gzipped file saved without its .gz is common.
     if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzip(node, bytes, path);
@@ -132,7 +135,8 @@ async function readIdx(node: NodeApi, dir: string, name: string): Promise<IdxFil
 
 function gunzip(node: NodeApi, bytes: Uint8Array, path: string): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    node.gunzip(bytes, (err, out) => {
+    // Capped at what parseIdx accepts: a corrupt or hostile stream cannot inflate to gigabytes first.
+    node.gunzip(bytes, { maxOutputLength: MAX_IDX_BYTES }, (err, out) => {
       if (err) reject(new FileFormatError(path, `corrupt gzip data: ${err.message}`));
       else resolve(out);
     });

@@ -62,6 +62,8 @@ export function writeParams(fn: string, path: string, params: Record<string, Ten
     fs.renameSync(temp, path);
   } catch (e) {
     fs.rmSync(temp, { force: true });
-    throw new Error(`${fn}: cannot write ${path} (${(e as Error).message})`);
+    // An Error, as Node's own file-system errors are: the environment failed, not the call; the
+    // system error (its code: ENOENT, EACCES, ENOSPC…) is kept as the cause.
+    throw new Error(`${fn}: cannot write ${path} (${(e as Error).message})`, { cause: e });
   }
 }

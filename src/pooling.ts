@@ -3,6 +3,7 @@ import { checkInt, checkSameShape, checkTensor, outputLength } from "./validate.
 import { HeldBuffer, readTensor, withBuffers, writeFloats } from "./memory.js";
 import { getRuntime, type Runtime } from "./wasm.js";
 import { LayerState } from "./layer_state.js";
+import { disposable } from "./disposable.js";
 
 export interface PoolGeometry {
   N: number; C: number; H: number; W: number;
@@ -135,3 +136,7 @@ export class Pooling {
     this.state.dispose();
   }
 }
+
+// `using` frees it at the end of a block, where the runtime has Symbol.dispose (src/disposable.ts).
+export interface Pooling { [Symbol.dispose](): void }
+disposable(Pooling);

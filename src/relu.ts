@@ -3,6 +3,7 @@ import { checkAnyTensor, checkSameShape } from "./validate.js";
 import { HeldBuffer, readTensor, withBuffers, writeFloats } from "./memory.js";
 import { getRuntime } from "./wasm.js";
 import { LayerState } from "./layer_state.js";
+import { disposable } from "./disposable.js";
 
 /** The book's Relu layer: y = max(x, 0) elementwise on a tensor of any shape; NaN stays NaN. */
 export class Relu {
@@ -46,3 +47,7 @@ export class Relu {
     this.state.dispose();
   }
 }
+
+// `using` frees it at the end of a block, where the runtime has Symbol.dispose (src/disposable.ts).
+export interface Relu { [Symbol.dispose](): void }
+disposable(Relu);

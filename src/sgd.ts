@@ -1,10 +1,12 @@
 import type { Tensor, TensorLike } from "./tensor.js";
-import { checkParamsAndGrads } from "./optimizer_params.js";
+import { checkParamsAndGrads, checkRate } from "./optimizer_params.js";
 
 /** The book's SGD: p -= lr * g, in place on every Tensor of `params`. */
 export class SGD {
-  constructor(readonly lr = 0.01) {
-    if (typeof lr !== "number" || !(lr > 0)) throw new RangeError(`SGD: lr must be a positive number; got ${lr}`);
+  readonly lr: number;
+
+  constructor(lr = 0.01) {
+    this.lr = checkRate("SGD", "lr", lr);
   }
 
   update(params: Record<string, Tensor>, grads: Record<string, TensorLike>): void {

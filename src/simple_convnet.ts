@@ -10,6 +10,7 @@ import { softmaxLoss } from "./softmax_with_loss.js";
 import { checkLabels, type CheckedLabels, type Labels } from "./labels.js";
 import { Random } from "./random.js";
 import { readParams, writeParams } from "./params_io.js";
+import { MAX_MEMORY_BYTES } from "./heap.js";
 
 export interface ConvParam { filterNum?: number; filterSize?: number; pad?: number; stride?: number }
 
@@ -59,10 +60,13 @@ export class SimpleConvNet {
     getRuntime(); // of no use before init(); say so now rather than at the first call
     this.s = netShape(options);
     const std = options.weightInitStd ?? 0.01;
-    if (typeof std !== "number" || !(std >= 0)) {
-      throw new RangeError(`SimpleConvNet: weightInitStd must be a number >= 0; got ${describe(std)}`);
-    }
-    const random = new Random(options.seed);
+    if (typeof std !== "number") throw new TypeError(`SimpleConvNet: weightInitStd must be a number; got ${describe(std)}`);
+    // Infinity would make every weight ±Infinity or NaN (Infinity * 0): a network that answers only NaN.
+    if (!(std >= 0 && std < Infinity)) throw new RangeError(`SimpleConvNet: weightInitStd must be a finite number >= 0; got ${std}`);
+    const seed = options.seed;
+    if (seed !== undefined && typeof seed !== "number") throw new TypeError(`SimpleConvNet: seed must be a number; got ${describe(seed)}`);
+    if (seed !== undefined && !Number.isInteger(seed)) throw new RangeError(`SimpleConvNet: seed must be an integer; got ${seed}`);
+    const random = new Random(seed);
     const gaussian = (shape: number[]): Tensor => {
       const t = zeros(shape);
       for (let i = 0; i < t.size; i++) t.data[i] = std * random.normal();
@@ -80,6 +84,7 @@ export class SimpleConvNet {
   predict(x: TensorLike): Tensor {
     const fn = "SimpleConvNet.predict";
     const N = this.checkImages(fn, x);
+    this.checkParams(fn);
     const out = zeros([N, this.s.classes]);
     this.eachChunk(fn, x, N, CHUNK, (rt, pscores, start, n) => {
       out.data.set(new Float32Array(rt.kernels.memory.buffer, pscores, n * this.s.classes), start * this.s.classes);
@@ -91,6 +96,7 @@ export class SimpleConvNet {
   loss(x: TensorLike, t: Labels): number {
     const fn = "SimpleConvNet.loss";
     const N = this.checkImages(fn, x);
+    this.checkParams(fn);
     const labels = checkLabels(fn, "t", t, N, this.s.classes);
     const { classes } = this.s;
     let total = 0;
@@ -104,6 +110,7 @@ export class SimpleConvNet {
   accuracy(x: TensorLike, t: Labels, batchSize = 100): number {
     const fn = "SimpleConvNet.accuracy";
     const N = this.checkImages(fn, x);
+    this.checkParams(fn);
     checkInt(fn, "batchSize", batchSize, 1);
     const { indices } = checkLabels(fn, "t", t, N, this.s.classes);
     const { classes } = this.s;
@@ -119,6 +126,7 @@ export class SimpleConvNet {
   gradient(x: TensorLike, t: Labels): Params {
     const fn = "SimpleConvNet.gradient";
     const N = this.checkImages(fn, x);
+    this.checkParams(fn);
     const labels = checkLabels(fn, "t", t, N, this.s.classes);
     const s = this.s;
     const rt = getRuntime();
@@ -253,18 +261,47 @@ export class SimpleConvNet {
     });
   }
 
+  /**
+   * @internal For train(), which must check a whole data set before its first step: images `x`
+   * and labels `t` as gradient() takes them; returns the number of images and their classes.
+   */
+  checkDataSet(fn: string, names: { x: string; t: string }, x: unknown, t: unknown): { N: number; indices: Int32Array } {
+    const N = this.checkImages(fn, x, names.x);
+    return { N, indices: checkLabels(fn, names.t, t, N, this.s.classes).indices };
+  }
+
+  /**
+   * Every parameter still a Tensor of the shape the network was built with. `params` is a plain
+   * record that a user may assign into; a W1 of another size would have the kernels read past
+   * its buffer into the next one, a silent wrong answer.
+   */
+  private checkParams(fn: string): void {
+    const s = this.s;
+    const shapes: Record<ParamName, number[]> = {
+      W1: [s.FN, s.C, s.FS, s.FS], b1: [s.FN], W2: [s.pooled, s.hidden], b2: [s.hidden], W3: [s.hidden, s.classes], b3: [s.classes],
+    };
+    for (const name of PARAM_NAMES) {
+      const p: unknown = this.params[name];
+      if (!(p instanceof Tensor)) throw new TypeError(`${fn}: this.params.${name} must be a Tensor; got ${describe(p)}`);
+      const want = shapes[name];
+      if (p.shape.length !== want.length || p.shape.some((d, i) => d !== want[i])) {
+        throw new RangeError(`${fn}: this.params.${name} must have shape ${formatShape(want)}, the network's; got ${formatShape(p.shape)}`);
+      }
+    }
+  }
+
   /** x as [N, C, H, W] or flattened [N, C*H*W] (what loadMnist gives by default); returns N. */
-  private checkImages(fn: string, x: unknown): number {
+  private checkImages(fn: string, x: unknown, name = "x"): number {
     const { C, H, W } = this.s;
     const rank = x !== null && typeof x === "object" && Array.isArray((x as TensorLike).shape) ? (x as TensorLike).shape.length : 4;
     if (rank === 2) {
-      const [N, D] = checkTensor(fn, "x", x, ["N", "C*H*W"]);
-      if (D !== C * H * W) throw new RangeError(`${fn}: x must be [N, ${C}, ${H}, ${W}] or flattened [N, ${C * H * W}]; got [${N}, ${D}]`);
+      const [N, D] = checkTensor(fn, name, x, ["N", "C*H*W"]);
+      if (D !== C * H * W) throw new RangeError(`${fn}: ${name} must be [N, ${C}, ${H}, ${W}] or flattened [N, ${C * H * W}]; got [${N}, ${D}]`);
       return N;
     }
-    const shape = checkTensor(fn, "x", x, ["N", "C", "H", "W"]);
+    const shape = checkTensor(fn, name, x, ["N", "C", "H", "W"]);
     if (shape[1] !== C || shape[2] !== H || shape[3] !== W) {
-      throw new RangeError(`${fn}: x must be [N, ${C}, ${H}, ${W}] (this network's inputDim) or flattened [N, ${C * H * W}]; got ${formatShape(shape)}`);
+      throw new RangeError(`${fn}: ${name} must be [N, ${C}, ${H}, ${W}] (this network's inputDim) or flattened [N, ${C * H * W}]; got ${formatShape(shape)}`);
     }
     return shape[0];
   }
@@ -274,11 +311,12 @@ function netShape(o: SimpleConvNetOptions): NetShape {
   const fn = "SimpleConvNet";
   if (o === null || typeof o !== "object") throw new TypeError(`${fn}: options must be an object; got ${describe(o)}`);
   const inputDim = o.inputDim ?? [1, 28, 28];
-  if (!Array.isArray(inputDim) || inputDim.length !== 3) {
-    throw new TypeError(`${fn}: inputDim must be [C, H, W]; got ${describe(inputDim)}`);
-  }
+  if (!Array.isArray(inputDim)) throw new TypeError(`${fn}: inputDim must be [C, H, W]; got ${describe(inputDim)}`);
+  if (inputDim.length !== 3) throw new RangeError(`${fn}: inputDim must be [C, H, W]; got ${formatShape(inputDim)}`);
   const [C, H, W] = inputDim.map((d: unknown, i: number) => checkInt(fn, `inputDim[${i}]`, d, 1));
   const cp = o.convParam ?? {};
+  // Else a convParam of 5 or "3x3" would be read as {} and silently give the defaults.
+  if (cp === null || typeof cp !== "object") throw new TypeError(`${fn}: convParam must be an object like { filterNum: 30 }; got ${describe(cp)}`);
   const FN = checkInt(fn, "convParam.filterNum", cp.filterNum ?? 30, 1);
   const FS = checkInt(fn, "convParam.filterSize", cp.filterSize ?? 5, 1);
   const pad = checkInt(fn, "convParam.pad", cp.pad ?? 0, 0);
@@ -288,9 +326,19 @@ function netShape(o: SimpleConvNetOptions): NetShape {
   const poolH = outputLength(fn, "pooled height", convH, 2, 2, 0), poolW = outputLength(fn, "pooled width", convW, 2, 2, 0);
   const hidden = checkInt(fn, "hiddenSize", o.hiddenSize ?? 100, 1);
   const classes = checkInt(fn, "outputSize", o.outputSize ?? 10, 1);
+  const pooled = FN * poolH * poolW;
+  // Every call copies the parameters into WebAssembly memory, so a network whose parameters alone
+  // exceed it could never run: refused here, before gigabytes of weights are drawn.
+  const paramBytes = 4 * (FN * C * FS * FS + FN + pooled * hidden + hidden + hidden * classes + classes);
+  if (!Number.isSafeInteger(paramBytes) || paramBytes > MAX_MEMORY_BYTES) {
+    throw new RangeError(
+      `${fn}: its parameters need ${Number.isSafeInteger(paramBytes) ? paramBytes : paramBytes.toPrecision(3)} bytes ` +
+      `(W2 is [${pooled}, ${hidden}] for inputDim [${C}, ${H}, ${W}]), over the ${MAX_MEMORY_BYTES}-byte WebAssembly memory limit`,
+    );
+  }
   return {
     C, H, W, FN, FS, stride, pad, convH, convW, poolH, poolW, hidden, classes,
-    K: C * FS * FS, P: convH * convW, pooled: FN * poolH * poolW,
+    K: C * FS * FS, P: convH * convW, pooled,
   };
 }
 

@@ -4,6 +4,7 @@ import { HeldBuffer, readTensor, withBuffers, writeFloats } from "./memory.js";
 import { getRuntime, type Runtime } from "./wasm.js";
 import { LayerState } from "./layer_state.js";
 import { checkLabels, type CheckedLabels, type Labels } from "./labels.js";
+import { disposable } from "./disposable.js";
 
 /**
  * Softmax of scores [rows, cols] into probabilities at `py` and the mean cross-entropy against
@@ -76,3 +77,7 @@ export class SoftmaxWithLoss {
     this.state.dispose();
   }
 }
+
+// `using` frees it at the end of a block, where the runtime has Symbol.dispose (src/disposable.ts).
+export interface SoftmaxWithLoss { [Symbol.dispose](): void }
+disposable(SoftmaxWithLoss);

@@ -4,6 +4,8 @@
 import { describe, formatShape } from "./tensor.js";
 
 const INT32_MAX = 2 ** 31 - 1;
+/** NumPy's NPY_MAXDIMS: the most dimensions an elementwise layer takes. */
+const MAX_RANK = 64;
 
 /** Checks `x` is a tensor of the given dimensions (by name, e.g. ["N", "C", "H", "W"]); returns its shape. */
 export function checkTensor(fn: string, name: string, x: unknown, dims: readonly string[]): number[] {
@@ -12,32 +14,43 @@ export function checkTensor(fn: string, name: string, x: unknown, dims: readonly
   }
   const { shape: rawShape, data } = x as { shape: unknown; data: unknown };
   const shape = checkShape(fn, name, rawShape, dims);
-  if (!isArrayLike(data) || data instanceof BigInt64Array || data instanceof BigUint64Array) {
-    throw new TypeError(`${fn}: ${name}.data must be an array or typed array of numbers; got ${describe(data)}`);
-  }
   const size = shape.reduce((a, b) => a * b, 1);
+  checkData(fn, `${name}.data`, data, size, () => `shape ${formatShape(shape)} [${dims.join(", ")}]`);
+  return shape;
+}
+
+/**
+ * Checks that `data` is an array or typed array of exactly `size` numbers; `needs` says what asks
+ * for that many (for the message). Elements of a plain array are checked one by one: a string or
+ * undefined would otherwise become NaN on its way into a Float32Array, a silent wrong answer.
+ */
+export function checkData(fn: string, name: string, data: unknown, size: number, needs: () => string): void {
+  if (!isArrayLike(data) || data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    throw new TypeError(`${fn}: ${name} must be an array or typed array of numbers; got ${describe(data)}`);
+  }
   const length = (data as ArrayLike<unknown>).length;
   if (length !== size) {
-    throw new RangeError(
-      `${fn}: ${name}.data has ${length} elements but shape ${formatShape(shape)} [${dims.join(", ")}] needs ${size}`,
-    );
+    throw new RangeError(`${fn}: ${name} has ${length} elements but ${needs()} needs ${size}`);
   }
   if (!ArrayBuffer.isView(data)) {
     const items = data as ArrayLike<unknown>;
     for (let i = 0; i < length; i++) {
       if (typeof items[i] !== "number") {
-        throw new TypeError(`${fn}: ${name}.data[${i}] must be a number; got ${describe(items[i])}`);
+        throw new TypeError(`${fn}: ${name}[${i}] must be a number; got ${describe(items[i])}`);
       }
     }
   }
-  return shape;
 }
 
 /** A tensor of any rank >= 1 (elementwise layers); returns its shape. */
 export function checkAnyTensor(fn: string, name: string, x: unknown): number[] {
   const shape = x !== null && typeof x === "object" ? (x as { shape?: unknown }).shape : undefined;
-  const rank = isArrayLike(shape) ? Math.max((shape as ArrayLike<unknown>).length, 1) : 1;
-  return checkTensor(fn, name, x, Array.from({ length: rank }, (_, i) => `d${i}`));
+  const rank = isArrayLike(shape) ? (shape as ArrayLike<unknown>).length : 1;
+  // Before the dimension names are made: a shape-like { length: 1e9 } must not allocate a billion of them.
+  if (!Number.isInteger(rank) || rank > MAX_RANK) {
+    throw new RangeError(`${fn}: ${name} must have 1 to ${MAX_RANK} dimensions; got shape ${formatShape(shape as ArrayLike<unknown>)}`);
+  }
+  return checkTensor(fn, name, x, Array.from({ length: Math.max(rank, 1) }, (_, i) => `d${i}`));
 }
 
 /** Checks a shape of positive integer sizes with the given dimension names; `name` is the tensor it belongs to. */
@@ -45,11 +58,12 @@ export function checkShape(fn: string, name: string, rawShape: unknown, dims: re
   if (!isArrayLike(rawShape)) {
     throw new TypeError(`${fn}: ${name}'s shape must be an array of sizes; got ${describe(rawShape)}`);
   }
-  const shape = Array.from(rawShape as ArrayLike<unknown>) as number[];
   const expected = `[${dims.join(", ")}]`;
-  if (shape.length !== dims.length) {
-    throw new RangeError(`${fn}: ${name} must be ${dims.length}-D ${expected}; got shape ${formatShape(shape)}`);
+  // The rank first, so that an array-like claiming a huge length is not copied.
+  if ((rawShape as ArrayLike<unknown>).length !== dims.length) {
+    throw new RangeError(`${fn}: ${name} must be ${dims.length}-D ${expected}; got shape ${formatShape(rawShape as ArrayLike<unknown>)}`);
   }
+  const shape = Array.from(rawShape as ArrayLike<unknown>) as number[];
   shape.forEach((d, i) => {
     if (typeof d !== "number") {
       throw new TypeError(`${fn}: ${name}'s shape[${i}] (${dims[i]}) must be a number; got ${describe(d)}`);
@@ -98,7 +112,7 @@ export function checkSameShape(fn: string, name: string, shape: readonly number[
   }
 }
 
-function isArrayLike(v: unknown): boolean {
+export function isArrayLike(v: unknown): boolean {
   return v !== null && typeof v === "object" && !(v instanceof DataView) &&
     typeof (v as { length?: unknown }).length === "number";
 }

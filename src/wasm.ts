@@ -121,7 +121,8 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     requested = { threads: threads ?? env.threads ?? 1, build: build ?? env.build ?? "auto" };
   } else if ((threads !== undefined && threads !== requested.threads && threads !== runtime?.info.threads) ||
     (build !== undefined && build !== requested.build && build !== runtime?.info.build)) {
-    throw new Error(
+    // A TypeError, as for any call on an object in the wrong state (a disposed layer, a locked stream).
+    throw new TypeError(
       `init: zeroconv is already initialised with { threads: ${requested.threads}, build: "${requested.build}" }; ` +
       "options apply only to the first init() call",
     );
@@ -139,7 +140,10 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
 /** The loaded runtime; throws the "call init() first" error before init() has finished. */
 export function getRuntime(): Runtime {
   if (runtime === null) {
-    throw new Error("zeroconv is not initialised: call `await init()` once before using it");
+    // A TypeError like every other call made in the wrong state: the API throws only TypeError and
+    // RangeError for how it is called (plain Errors are left for the environment: a .wasm file
+    // that cannot be read or fetched, a runtime without SIMD).
+    throw new TypeError("zeroconv is not initialised: call `await init()` once before using it");
   }
   return runtime;
 }

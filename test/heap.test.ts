@@ -61,6 +61,48 @@ describe("Heap (the free list over WASM memory)", () => {
     expect(() => heap.free(12345)).toThrow(/free of unknown block/);
   });
 
+  it("every block lies inside mapped memory, also when memory starts empty below the heap's base", () => {
+    const memory = new WebAssembly.Memory({ initial: 0 });
+    const heap = new Heap(memory, 0);
+    // The first block starts at 64 (never at address 0); a whole page of it needs 2 pages mapped.
+    const [p] = heap.allocFloats("t", [PAGE / 4]);
+    expect(p + PAGE).toBeLessThanOrEqual(memory.buffer.byteLength);
+    new Float32Array(memory.buffer, p, PAGE / 4).fill(1); // a view past the end would throw
+    heap.free(p);
+  });
+
+  it("refuses a request that fits the limit in total but not in the gaps, before growing anything", () => {
+    const memory = new WebAssembly.Memory({ initial: 0 });
+    const heap = new Heap(memory, 0, 4 * PAGE);
+    const [a, b, c] = heap.allocFloats("t", [(PAGE - 64) / 4, PAGE / 4, PAGE / 4]);
+    heap.free(a);
+    heap.free(c);
+    expect(memory.buffer.byteLength).toBe(3 * PAGE);
+    // 1 page in use + 3 requested = the limit, but first fit puts the 2-page block at the top and
+    // finds no gap for the 1-page one: it would take 5 pages mapped. Refused with nothing grown.
+    expect(() => heap.allocFloats("conv2d", [2 * PAGE / 4, PAGE / 4])).toThrow(
+      /conv2d: needs 196608 bytes of WebAssembly memory on top of 65536 in use; .* would need 327680 bytes mapped/,
+    );
+    expect(memory.buffer.byteLength).toBe(3 * PAGE);
+    expect(heap.inUse).toBe(PAGE);
+    // What does fit right up to the limit still gets placed: the gap, then the top grown to 4 pages.
+    const [d, e] = heap.allocFloats("t", [2 * PAGE / 4, (PAGE - 64) / 4]);
+    expect(memory.buffer.byteLength).toBe(4 * PAGE);
+    for (const p of [b, d, e]) heap.free(p);
+    expect(heap.inUse).toBe(0);
+  });
+
+  it("a host that refuses to grow memory below the limit gives a RangeError naming the bytes", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2 });
+    const heap = new Heap(memory, 0, 8 * PAGE);
+    expect(() => heap.allocFloats("matmul", [3 * PAGE / 4])).toThrow(
+      /matmul: needs 196608 more bytes of WebAssembly memory; growing it from 65536 to 262144 bytes failed/,
+    );
+    expect(heap.inUse).toBe(0);
+    const [p] = heap.allocFloats("t", [PAGE / 4]); // still usable
+    heap.free(p);
+  });
+
   it("tracks bytes in use and the high-water mark", () => {
     const heap = new Heap(new WebAssembly.Memory({ initial: 0 }), 0);
     const [a, b] = heap.allocFloats("t", [16, 32]);
