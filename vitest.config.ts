@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 // `npm test` runs the suite three times: plain SIMD on one thread, the relaxed-SIMD (FMA) build,
 // and two threads. ZEROCONV_BUILD / ZEROCONV_THREADS set init()'s defaults (src/wasm.ts); Node 20
@@ -11,6 +11,8 @@ const variant = [build, threads && `${threads}-threads`].filter(Boolean).join("-
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The browser tests need Chromium and built sites: `npm run test:browser` (vitest.browser.config.ts).
+    exclude: [...configDefaults.exclude, "test/browser/**"],
     testTimeout: 60_000,
     pool: "forks",
     poolOptions: { forks: { execArgv: build === "relaxed-simd" ? ["--experimental-wasm-relaxed-simd"] : [] } },

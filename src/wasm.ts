@@ -310,5 +310,15 @@ async function readWasm(url: URL): Promise<Uint8Array<ArrayBuffer>> {
     throw new Error(`zeroconv: fetching ${url.href} failed (${(e as Error).message}): ${fix}`);
   }
   if (!response.ok) throw new Error(`zeroconv: fetching ${url.href} failed with HTTP ${response.status}: ${fix}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  // A dev server's fallback page answers 200 with HTML for a path it does not have (Vite's
+  // dependency pre-bundling moves the module away from build/): say that, not "no SIMD".
+  if (!(bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d)) {
+    throw new Error(
+      `zeroconv: ${url.href} answered ${response.headers.get("content-type") ?? "something"} (${bytes.length} bytes), ` +
+      "not a WebAssembly file. With Vite, add optimizeDeps: { exclude: [\"zeroconv\"] } to its config; " +
+      "elsewhere point init({ wasmUrl }) at where the package's build/*.wasm files are served",
+    );
+  }
+  return bytes;
 }

@@ -1,0 +1,22 @@
+// Timing in a browser: performance.now() is coarsened (to 100 µs on a page that is not
+// cross-origin isolated, 5 µs on one that is), so a call of tens of microseconds is timed in
+// batches and each sample is the batch's time divided by its size.
+
+/** Median milliseconds per call of fn over `samples` batches of `batch` calls, after `warmUp` calls. */
+export function medianMs(fn: () => unknown, samples: number, batch = 1, warmUp = 3): number {
+  for (let i = 0; i < warmUp; i++) fn();
+  const times: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const t0 = performance.now();
+    for (let i = 0; i < batch; i++) fn();
+    times.push((performance.now() - t0) / batch);
+  }
+  times.sort((a, b) => a - b);
+  const mid = times.length >> 1;
+  return times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+}
+
+/** Lets the page paint before a long measurement blocks the main thread. */
+export function nextFrame(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
