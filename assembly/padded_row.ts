@@ -4,14 +4,19 @@
 // inside part [i0, i1) once with runStart/runEnd -- it depends only on the column offset, not on
 // the row -- so the copy itself carries no bounds tests and no division.
 
+// Both round up as (a - 1) / step + 1 rather than (a + step - 1) / step: a stride near 2^31 (valid
+// when the output is a pixel or two) made that sum wrap to a negative i32 and the run empty, so
+// im2col gave zeros where the image was (found by test/fuzz.test.ts). a - 1 never wraps: a is at
+// most the padded size, which the TypeScript side keeps below 2^31.
+
 /** First i with start + i*step >= 0, at most len. */
 @inline export function runStart(start: i32, step: i32, len: i32): i32 {
-  return start >= 0 ? 0 : min((step - 1 - start) / step, len);
+  return start >= 0 ? 0 : min((-start - 1) / step + 1, len);
 }
 
 /** One past the last i with start + i*step < width, within [i0, len]. */
 @inline export function runEnd(width: i32, start: i32, step: i32, len: i32, i0: i32): i32 {
-  return start >= width ? i0 : max(min((width - start + step - 1) / step, len), i0);
+  return start >= width ? i0 : max(min((width - start - 1) / step + 1, len), i0);
 }
 
 @inline export function zeroRun(dst: usize, len: i32): void {

@@ -131,11 +131,7 @@ export class SimpleConvNet {
     const s = this.s;
     const rt = getRuntime();
     const g = this.convGeometry(N);
-    const sizes = [
-      ...this.paramFloats(), ...this.paramFloats(), N * s.C * s.H * s.W, N * s.K * s.P, s.FN * s.P, ...activationFloats(s, N),
-      N, N * s.classes, N * s.classes, N * s.classes, N * s.hidden, N * s.pooled, N * s.FN * s.P, sgemmWorkspaceFloats(rt),
-    ];
-    return withBuffers(rt, fn, sizes, (ptrs) => {
+    return withBuffers(rt, fn, this.gradientFloats(rt, N), (ptrs) => {
       const [pW1, , pW2, , pW3, , dW1, db1, dW2, db2, dW3, db3, px, pcolT, conv, pool, parg, hidden, scores,
         plabels, pt, py, dscores, dhidden, dpool, dconv, work] = ptrs;
       this.writeParams(rt, ptrs);
@@ -262,6 +258,27 @@ export class SimpleConvNet {
   }
 
   /**
+   * @internal For train(), before its first step: throws the RangeError that gradient() would
+   * for a batch of `n` images too big for WebAssembly memory. Otherwise a batchSize far past the
+   * data set's size was found out only at the first step, after evaluating the network and
+   * filling a JavaScript batch buffer of that size (seconds for 2^24 images; an engine
+   * "Invalid typed array length" for 2^31 - 1): test/fuzz.test.ts.
+   */
+  checkBatchFits(what: string, n: number): void {
+    const rt = getRuntime();
+    rt.heap.check(what, this.gradientFloats(rt, n));
+  }
+
+  /** The floats of every buffer gradient() allocates for n images. */
+  private gradientFloats(rt: Runtime, N: number): number[] {
+    const s = this.s;
+    return [
+      ...this.paramFloats(), ...this.paramFloats(), N * s.C * s.H * s.W, N * s.K * s.P, s.FN * s.P, ...activationFloats(s, N),
+      N, N * s.classes, N * s.classes, N * s.classes, N * s.hidden, N * s.pooled, N * s.FN * s.P, sgemmWorkspaceFloats(rt),
+    ];
+  }
+
+  /**
    * @internal For train(), which must check a whole data set before its first step: images `x`
    * and labels `t` as gradient() takes them; returns the number of images and their classes.
    */
@@ -351,9 +368,18 @@ function zeros(shape: number[]): Tensor {
   return new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
 }
 
+/**
+ * np.argmax, as the book's accuracy takes it: the first largest score, and NaN counts as the
+ * largest. With `>` alone a NaN after the first score never won, so a row of scores such as
+ * [Infinity, NaN, ...] (infinite pixels give them) counted as class 0 where NumPy says 1
+ * (test/fuzz.test.ts); finite scores are unaffected.
+ */
 function argmax(a: Float32Array, start: number, length: number): number {
   let best = 0;
-  for (let i = 1; i < length; i++) if (a[start + i] > a[start + best]) best = i;
+  for (let i = 1; i < length; i++) {
+    const v = a[start + i], b = a[start + best];
+    if (v > b || (v !== v && b === b)) best = i;
+  }
   return best;
 }
 

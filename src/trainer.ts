@@ -58,6 +58,7 @@ export function train(net: SimpleConvNet, trainSet: [TensorLike, Labels], testSe
   }
   const [xTrain, tTrain] = checkSet(fn, "trainSet", net, trainSet);
   const [xTest, tTest] = checkSet(fn, "testSet", net, testSet);
+  net.checkBatchFits(`${fn}: a batch of options.batchSize = ${batchSize} images`, batchSize);
   const random = new Random(seed);
   const N = xTrain.shape[0];
   const imageFloats = xTrain.size / N;

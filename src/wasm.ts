@@ -1,10 +1,12 @@
-// Loads the kernels once and hands out the instance, its heap and fresh memory views.
+// Loads the kernels once (one of four builds: plain or relaxed SIMD, private or shared memory) and
+// hands out the instance, its heap and, with threads, the worker pool.
 //
 // No @assemblyscript/loader (deprecated upstream since AssemblyScript 0.20) and no generated
-// bindings: every export takes only numbers (pointers and sizes), so there is nothing to marshal,
-// and a 20-line instantiate of our own works the same in Node and browsers and lets init() decide
-// when the module loads (the generated `esm` bindings instantiate at import time).
+// bindings: every export takes only numbers (pointers and sizes), so there is nothing to marshal;
+// the generated `esm` bindings instantiate at import time, and neither kind picks a build with
+// WebAssembly.validate or hands one compiled module and a shared memory to workers, as this does.
 import { Heap } from "./heap.js";
+import { describe } from "./tensor.js";
 import { CONTROL_BYTES, ThreadPool } from "./thread_pool.js";
 import { warmUp } from "./warm_up.js";
 
@@ -110,7 +112,10 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   }
   const build = options.build;
   if (build !== undefined && build !== "auto" && build !== "simd" && build !== "relaxed-simd") {
-    throw new TypeError(`init: options.build must be "auto", "simd" or "relaxed-simd"; got ${JSON.stringify(build)}`);
+    // describe() for what is not a string: JSON.stringify threw its own TypeError for a BigInt
+    // ("Do not know how to serialize a BigInt") and gave "undefined" for a Symbol (test/fuzz.test.ts).
+    const got = typeof build === "string" ? JSON.stringify(build) : describe(build);
+    throw new TypeError(`init: options.build must be "auto", "simd" or "relaxed-simd"; got ${got}`);
   }
   const source = sourceOf(options);
   if (options.warmUp !== undefined && typeof options.warmUp !== "boolean") {
