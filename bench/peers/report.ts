@@ -34,6 +34,7 @@ const LABELS: Record<string, string> = {
   "zeroconv-simd": "zeroconv 1T SIMD",
   "zeroconv-fma": "zeroconv 1T FMA",
   "zeroconv-2t": "zeroconv 2T",
+  "zeroconv-2t-simd": "zeroconv 2T SIMD",
   "tfjs-wasm-1t": "tfjs-wasm 1T",
   "tfjs-wasm-2t": "tfjs-wasm 2T",
   "ort-web-1t": "ort-web 1T",
@@ -167,12 +168,14 @@ function ratioTables(r: Report): { title: string; table: Table }[] {
   const twoT = [...peers, "W7" as WorkloadId].flatMap((w) => {
     const best = bestOne(r, w);
     if (!best || median(r, "zeroconv-2t", w) === undefined) return [];
-    return [[w, `${ratio(speedup(r, "zeroconv-2t", best.key, w))} (vs ${best.which})`, ratio(speedup(r, "zeroconv-2t", "ort-web-2t", w))]];
+    // The same build on 1 and 2 threads: the plain SIMD pair (Node's default build).
+    const plainPair = median(r, "zeroconv-2t-simd", w) === undefined ? "–" : ratio(speedup(r, "zeroconv-2t-simd", "zeroconv-simd", w));
+    return [[w, `${ratio(speedup(r, "zeroconv-2t", best.key, w))} (vs ${best.which})`, plainPair, ratio(speedup(r, "zeroconv-2t", "ort-web-2t", w))]];
   });
   if (twoT.length) {
     out.push({
-      title: "zeroconv 2T: speed ratio over zeroconv 1T (its faster build) and over ort-web 2T",
-      table: { head: ["workload", "÷ zeroconv 1T", "÷ ort-web 2T"], rows: twoT },
+      title: "zeroconv 2T: speed ratio over zeroconv 1T (2T FMA over the faster 1T build; 2T SIMD over 1T SIMD) and over ort-web 2T",
+      table: { head: ["workload", "2T ÷ zeroconv 1T", "2T SIMD ÷ 1T SIMD", "2T ÷ ort-web 2T"], rows: twoT },
     });
   }
 
@@ -192,7 +195,7 @@ function ratioTables(r: Report): { title: string; table: Table }[] {
     });
   }
 
-  const twoTs = ["zeroconv-2t", "ort-web-2t", "ort-node-2t"].filter((v) => byVariant(r, v)?.available);
+  const twoTs = ["zeroconv-2t", "zeroconv-2t-simd", "ort-web-2t", "ort-node-2t"].filter((v) => byVariant(r, v)?.available);
   const cpuRows = [...peers, "W7" as WorkloadId].flatMap((w) => {
     const cells = twoTs.map((v) => caseOf(r, v, w)?.cpuPerWall);
     return cells.some((c) => c !== undefined) ? [[w, ...cells.map((c) => (c === undefined ? "–" : c.toFixed(2)))]] : [];

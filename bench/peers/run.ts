@@ -22,6 +22,7 @@ const PLAN: { variant: Variant; flags: string[]; workloads: WorkloadId[] }[] = [
   { variant: "zeroconv-simd", flags: [], workloads: ZEROCONV }, // first: its outputs are the reference
   { variant: "zeroconv-fma", flags: [RELAXED], workloads: ZEROCONV },
   { variant: "zeroconv-2t", flags: [RELAXED], workloads: ZEROCONV },
+  { variant: "zeroconv-2t-simd", flags: [], workloads: ZEROCONV },
   { variant: "tfjs-wasm-1t", flags: [], workloads: PEERS },
   { variant: "tfjs-wasm-2t", flags: [], workloads: PEERS },
   { variant: "ort-web-1t", flags: [], workloads: PEERS },

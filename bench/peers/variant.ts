@@ -13,7 +13,7 @@ import { peakLibrary } from "./lib_peak.js";
 import { zeroconvLibrary } from "./lib_zeroconv.js";
 
 export const VARIANTS = [
-  "zeroconv-simd", "zeroconv-fma", "zeroconv-2t", "tfjs-wasm-1t", "tfjs-wasm-2t",
+  "zeroconv-simd", "zeroconv-fma", "zeroconv-2t", "zeroconv-2t-simd", "tfjs-wasm-1t", "tfjs-wasm-2t",
   "ort-web-1t", "ort-web-2t", "ort-node-1t", "ort-node-2t", "peak",
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -24,8 +24,9 @@ const log = (s: string) => process.stderr.write(`  [${variant}] ${s}\n`);
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toPrecision(3));
 
 /** zeroconv with the init options of its variant; Unavailable when this zeroconv lacks them. */
-async function zeroconv(kind: "simd" | "fma" | "2t"): Promise<Library> {
-  const opts: Record<string, unknown> = kind === "simd" ? { build: "simd" } : kind === "fma" ? { build: "relaxed-simd" } : { threads: 2 };
+async function zeroconv(kind: "simd" | "fma" | "2t" | "2t-simd"): Promise<Library> {
+  const opts: Record<string, unknown> = kind === "simd" ? { build: "simd" } : kind === "fma" ? { build: "relaxed-simd" }
+    : kind === "2t" ? { threads: 2 } : { threads: 2, build: "simd" };
   let r: Record<string, unknown>;
   try {
     r = (await init(opts as InitOptions)) as unknown as Record<string, unknown>;
@@ -36,7 +37,7 @@ async function zeroconv(kind: "simd" | "fma" | "2t"): Promise<Library> {
   // guards the table against a silent fallback all the same.
   if (kind === "fma" && r.build !== "relaxed-simd") throw new Unavailable(`init(${JSON.stringify(opts)}) loaded the ${String(r.build)} build`);
   if (kind === "simd" && r.build !== "simd") throw new Unavailable(`init({ build: "simd" }) loaded the ${String(r.build)} build`);
-  if (kind === "2t" && r.threads !== 2) throw new Unavailable(`init({ threads: 2 }) runs ${String(r.threads)} thread(s)`);
+  if ((kind === "2t" || kind === "2t-simd") && r.threads !== 2) throw new Unavailable(`init({ threads: 2 }) runs ${String(r.threads)} thread(s)`);
   return zeroconvLibrary({ init: JSON.stringify(opts), result: JSON.stringify(r) });
 }
 
@@ -45,6 +46,7 @@ async function library(v: Variant): Promise<Library> {
     case "zeroconv-simd": return zeroconv("simd");
     case "zeroconv-fma": return zeroconv("fma");
     case "zeroconv-2t": return zeroconv("2t");
+    case "zeroconv-2t-simd": return zeroconv("2t-simd");
     case "tfjs-wasm-1t": case "tfjs-wasm-2t": {
       await init();
       const { tfjsLibrary } = await import("./lib_tfjs.js");
