@@ -21,12 +21,20 @@ interface WorkerHandle {
 export class ThreadPool {
   private generation = 0;
 
+  private readonly recorder: Kernels;
+  private calls = new Float64Array(0);
+  private length = 0;
+
   private constructor(
     private readonly memory: WebAssembly.Memory,
-    private readonly names: readonly string[],
+    names: readonly string[],
     private readonly controls: readonly number[],
     private readonly workers: readonly WorkerHandle[],
-  ) {}
+  ) {
+    const recorder: Record<string, (...args: number[]) => void> = {};
+    names.forEach((name, index) => { recorder[name] = (...args) => this.append(index, args); });
+    this.recorder = recorder as unknown as Kernels;
+  }
 
   /** Threads that share the work: the calling one and its workers. */
   get size(): number {
@@ -84,21 +92,25 @@ export class ThreadPool {
     for (const w of this.workers) w.terminate();
   }
 
+  /**
+   * Runs `job` against the recorder, whose methods (one per kernel, made once) append
+   * [kernel index, argument count, ...arguments] straight into the control block's float64s.
+   */
   private record(control: number, job: (k: Kernels) => void): void {
-    const calls: number[] = [];
-    const recorder = new Proxy({}, {
-      get: (_, name) => {
-        const index = this.names.indexOf(String(name));
-        if (index < 0) throw new Error(`zeroconv internal error: a worker job used ${String(name)}, which is not a kernel`);
-        return (...args: number[]) => { calls.push(index, args.length, ...args); };
-      },
-    }) as Kernels;
-    job(recorder);
     const capacity = (CONTROL_BYTES - HEADER_BYTES) / 8 - 1;
-    if (calls.length > capacity) throw new Error(`zeroconv internal error: a worker job of ${calls.length} numbers overflows its control block`);
-    const f64 = new Float64Array(this.memory.buffer, control + HEADER_BYTES, calls.length + 1);
-    f64[0] = calls.length;
-    f64.set(calls, 1);
+    this.calls = new Float64Array(this.memory.buffer, control + HEADER_BYTES + 8, capacity);
+    this.length = 0;
+    job(this.recorder);
+    new Float64Array(this.memory.buffer, control + HEADER_BYTES, 1)[0] = this.length;
+  }
+
+  private append(index: number, args: number[]): void {
+    const calls = this.calls, at = this.length;
+    if (at + 2 + args.length > calls.length) throw new Error(`zeroconv internal error: a worker job overflows its ${CONTROL_BYTES}-byte control block`);
+    calls[at] = index;
+    calls[at + 1] = args.length;
+    for (let i = 0; i < args.length; i++) calls[at + 2 + i] = args[i];
+    this.length = at + 2 + args.length;
   }
 
   /** Blocks until the worker at `control` has finished generation `gen`; its error message, or null. */
