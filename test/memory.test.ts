@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { conv2d, Convolution, im2col, init, maxPool2d, memoryStats, Pooling } from "../src/index.js";
+import { Adam, Affine, conv2d, Convolution, im2col, init, maxPool2d, memoryStats, Pooling, Relu, SoftmaxWithLoss, Tensor } from "../src/index.js";
 import { randTensor, rng } from "./util.js";
 
 beforeAll(async () => { await init(); });
@@ -40,5 +40,29 @@ describe("memory", () => {
     conv2d(x, randTensor(rng(2), [4, 3, 3, 3]).t);
     maxPool2d(x, { poolH: 2, poolW: 2 });
     expect(memoryStats().bytesInUse).toBe(0);
+  });
+
+  it("[Symbol.dispose]() frees what each memory-holding object holds, as dispose() does (`using` blocks)", () => {
+    expect(typeof Symbol.dispose).toBe("symbol"); // Node 20.20 has it; browsers without it fall back to dispose()
+    const x = new Tensor(new Float32Array(2 * 3 * 6 * 6).fill(0.5), [2, 3, 6, 6]);
+    const before = memoryStats().bytesInUse;
+    const holders: Disposable[] = [];
+    const conv = new Convolution(new Tensor(new Float32Array(2 * 3 * 3 * 3).fill(0.1), [2, 3, 3, 3]), new Tensor(new Float32Array(2), [2]));
+    conv.forward(x);
+    const pool = new Pooling(2, 2);
+    pool.forward(x);
+    const relu = new Relu();
+    relu.forward(x);
+    const affine = new Affine(new Tensor(new Float32Array(108 * 4), [108, 4]), new Tensor(new Float32Array(4), [4]));
+    affine.forward(x);
+    const loss = new SoftmaxWithLoss();
+    loss.forward(new Tensor(new Float32Array(8), [2, 4]), [0, 1]);
+    const adam = new Adam();
+    adam.update({ w: new Tensor(new Float32Array(10), [10]) }, { w: { shape: [10], data: new Float32Array(10).fill(1) } });
+    holders.push(conv, pool, relu, affine, loss, adam);
+    expect(memoryStats().bytesInUse).toBeGreaterThan(before);
+    for (const h of holders) h[Symbol.dispose]();
+    expect(memoryStats().bytesInUse).toBe(before);
+    expect(() => conv.forward(x)).toThrow(TypeError);
   });
 });
