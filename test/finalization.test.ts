@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { wasmFlags } from "./util.js";
+import { runModule, wasmFlags } from "./util.js";
 
 // Layers and Adam hold WASM memory between calls; one that is dropped without dispose() must give
 // it back once garbage-collected (the FinalizationRegistry in src/memory.ts). Garbage collection
@@ -26,7 +25,7 @@ console.log(JSON.stringify({ held, after: memoryStats().bytesInUse - before }));
 
 describe("FinalizationRegistry", () => {
   it("returns the WASM memory of layers and optimisers that were dropped without dispose()", () => {
-    const child = spawnSync(process.execPath, [...wasmFlags, "--expose-gc", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+    const child = runModule(script, [...wasmFlags, "--expose-gc"]);
     expect(child.stderr).toBe("");
     const { held, after } = JSON.parse(child.stdout);
     expect(held).toBeGreaterThan(4 * (2 * 36 * 27 + 2 * 3 * 16 + 2 * 1000)); // im2col, argmax and Adam's moments were held

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { runModule } from "./util.js";
 
 // init({ wasmUrl }) and init({ wasmBinary }) in fresh processes (each can init() once), against the
 // built package, as a user with unusual hosting would call them.
-function run(body: string, flags: string[] = []): { status: number | null; stdout: string; stderr: string } {
+// No inherited ZEROCONV_* defaults and no inherited V8 flags: each case says what it runs with.
+function run(body: string, flags: string[] = []) {
   const script = `import { readFileSync } from "node:fs"; import { pathToFileURL } from "node:url";
 import { init, matmul } from "./dist/index.js";
 ${body}`;
-  const env = { ...process.env, ZEROCONV_BUILD: "", ZEROCONV_THREADS: "" };
-  return spawnSync(process.execPath, [...flags, "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000, env });
+  return runModule(script, flags, { ZEROCONV_BUILD: "", ZEROCONV_THREADS: "" });
 }
 
 const product = `console.log(JSON.stringify(Array.from(matmul({ shape: [1, 2], data: [1, 2] }, { shape: [2, 1], data: [3, 4] }).data)));`;

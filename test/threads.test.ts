@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { wasmFlags } from "./util.js";
+import { runModule, wasmFlags } from "./util.js";
 
 // Each process can init() once, so thread counts are compared across child processes running the
 // built package (dist/). The threads split a batch by whole images and every image runs the same
@@ -22,9 +21,7 @@ console.log(JSON.stringify({
 `;
 
 function run(threads: number): { info: { threads: number }; scores: string; accuracy7: number; loss: number } {
-  const child = spawnSync(process.execPath, [...wasmFlags, "--input-type=module", "-e", script], {
-    encoding: "utf8", timeout: 60_000, env: { ...process.env, ZEROCONV_THREADS: String(threads) },
-  });
+  const child = runModule(script, wasmFlags, { ZEROCONV_THREADS: String(threads) });
   if (child.status !== 0) throw new Error(`node with ZEROCONV_THREADS=${threads} failed: ${child.stderr}`);
   return JSON.parse(child.stdout);
 }
@@ -43,9 +40,7 @@ describe("threads", () => {
   });
 
   it("ZEROCONV_THREADS is checked like the option", () => {
-    const child = spawnSync(process.execPath, ["--input-type=module", "-e", `import { init } from "./dist/index.js"; await init();`], {
-      encoding: "utf8", timeout: 60_000, env: { ...process.env, ZEROCONV_THREADS: "two" },
-    });
+    const child = runModule(`import { init } from "./dist/index.js"; await init();`, [], { ZEROCONV_THREADS: "two" });
     expect(child.status).not.toBe(0);
     expect(child.stderr).toMatch(/RangeError: init: the environment variable ZEROCONV_THREADS must be an integer from 1 to 64; got "two"/);
   });

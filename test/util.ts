@@ -1,3 +1,4 @@
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { expect } from "vitest";
 import type { Ref } from "./reference.js";
 import type { TensorLike } from "../src/index.js";
@@ -110,3 +111,13 @@ export function expectRelClose(what: string, got: TensorLike, want: Stored, tol 
 
 /** V8 wasm flags of this test process (the relaxed-SIMD run's), for the node processes tests start. */
 export const wasmFlags = process.execArgv.filter((a) => a.startsWith("--experimental-wasm"));
+
+/**
+ * Runs `script` as an ES module in a fresh node (each process can init() once) from the repository
+ * root, so `./dist/index.js` is the built package; `env` is added to this process's environment.
+ */
+export function runModule(script: string, flags: string[] = [], env: Record<string, string> = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [...flags, "--input-type=module", "-e", script], {
+    encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env },
+  });
+}
