@@ -1,16 +1,14 @@
-import { sgemm_pack_a_4 } from "./sgemm_pack_a_4";
+import { gemmBlocked } from "./gemm_blocked";
 import { sgemm_pack_b_8 } from "./sgemm_pack_b_8";
-import { sgemm_ukernel_4x8 } from "./sgemm_ukernel_4x8";
 
-// Cache blocking (BLIS loop order): a KC x NR micro-panel of B (8 KiB) stays in L1 while the
-// MC x KC block of A (128 KiB) streams from L2; the KC x NC panel of B lives in L2/L3.
-const MC: i32 = 128;
-const KC: i32 = 256;
-const NC: i32 = 1024;
+// Where packMatrixB reads B. Globals because a packer is a function reference without a closure;
+// each thread has its own instance, hence its own copies.
+let bBase: usize = 0;
+let bRs: i32 = 0;
+let bCs: i32 = 0;
 
-// Bytes of scratch sgemm needs for its packed panels; the caller owns that memory.
-export function sgemm_workspace_bytes(): i32 {
-  return (MC * KC + KC * NC) << 2;
+function packMatrixB(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
+  sgemm_pack_b_8(bBase + (<usize>pc * bRs + <usize>jc * bCs << 2), bRs, bCs, kc, nc, dst);
 }
 
 // C[m x n] = A[m x k] * B[k x n] + beta * C, where A(i, p) = a[i*rsA + p*csA] and
@@ -27,30 +25,10 @@ export function sgemm(
     scaleC(m, n, beta, c, ldc);
     return;
   }
-  const packedA = work;
-  const packedB = work + (<usize>(MC * KC) << 2);
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
-      sgemm_pack_b_8(b + (<usize>pc * rsB + <usize>jc * csB << 2), rsB, csB, kc, nc, packedB);
-      const betaStep: f32 = pc == 0 ? beta : 1;
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
-        sgemm_pack_a_4(a + (<usize>ic * rsA + <usize>pc * csA << 2), rsA, csA, mc, kc, packedA);
-        for (let jr = 0; jr < nc; jr += 8) {
-          const nr = min(8, nc - jr);
-          const bPanel = packedB + (<usize>(jr * kc) << 2);
-          for (let ir = 0; ir < mc; ir += 4) {
-            sgemm_ukernel_4x8(
-              kc, packedA + (<usize>(ir * kc) << 2), bPanel,
-              c + ((<usize>(ic + ir) * ldc + jc + jr) << 2), ldc, betaStep, min(4, mc - ir), nr,
-            );
-          }
-        }
-      }
-    }
-  }
+  bBase = b;
+  bRs = rsB;
+  bCs = csB;
+  gemmBlocked(m, n, k, a, rsA, csA, packMatrixB, beta, c, ldc, work);
 }
 
 function scaleC(m: i32, n: i32, beta: f32, c: usize, ldc: i32): void {

@@ -43,10 +43,10 @@ const DIRECT_MAX_TAPS = 72;
 
 /**
  * y = W x im2col(x) + b, one image at a time. Stride 1 without padding and few taps per output
- * (the MNIST net's 1-channel 5x5) runs the direct kernel, which writes no im2col matrix, unless
- * colT is kept for backward (`colStride` > 0). Otherwise one GEMM per image, W[FN, K] x
- * colT[K, P], lands in NCHW with no transpose. `colStride` is 0 to reuse one image's colT buffer
- * (inference) or K*P floats to keep every image's colT for backward. `pb` is the bias, or 0.
+ * (the MNIST net's 1-channel 5x5) runs the direct kernel. Other inference convolutions run
+ * conv_gemm, which packs the GEMM's panels straight from the image and writes no im2col matrix.
+ * Training keeps every image's colT for backward (`colStride` = K*P floats): im2col, then
+ * W[FN, K] x colT[K, P], which lands in NCHW with no transpose. `pb` is the bias, or 0.
  */
 export function convForward(rt: Runtime, g: ConvGeometry, px: number, pw: number, pb: number, pcolT: number, colStride: number, py: number, work: number): void {
   const k = rt.kernels;
@@ -61,33 +61,36 @@ export function convForward(rt: Runtime, g: ConvGeometry, px: number, pw: number
       k.conv_direct_4x8(x, g.C, g.H, g.W, g.FH, g.FW, g.outH, g.outW, work, g.FN, pb, y);
       continue;
     }
-    const col = pcolT + n * colStride * 4;
-    k.im2col_kernel_order(x, 1, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, col);
-    k.sgemm(g.FN, g.P, g.K, pw, g.K, 1, col, g.P, 1, 0, y, g.P, work);
+    if (colStride === 0) {
+      k.conv_gemm(x, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outW, 0, g.P, pw, g.FN, y, g.P, work);
+    } else {
+      const col = pcolT + n * colStride * 4;
+      k.im2col_kernel_order(x, 1, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, col);
+      k.sgemm(g.FN, g.P, g.K, pw, g.K, 1, col, g.P, 1, 0, y, g.P, work);
+    }
     if (pb !== 0) k.bias_add(y, pb, 1, g.FN, g.P); // while the image's output is still in cache
   }
 }
 
 /**
- * convForward across the thread pool, with one im2col buffer and one SGEMM scratch per thread in
- * `cols` and `works`: images are shared out whole; with fewer images than threads (one large
- * image), each image's filters are shared out instead, behind one im2col into cols[0].
+ * convForward across the thread pool, with one SGEMM scratch per thread in `works`: images are
+ * shared out whole; with fewer images than threads (one large image), each image's output pixels
+ * are shared out instead (whole 8-column panels), each thread packing only its own columns.
  */
-function convForwardShared(rt: Runtime, g: ConvGeometry, px: number, pw: number, pb: number, cols: number[], py: number, works: number[]): void {
+function convForwardShared(rt: Runtime, g: ConvGeometry, px: number, pw: number, pb: number, py: number, works: number[]): void {
   const imageBytes = g.C * g.H * g.W * 4, outBytes = g.FN * g.P * 4;
   if (g.N >= works.length) {
     forShares(rt, g.N, works.length, (k, first, n, t) => {
-      convForward({ ...rt, kernels: k }, { ...g, N: n }, px + first * imageBytes, pw, pb, cols[t], 0, py + first * outBytes, works[t]);
+      convForward({ ...rt, kernels: k }, { ...g, N: n }, px + first * imageBytes, pw, pb, 0, 0, py + first * outBytes, works[t]);
     });
     return;
   }
   for (let n = 0; n < g.N; n++) {
-    const y = py + n * outBytes;
-    rt.kernels.im2col_kernel_order(px + n * imageBytes, 1, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, cols[0]);
-    forShares(rt, g.FN, works.length, (k, first, count, t) => {
-      k.sgemm(count, g.P, g.K, pw + first * g.K * 4, g.K, 1, cols[0], g.P, 1, 0, y + first * g.P * 4, g.P, works[t]);
-      if (pb !== 0) k.bias_add(y + first * g.P * 4, pb + first * 4, 1, count, g.P);
-    }, 4); // whole 4-row panels of W per thread
+    const x = px + n * imageBytes, y = py + n * outBytes;
+    forShares(rt, g.P, works.length, (k, first, count, t) => {
+      k.conv_gemm(x, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outW, first, count, pw, g.FN, y + first * 4, g.P, works[t]);
+    }, 8);
+    if (pb !== 0) rt.kernels.bias_add(y, pb, 1, g.FN, g.P);
   }
 }
 
@@ -127,16 +130,15 @@ export function conv2d(x: TensorLike, W: TensorLike, b?: TensorLike | null, opts
   const g = convGeometry(fn, x, W, opts.stride ?? 1, opts.pad ?? 0, "W");
   const hasBias = b !== undefined && b !== null;
   if (hasBias) checkBias(fn, "b", b, g.FN);
-  // One image per thread, or one image's filters shared out (4 at a time) when there are fewer images.
-  const threads = threadsFor(rt, Math.max(g.N, Math.ceil(g.FN / 4)));
-  const cols = g.N >= threads ? threads : 1;
-  const scratch = [...Array<number>(cols).fill(g.K * g.P), ...Array<number>(threads).fill(sgemmWorkspaceFloats(rt))];
-  const sizes = [x.data.length, W.data.length, hasBias ? g.FN : 0, g.N * g.FN * g.P, ...scratch];
+  // Whole images per thread, or one image's output pixels shared out (8 at a time) when there are fewer images.
+  const threads = threadsFor(rt, Math.max(g.N, Math.ceil(g.P / 8)));
+  const works = Array<number>(threads).fill(sgemmWorkspaceFloats(rt));
+  const sizes = [x.data.length, W.data.length, hasBias ? g.FN : 0, g.N * g.FN * g.P, ...works];
   return withBuffers(rt, fn, sizes, ([px, pw, pb, py, ...rest]) => {
     writeFloats(rt, px, x.data);
     writeFloats(rt, pw, W.data);
     if (hasBias) writeFloats(rt, pb, b.data);
-    convForwardShared(rt, g, px, pw, hasBias ? pb : 0, rest.slice(0, cols), py, rest.slice(cols));
+    convForwardShared(rt, g, px, pw, hasBias ? pb : 0, py, rest);
     return readTensor(rt, py, [g.N, g.FN, g.outH, g.outW]);
   });
 }

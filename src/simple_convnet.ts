@@ -224,7 +224,7 @@ export class SimpleConvNet {
   /**
    * Runs the forward pass over x in chunks of `chunk` images and hands each chunk's scores (and
    * `extra` buffers) to `body`. With a thread pool, each thread takes a contiguous share of the
-   * chunk's images with its own im2col and SGEMM scratch; the activations stay one contiguous
+   * chunk's images with its own conv and SGEMM scratch; the activations stay one contiguous
    * buffer per kind, so `body` sees no difference.
    */
   private eachChunk(fn: string, x: TensorLike, N: number, chunk: number,
@@ -234,7 +234,7 @@ export class SimpleConvNet {
     const c = Math.min(chunk, N);
     const threads = threadsFor(rt, c);
     const imageFloats = s.C * s.H * s.W;
-    const scratch = Array.from({ length: threads }, () => [s.K * s.P, s.FN * s.P, sgemmWorkspaceFloats(rt)]).flat();
+    const scratch = Array.from({ length: threads }, () => [s.FN * s.P, sgemmWorkspaceFloats(rt)]).flat();
     // Inference keeps no argmax (nothing will run backward): pool, hidden and scores only.
     const [poolFloats, , hiddenFloats, scoreFloats] = activationFloats(s, c);
     const sizes = [...this.paramFloats(), c * imageFloats, poolFloats, hiddenFloats, scoreFloats, ...extra, ...scratch];
@@ -248,9 +248,9 @@ export class SimpleConvNet {
         const n = Math.min(c, N - start);
         writeFloats(rt, px, slice(x.data, start * imageFloats, (start + n) * imageFloats));
         forShares(rt, n, threads, (k, first, count, t) => {
-          const [pcolT, conv, work] = scratchPtrs.slice(3 * t, 3 * t + 3);
+          const [conv, work] = scratchPtrs.slice(2 * t, 2 * t + 2);
           const at = activationFloats(s, first).map((floats, i) => acts[i] === 0 ? 0 : acts[i] + floats * 4);
-          this.forward({ ...rt, kernels: k }, this.convGeometry(count), ptrs, px + first * imageFloats * 4, pcolT, 0, conv, at, work);
+          this.forward({ ...rt, kernels: k }, this.convGeometry(count), ptrs, px + first * imageFloats * 4, 0, 0, conv, at, work);
         });
         body(rt, acts[3], start, n, extraPtrs);
       }

@@ -24,6 +24,8 @@ export interface Kernels {
   sgemm(m: number, n: number, k: number, a: number, rsA: number, csA: number,
     b: number, rsB: number, csB: number, beta: number, c: number, ldc: number, work: number): void;
   sgemm_workspace_bytes(): number;
+  conv_gemm(x: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number, outW: number,
+    j0: number, n: number, wts: number, fn: number, y: number, ldy: number, work: number): void;
   sgemm_pack_a_4(a: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
   maxpool_forward(x: number, planes: number, h: number, w: number, ph: number, pw: number,
     strideY: number, strideX: number, pad: number, outH: number, outW: number, y: number, argmax: number): void;

@@ -1,0 +1,213 @@
+// Packs rows [k0, k0 + kc) and columns [j0, j0 + nc) of one image's im2col matrix -- colT(k, p) =
+// x[c][oy*stride - pad + fy][ox*stride - pad + fx] for k = (c*fh + fy)*fw + fx, p = oy*outW + ox,
+// 0 outside the image -- straight into NR = 8 column panels (sgemm_pack_b_8's layout), so an
+// inference convolution never writes the matrix and reads it back. Eight columns are eight
+// neighbouring outputs of a row: at stride 1 they are eight adjacent floats of the image (two
+// v128 loads), at stride 2 every other float of sixteen (four loads, two shuffles). Taps that reach
+// into the padding, and panels that wrap onto the next output row (one run per row), go lane by lane.
+export function conv_pack_b_8(
+  x: usize, h: i32, w: i32, fh: i32, fw: i32, stride: i32, pad: i32, outW: i32,
+  k0: i32, kc: i32, j0: i32, nc: i32, dst: usize,
+): void {
+  for (let jp = 0; jp < nc; jp += 8) {
+    const nr = min(8, nc - jp);
+    const p0 = j0 + jp;
+    const oy = p0 / outW;
+    const ox = p0 - oy * outW;
+    if (nr == 8 && ox + 8 <= outW) {
+      packRowPanel(x, h, w, fh, fw, stride, oy * stride - pad, ox * stride - pad, k0, kc, dst);
+    } else if (nr == 8 && outW >= 8 && stride <= 2) {
+      // The panel's first a columns end one output row, the rest start the next.
+      packWrapPanel(x, h, w, fh, fw, stride, oy * stride - pad, ox * stride - pad, -pad, outW - ox, k0, kc, dst);
+    } else {
+      // A ragged last panel, or rows narrower than a panel: one run per row.
+      let l = 0;
+      while (l < 8) {
+        const p = p0 + l;
+        const oyl = p / outW;
+        const oxl = p - oyl * outW;
+        const len = min(8 - l, outW - oxl);
+        const live = max(0, min(len, nr - l));
+        packRun(x, h, w, fh, fw, stride, oyl * stride - pad, oxl * stride - pad, k0, kc, live, len, dst + (<usize>l << 2));
+        l += len;
+      }
+    }
+    dst += <usize>(kc << 5);
+  }
+}
+
+// Eight outputs of one row, whose first tap reads x[.][iy0 + fy][ix0 + fx].
+@inline function packRowPanel(
+  x: usize, h: i32, w: i32, fh: i32, fw: i32, stride: i32, iy0: i32, ix0: i32, k0: i32, kc: i32, dst: usize,
+): void {
+  const taps = fh * fw;
+  const planeBytes = <usize>(h * w) << 2;
+  const ch = k0 / taps;
+  const r = k0 - ch * taps;
+  let fy = r / fw;
+  let fx = r - fy * fw;
+  let plane = x + <usize>ch * planeBytes;
+  const zero = f32x4.splat(0);
+  // A 16-float load for stride 2 must end inside the row.
+  const span = stride == 1 ? 8 : stride == 2 ? 16 : 0x7fffffff;
+  if (iy0 >= 0 && iy0 + fh <= h && ix0 >= 0 && ix0 + fw - 1 <= w - span) {
+    // Every tap of every k-step inside the image (most panels of a large image): no tests but the
+    // tap counters'. The offset from the panel's first tap steps by 1 along a filter row, then on
+    // to the next image row, then to the next plane.
+    let p = plane + (<usize>(iy0 * w + ix0) << 2) + (<usize>(fy * w + fx) << 2);
+    const rowStep = <usize>(w - fw) << 2;
+    const planeStep = planeBytes - (<usize>(fh * w) << 2);
+    for (let k = 0; k < kc; k++) {
+      if (stride == 1) {
+        v128.store(dst, v128.load(p));
+        v128.store(dst, v128.load(p, 16), 16);
+      } else {
+        v128.store(dst, v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6));
+        v128.store(dst, v128.shuffle<f32>(v128.load(p, 32), v128.load(p, 48), 0, 2, 4, 6), 16);
+      }
+      dst += 32;
+      p += 4;
+      if (++fx == fw) {
+        fx = 0;
+        p += rowStep;
+        if (++fy == fh) {
+          fy = 0;
+          p += planeStep;
+        }
+      }
+    }
+    return;
+  }
+  for (let k = 0; k < kc; k++) {
+    const iy = iy0 + fy;
+    const ix = ix0 + fx;
+    if (<u32>iy >= <u32>h) {
+      v128.store(dst, zero);
+      v128.store(dst, zero, 16);
+    } else {
+      const row = plane + (<usize>(iy * w) << 2);
+      if (ix >= 0 && ix <= w - span) {
+        const p = row + (<usize>ix << 2);
+        if (stride == 1) {
+          v128.store(dst, v128.load(p));
+          v128.store(dst, v128.load(p, 16), 16);
+        } else {
+          v128.store(dst, v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6));
+          v128.store(dst, v128.shuffle<f32>(v128.load(p, 32), v128.load(p, 48), 0, 2, 4, 6), 16);
+        }
+      } else {
+        for (let l = 0; l < 8; l++) {
+          const il = ix + l * stride;
+          store<f32>(dst + (<usize>l << 2), <u32>il < <u32>w ? load<f32>(row + (<usize>il << 2)) : 0);
+        }
+      }
+    }
+    dst += 32;
+    if (++fx == fw) {
+      fx = 0;
+      if (++fy == fh) {
+        fy = 0;
+        plane += planeBytes;
+      }
+    }
+  }
+}
+
+// Eight outputs whose first `a` (1..7) end one output row, whose first tap reads
+// x[.][iy0 + fy][ixA + fx], and whose others start the next row (x[.][iy0 + stride + fy][ixB + fx]).
+// Each k-step loads eight from either row as if the panel did not wrap -- the loads run on into
+// the neighbouring rows of the same plane -- and a lane mask picks. Taps whose lanes reach into
+// the padding, or whose loads would leave the plane, go lane by lane.
+@inline function packWrapPanel(
+  x: usize, h: i32, w: i32, fh: i32, fw: i32, stride: i32, iy0: i32, ixA: i32, ixB: i32, a: i32,
+  k0: i32, kc: i32, dst: usize,
+): void {
+  const taps = fh * fw;
+  const planeFloats = h * w;
+  const planeBytes = <usize>planeFloats << 2;
+  const ch = k0 / taps;
+  const r = k0 - ch * taps;
+  let fy = r / fw;
+  let fx = r - fy * fw;
+  let plane = x + <usize>ch * planeBytes;
+  const va = i32x4.splat(a);
+  const maskLo = i32x4.lt_s(i32x4(0, 1, 2, 3), va);
+  const maskHi = i32x4.lt_s(i32x4(4, 5, 6, 7), va);
+  const span = stride << 3;
+  const back = a * stride;
+  for (let k = 0; k < kc; k++) {
+    const iy1 = iy0 + fy;
+    const iy2 = iy1 + stride;
+    const i1 = ixA + fx;
+    const i2 = ixB + fx;
+    const f1 = iy1 * w + i1;
+    const f2 = iy2 * w + i2 - back;
+    if (<u32>iy1 < <u32>h && <u32>iy2 < <u32>h && i1 >= 0 && i1 + (a - 1) * stride < w && i2 >= 0 &&
+      i2 + (7 - a) * stride < w && f1 + span <= planeFloats && f2 >= 0 && f2 + span <= planeFloats) {
+      const p1 = plane + (<usize>f1 << 2);
+      const p2 = plane + (<usize>f2 << 2);
+      if (stride == 1) {
+        v128.store(dst, v128.bitselect(v128.load(p1), v128.load(p2), maskLo));
+        v128.store(dst, v128.bitselect(v128.load(p1, 16), v128.load(p2, 16), maskHi), 16);
+      } else {
+        const lo1 = v128.shuffle<f32>(v128.load(p1), v128.load(p1, 16), 0, 2, 4, 6);
+        const hi1 = v128.shuffle<f32>(v128.load(p1, 32), v128.load(p1, 48), 0, 2, 4, 6);
+        const lo2 = v128.shuffle<f32>(v128.load(p2), v128.load(p2, 16), 0, 2, 4, 6);
+        const hi2 = v128.shuffle<f32>(v128.load(p2, 32), v128.load(p2, 48), 0, 2, 4, 6);
+        v128.store(dst, v128.bitselect(lo1, lo2, maskLo));
+        v128.store(dst, v128.bitselect(hi1, hi2, maskHi), 16);
+      }
+    } else {
+      const row1 = plane + (<usize>(iy1 * w) << 2);
+      const row2 = plane + (<usize>(iy2 * w) << 2);
+      const in1 = <u32>iy1 < <u32>h;
+      const in2 = <u32>iy2 < <u32>h;
+      for (let l = 0; l < 8; l++) {
+        const first = l < a;
+        const ix = first ? i1 + l * stride : i2 + (l - a) * stride;
+        const inside = (first ? in1 : in2) && <u32>ix < <u32>w;
+        store<f32>(dst + (<usize>l << 2), inside ? load<f32>((first ? row1 : row2) + (<usize>ix << 2)) : 0);
+      }
+    }
+    dst += 32;
+    if (++fx == fw) {
+      fx = 0;
+      if (++fy == fh) {
+        fy = 0;
+        plane += planeBytes;
+      }
+    }
+  }
+}
+
+// `len` lanes at dst of every k-step, for neighbouring outputs of one row whose first tap reads
+// x[.][iy0 + fy][ix0 + fx]; lanes from `live` on are a panel's missing columns and stay 0.
+function packRun(
+  x: usize, h: i32, w: i32, fh: i32, fw: i32, stride: i32, iy0: i32, ix0: i32, k0: i32, kc: i32,
+  live: i32, len: i32, dst: usize,
+): void {
+  const taps = fh * fw;
+  const planeBytes = <usize>(h * w) << 2;
+  const ch = k0 / taps;
+  const r = k0 - ch * taps;
+  let fy = r / fw;
+  let fx = r - fy * fw;
+  let plane = x + <usize>ch * planeBytes;
+  for (let k = 0; k < kc; k++) {
+    const iy = iy0 + fy;
+    const n = <u32>iy < <u32>h ? live : 0;
+    const row = plane + (<usize>(iy * w) << 2);
+    let ix = ix0 + fx;
+    let l = 0;
+    for (; l < n; l++, ix += stride) store<f32>(dst + (<usize>l << 2), <u32>ix < <u32>w ? load<f32>(row + (<usize>ix << 2)) : 0);
+    for (; l < len; l++) store<f32>(dst + (<usize>l << 2), 0);
+    dst += 32;
+    if (++fx == fw) {
+      fx = 0;
+      if (++fy == fh) {
+        fy = 0;
+        plane += planeBytes;
+      }
+    }
+  }
+}
