@@ -1,6 +1,6 @@
 import { describe, Tensor, type TensorLike } from "./tensor.js";
 import { checkInt, checkSameShape, checkTensor, outputLength } from "./validate.js";
-import { HeldBuffer, readTensor, withBuffers, writeFloats } from "./memory.js";
+import { checkOut, HeldBuffer, readResult, readTensor, withBuffers, writeFloats, type OutTensor } from "./memory.js";
 import { getRuntime, type Runtime } from "./wasm.js";
 import { LayerState } from "./layer_state.js";
 import { disposable } from "./disposable.js";
@@ -54,6 +54,12 @@ export interface MaxPoolOptions {
   stride?: number;
   /** Padding counts as -infinity; at most half the pool window. */
   pad?: number;
+  /**
+   * Where to write the result, [N, C, outH, outW] exactly: a Tensor or any { shape, data } with
+   * Float32Array data, which is returned (or wrapped in a Tensor) instead of a new array, so a
+   * caller can reuse its buffers and skip a fresh array's page faults. It may be x's array.
+   */
+  out?: OutTensor | null;
 }
 
 /** Max-pooling of NCHW x: [N, C, H, W] -> [N, C, outH, outW]. */
@@ -66,11 +72,13 @@ export function maxPool2d(x: TensorLike, opts: MaxPoolOptions): Tensor {
   const p = poolParams(fn, opts.poolH, opts.poolW, opts.stride ?? opts.poolH, opts.stride ?? opts.poolW, opts.pad ?? 0);
   const g = poolGeometry(fn, x, p);
   const outSize = g.N * g.C * g.outH * g.outW;
+  const yShape = [g.N, g.C, g.outH, g.outW];
+  const out = checkOut(fn, opts.out, yShape, ["N", "C", "outH", "outW"]);
   return withBuffers(rt, fn, [x.data.length, outSize], ([px, py]) => {
     writeFloats(rt, px, x.data);
     // One thread: sharing the planes out was measured no faster (bench:peers W2), the copies in and out dominate.
     poolForward(rt, g, px, py, 0);
-    return readTensor(rt, py, [g.N, g.C, g.outH, g.outW]);
+    return readResult(rt, py, yShape, out);
   });
 }
 

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { conv2d, Convolution, init, Tensor } from "../src/index.js";
+import { conv2d, Convolution, init, memoryStats, Tensor } from "../src/index.js";
 import { refConv2d, refConv2dBackward } from "./reference.js";
-import { caseName, dot, edgeCases, expectClose, randCase, randInt, randTensor, rng, type Case } from "./util.js";
+import {
+  badOuts, caseName, dot, edgeCases, expectClose, expectOutRefused, expectSameBytes, randCase, randInt, randTensor, rng, type Case,
+} from "./util.js";
 
 beforeAll(async () => { await init(); });
 
@@ -53,6 +55,88 @@ describe("conv2d", () => {
     const c = { N: 2, C: 3, H: 8, W: 7, FH: 3, FW: 2, stride: 1, pad: 0, FN: 4 };
     const { x, w } = setup(c, 1);
     expectClose(conv2d(x.t, w.t), refConv2d(x.ref, w.ref, null, 1, 0), 1e-5);
+  });
+});
+
+describe("conv2d's out option", () => {
+  // Every 8th case: edge cases and random ones, with strides and pads, through both kernels.
+  const picked = cases.filter((_, i) => i % 8 === 0);
+
+  it(`writes the bits of a call without out into out's own array (${picked.length} cases, with and without bias)`, () => {
+    expect(picked.some((c) => c.stride > 1 && c.pad > 0)).toBe(true);
+    picked.forEach((c, i) => {
+      const { x, w, b } = setup(c, 300 + i);
+      for (const bias of [b.t, null]) {
+        const opts = { stride: c.stride, pad: c.pad };
+        const want = conv2d(x.t, w.t, bias, opts);
+        try {
+          // A plain { shape, data } comes back wrapped in a Tensor over the same array...
+          const plain = { shape: [...want.shape], data: new Float32Array(want.size).fill(NaN) };
+          const y = conv2d(x.t, w.t, bias, { ...opts, out: plain });
+          expect(y).toBeInstanceOf(Tensor);
+          expect(y.data).toBe(plain.data);
+          expect(y.shape).toEqual(want.shape);
+          expectSameBytes(y.data, want.data);
+          // ...and a Tensor comes back itself.
+          const t = new Tensor(new Float32Array(want.size).fill(NaN), [...want.shape]);
+          expect(conv2d(x.t, w.t, bias, { ...opts, out: t })).toBe(t);
+          expectSameBytes(t.data, want.data);
+        } catch (e) {
+          throw new Error(`${caseName(c)} FN=${c.FN} bias=${bias !== null}: ${(e as Error).message}`);
+        }
+      }
+    });
+  });
+
+  it("may be x's own array: the inputs are in WASM memory before the result is written", () => {
+    // 3x3, pad 1, as many filters as channels: y has x's shape.
+    const c = { N: 2, C: 3, H: 6, W: 5, FH: 3, FW: 3, stride: 1, pad: 1, FN: 3 };
+    const { x, w, b } = setup(c, 9);
+    const want = refConv2d(x.ref, w.ref, b.ref, 1, 1);
+    const X = new Tensor(x.t.data.slice(), [2, 3, 6, 5]);
+    const y = conv2d(X, w.t, b.t, { pad: 1, out: X });
+    expect(y).toBe(X);
+    expectClose(y, want, 1e-5);
+    // Or W's, through the direct kernel (stride 1, pad 0, a bias): x [2, 2, 5, 5] * W [2, 2, 3, 3] is [2, 2, 3, 3].
+    const d = setup({ N: 2, C: 2, H: 5, W: 5, FH: 3, FW: 3, stride: 1, pad: 0, FN: 2 }, 10);
+    const plainW = { shape: [2, 2, 3, 3], data: d.w.t.data.slice() };
+    const y2 = conv2d(d.x.t, plainW, d.b.t, { out: plainW });
+    expect(y2.data).toBe(plainW.data);
+    expectClose(y2, refConv2d(d.x.ref, d.w.ref, d.b.ref, 1, 0), 1e-5);
+  });
+
+  it("refuses an out of the wrong shape or kind, with nothing allocated or written, and the next call is right", () => {
+    const c = { N: 2, C: 3, H: 5, W: 5, FH: 3, FW: 3, stride: 1, pad: 1, FN: 4 };
+    const { x, w, b } = setup(c, 11);
+    const want = refConv2d(x.ref, w.ref, b.ref, 1, 1);
+    for (const [what, out, kind, says] of badOuts([2, 4, 5, 5], ["N", "FN", "outH", "outW"])) {
+      expectOutRefused("conv2d", what, () => conv2d(x.t, w.t, b.t, { pad: 1, out: out as never }), out, kind, says);
+      const out2 = new Tensor(new Float32Array(200), [2, 4, 5, 5]);
+      expectClose(conv2d(x.t, w.t, b.t, { pad: 1, out: out2 }), want, 1e-5);
+    }
+  });
+
+  it("checks out before allocating: a 32 MB x with a wrong out leaves the high-water mark and memory size alone", () => {
+    const before = memoryStats();
+    const x = { shape: [1, 1, 2048, 4096], data: new Float32Array(2048 * 4096) };
+    const out = { shape: [1, 1, 2048, 4095], data: new Float32Array(2048 * 4095) };
+    expect(() => conv2d(x, { shape: [1, 1, 1, 1], data: [1] }, null, { out })).toThrow(/^conv2d: opts\.out must have the result's shape \[1, 1, 2048, 4096\]/);
+    expect(memoryStats()).toEqual(before);
+  });
+
+  it("reused over 1000 calls, grows no WASM memory and gives the same answer each time", () => {
+    const c = { N: 3, C: 2, H: 12, W: 12, FH: 5, FW: 5, stride: 1, pad: 0, FN: 6 };
+    const { x, w, b } = setup(c, 12);
+    const out = new Tensor(new Float32Array(3 * 6 * 8 * 8), [3, 6, 8, 8]);
+    const want = conv2d(x.t, w.t, b.t);
+    conv2d(x.t, w.t, b.t, { out });
+    const before = memoryStats();
+    for (let i = 0; i < 1000; i++) {
+      out.data.fill(NaN);
+      if (conv2d(x.t, w.t, b.t, { out }) !== out) throw new Error(`call ${i} returned another tensor`);
+    }
+    expect(memoryStats()).toEqual(before);
+    expectSameBytes(out.data, want.data);
   });
 });
 

@@ -280,6 +280,54 @@ const geoArb: fc.Arbitrary<Geo> = fc.record({
   N: intIn(1, 3), C: intIn(1, 3), H: intIn(1, 9), W: intIn(1, 9), FN: intIn(1, 5), FH: intIn(1, 4), FW: intIn(1, 4), sp: stridePad,
 }).map(({ sp: [stride, pad], ...g }) => ({ ...g, stride, pad }));
 
+/**
+ * An `out` option for a result of `shape` (null, or sizes that are not all positive integers: no
+ * out can be right): mostly none; else the right shape (a plain { shape, data } or a Tensor), one
+ * size off, flattened, Float64Array data or junk. Its data holds a sentinel.
+ */
+function outArb(shape: number[] | null): fc.Arbitrary<unknown> {
+  const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const s = shape !== null && shape.every((d) => Number.isSafeInteger(d) && d >= 1) && prod(shape) <= 1e5 ? shape : [1, 1];
+  const filled = (n: number) => new Float32Array(n).fill(7.25);
+  // fc.constant(0).map(...) makes a new object (and array) for every case.
+  const fresh = (make: () => unknown) => fc.constant(0).map(make);
+  return fc.oneof(
+    { weight: 16, arbitrary: fc.constant(undefined) },
+    { weight: 3, arbitrary: fresh(() => ({ shape: [...s], data: filled(prod(s)) })) },
+    { weight: 2, arbitrary: fresh(() => new Tensor(filled(prod(s)), [...s])) },
+    {
+      weight: 1,
+      arbitrary: fc.nat(s.length - 1).map((i) => {
+        const wrong = s.map((d, j) => (j === i ? d + 1 : d));
+        return { shape: wrong, data: filled(prod(wrong)) };
+      }),
+    },
+    { weight: 1, arbitrary: fresh(() => ({ shape: [prod(s)], data: filled(prod(s)) })) },
+    { weight: 1, arbitrary: fresh(() => ({ shape: [...s], data: new Float64Array(prod(s)).fill(7.25) })) },
+    { weight: 1, arbitrary: junk },
+  );
+}
+
+/** out's data as it is before a call, to see whether a refused call wrote into it. */
+function outSnapshot(out: unknown): number[] | undefined {
+  const data = out !== null && typeof out === "object" ? (out as { data?: unknown }).data : undefined;
+  return ArrayBuffer.isView(data) && !(data instanceof DataView) ? Array.from(data as Float32Array) : undefined;
+}
+
+/** After a call given `out`: an answer is in out's own array (out itself when a Tensor); a refusal wrote nothing there. */
+function expectOutKept(what: string, out: unknown, before: number[] | undefined, outcome: Outcome<Tensor>): void {
+  if (out === undefined || out === null) return;
+  if (outcome.ok) {
+    if (outcome.value.data !== (out as TensorLike).data) throw new Error(`${what}: answered, but not into opts.out's array`);
+    const shape = Array.from((out as TensorLike).shape);
+    if (shape.join() !== outcome.value.shape.join()) throw new Error(`${what}: answered into an opts.out of shape [${shape.join(", ")}], not the result's`);
+    if (out instanceof Tensor && outcome.value !== out) throw new Error(`${what}: opts.out is a Tensor but another one came back`);
+  } else if (before) {
+    const now = (out as TensorLike).data;
+    if (before.some((v, i) => !Object.is(v, now[i]))) throw new Error(`${what}: refused (${outcome.error.message}) but wrote into opts.out's data`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 describe("fuzz: the functions", () => {
@@ -329,14 +377,21 @@ describe("fuzz: the functions", () => {
     // Mostly small; sometimes past the SGEMM's 4x8 tiles and its KC = 256 block of the inner size.
     const size = fc.oneof({ weight: 8, arbitrary: intIn(1, 9) }, { weight: 1, arbitrary: intIn(10, 40) });
     const arb = fc.record({ M: size, K: fc.oneof({ weight: 8, arbitrary: size }, { weight: 1, arbitrary: intIn(250, 300) }), N: size, K2: fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: intIn(1, 9) }) })
-      .chain(({ M, K, N, K2 }) => fc.record({ a: tensorArb([M, K]), b: tensorArb([K2 ?? K, N]) }));
-    check(3, 1500, arb, ({ a, b }) => {
+      .chain(({ M, K, N, K2 }) => fc.record({
+        a: tensorArb([M, K]), b: tensorArb([K2 ?? K, N]),
+        // No third argument mostly; else { out } (see outArb) or junk.
+        opts: fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 4, arbitrary: outArb([M, N]).map((o) => ({ out: o })) }, { weight: 1, arbitrary: junk }),
+      }));
+    check(3, 1500, arb, ({ a, b, opts }) => {
       const before = memoryStats().bytesInUse;
-      const out = attempt(["matmul"], () => matmul(a as never, b as never));
+      const o = opts as { out?: unknown } | undefined;
+      const outBefore = outSnapshot(o?.out);
+      const out = attempt(["matmul"], () => (opts === undefined ? matmul(a as never, b as never) : matmul(a as never, b as never, opts as never)));
       if (out.ok) {
         const ra = toRef(a), rb = toRef(b);
         expectSums("matmul", out.value, refMatmul(ra, rb), refMatmul(absFinite(ra), absFinite(rb)), 1e-5);
       }
+      if (o !== null && typeof o === "object") expectOutKept("matmul", o.out, outBefore, out);
       settled(before);
     });
   });
@@ -348,13 +403,23 @@ describe("fuzz: the functions", () => {
       w: fc.oneof({ weight: 10, arbitrary: tensorArb([g.FN, g.C, g.FH, g.FW]) }, { weight: 1, arbitrary: tensorArb([g.FN, g.C + 1, g.FH, g.FW]) }),
       b: fc.oneof({ weight: 4, arbitrary: tensorArb([g.FN]) }, { weight: 3, arbitrary: fc.constantFrom(undefined, null) }, { weight: 1, arbitrary: tensorArb([g.FN + 1]) }),
       opts: fc.oneof(
-        { weight: 12, arbitrary: fc.record({ stride: maybe(fc.constantFrom(g.stride, undefined)), pad: maybe(fc.constantFrom(g.pad, undefined)) }) },
+        {
+          weight: 12,
+          arbitrary: fc.record({ stride: maybe(fc.constantFrom(g.stride, undefined)), pad: maybe(fc.constantFrom(g.pad, undefined)) }).chain((o) => {
+            // An out for the stride and pad as given (see outArb).
+            const s = o.stride ?? 1, p = o.pad ?? 0;
+            const shape = typeof s === "number" && typeof p === "number" ? [g.N, g.FN, outLen(g.H, g.FH, s, p), outLen(g.W, g.FW, s, p)] : null;
+            return outArb(shape).map((out) => (out === undefined ? o : { ...o, out }));
+          }),
+        },
         { weight: 1, arbitrary: fc.constant(undefined) },
         { weight: 1, arbitrary: junk },
       ),
     }));
     check(4, 2000, arb, (a) => {
       const before = memoryStats().bytesInUse;
+      const givenOut = (a.opts as { out?: unknown } | undefined)?.out;
+      const outBefore = outSnapshot(givenOut);
       const out = attempt(["conv2d"], () => conv2d(a.x as never, a.w as never, a.b as never, a.opts as never));
       if (out.ok) {
         const o = (a.opts ?? {}) as { stride?: number | null; pad?: number | null };
@@ -362,6 +427,7 @@ describe("fuzz: the functions", () => {
         const x = toRef(a.x), w = toRef(a.w), b = a.b === undefined || a.b === null ? null : toRef(a.b);
         expectSums("conv2d", out.value, refConv2d(x, w, b, s, p), refConv2d(absFinite(x), absFinite(w), b && absFinite(b), s, p), 1e-5);
       }
+      expectOutKept("conv2d", givenOut, outBefore, out);
       settled(before);
     });
   });
@@ -377,19 +443,28 @@ describe("fuzz: the functions", () => {
             arbitrary: fc.record({
               poolH: maybe(fc.constant(g.PH)), poolW: maybe(fc.constant(g.PW)),
               stride: maybe(fc.constantFrom(undefined, 1, 2, 3, 2 ** 16)), pad: maybe(fc.constantFrom(undefined, 0, 0, 1, Math.floor(Math.min(g.PH, g.PW) / 2))),
-            }, { requiredKeys: ["poolH", "poolW"] }),
+            }, { requiredKeys: ["poolH", "poolW"] }).chain((o) => {
+              // An out for the pool, stride and pad as given (see outArb).
+              const [ph, pw, sy, sx, p] = [o.poolH, o.poolW, o.stride ?? o.poolH, o.stride ?? o.poolW, o.pad ?? 0];
+              const nums = [ph, pw, sy, sx, p].every((v) => typeof v === "number");
+              const shape = nums ? [g.N, g.C, outLen(g.H, ph as number, sy as number, p as number), outLen(g.W, pw as number, sx as number, p as number)] : null;
+              return outArb(shape).map((out) => (out === undefined ? o : { ...o, out }));
+            }),
           },
           { weight: 1, arbitrary: junk },
         ),
       }));
     check(5, 2000, arb, (a) => {
       const before = memoryStats().bytesInUse;
+      const givenOut = (a.opts as { out?: unknown } | undefined)?.out;
+      const outBefore = outSnapshot(givenOut);
       const out = attempt(["maxPool2d"], () => maxPool2d(a.x as never, a.opts as never));
       if (out.ok) {
         const o = a.opts as { poolH: number; poolW: number; stride?: number | null; pad?: number | null };
         const want = refMaxPool(toRef(a.x), o.poolH, o.poolW, o.stride ?? o.poolH, o.stride ?? o.poolW, o.pad ?? 0);
         expectExact32("maxPool2d", out.value, want.y);
       }
+      expectOutKept("maxPool2d", givenOut, outBefore, out);
       settled(before);
     });
   });

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { init, matmul } from "../src/index.js";
+import { init, matmul, memoryStats, Tensor } from "../src/index.js";
 import { getRuntime } from "../src/wasm.js";
 import { readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "../src/memory.js";
 import { refMatmul, type Ref } from "./reference.js";
-import { expectClose, randInt, randTensor, rng } from "./util.js";
+import { badOuts, expectClose, expectOutRefused, expectSameBytes, randInt, randTensor, rng } from "./util.js";
 
 beforeAll(async () => { await init(); });
 
@@ -31,6 +31,79 @@ describe("matmul", () => {
     const y = matmul({ shape: [2, 2], data: [NaN, 0, Infinity, 1] }, { shape: [2, 1], data: [1, 1] });
     expect(Number.isNaN(y.data[0])).toBe(true);
     expect(y.data[1]).toBe(Infinity);
+  });
+});
+
+describe("matmul's out option", () => {
+  it("writes the bits of a call without out into out's own array (the tile edges and 30 random shapes)", () => {
+    const r = rng(43);
+    const shapes = [...edges, ...Array.from({ length: 30 }, () => [randInt(r, 1, 70), randInt(r, 1, 70), randInt(r, 1, 70)])];
+    shapes.forEach(([M, N, K], i) => {
+      const a = randTensor(rng(500 + i), [M, K]).t, b = randTensor(rng(600 + i), [K, N]).t;
+      const want = matmul(a, b);
+      try {
+        const plain = { shape: [M, N], data: new Float32Array(M * N).fill(NaN) };
+        const y = matmul(a, b, { out: plain });
+        expect(y).toBeInstanceOf(Tensor);
+        expect(y.data).toBe(plain.data);
+        expect(y.shape).toEqual([M, N]);
+        expectSameBytes(y.data, want.data);
+        const t = new Tensor(new Float32Array(M * N).fill(NaN), [M, N]);
+        expect(matmul(a, b, { out: t })).toBe(t);
+        expectSameBytes(t.data, want.data);
+      } catch (e) {
+        throw new Error(`[${M},${K}] x [${K},${N}]: ${(e as Error).message}`);
+      }
+    });
+  });
+
+  it("may be a's or b's own array: both are in WASM memory before the result is written", () => {
+    const a = randTensor(rng(31), [33, 33]), b = randTensor(rng(32), [33, 33]);
+    const want = refMatmul(a.ref, b.ref);
+    const A = new Tensor(a.t.data.slice(), [33, 33]);
+    expect(matmul(A, b.t, { out: A })).toBe(A);
+    expectClose(A, want, 1e-5);
+    const B = { shape: [33, 33], data: b.t.data.slice() };
+    expectClose(matmul(a.t, B, { out: B }), want, 1e-5);
+    // a · a into a: the product reads every row and column of the input it overwrites.
+    const S = new Tensor(a.t.data.slice(), [33, 33]);
+    expectClose(matmul(S, S, { out: S }), refMatmul(a.ref, a.ref), 1e-5);
+  });
+
+  it("refuses an out of the wrong shape or kind, or opts that are not an object, with nothing allocated or written", () => {
+    const a = randTensor(rng(33), [6, 5]), b = randTensor(rng(34), [5, 7]);
+    const want = refMatmul(a.ref, b.ref);
+    for (const [what, out, kind, says] of badOuts([6, 7], ["M", "N"])) {
+      expectOutRefused("matmul", what, () => matmul(a.t, b.t, { out: out as never }), out, kind, says);
+      expectClose(matmul(a.t, b.t, { out: new Tensor(new Float32Array(42), [6, 7]) }), want, 1e-5);
+    }
+    expect(() => matmul(a.t, b.t, 3 as never)).toThrow(/^matmul: opts must be an object like \{ out \}; got number 3$/);
+    expect(() => matmul(a.t, b.t, null as never)).toThrow(TypeError);
+    // undefined and null mean no out, as for the other options.
+    expectClose(matmul(a.t, b.t, { out: null }), want, 1e-5);
+    expectClose(matmul(a.t, b.t, {}), want, 1e-5);
+  });
+
+  it("checks out before allocating: a 32 MB a with a wrong out leaves the high-water mark and memory size alone", () => {
+    const before = memoryStats();
+    const a = { shape: [2048, 4096], data: new Float32Array(2048 * 4096) };
+    const out = { shape: [2047, 1], data: new Float32Array(2047) };
+    expect(() => matmul(a, { shape: [4096, 1], data: new Float32Array(4096) }, { out })).toThrow(/^matmul: opts\.out must have the result's shape \[2048, 1\] \[M, N\]; got \[2047, 1\]$/);
+    expect(memoryStats()).toEqual(before);
+  });
+
+  it("reused over 1000 calls, grows no WASM memory and gives the same answer each time", () => {
+    const a = randTensor(rng(35), [40, 30]).t, b = randTensor(rng(36), [30, 20]).t;
+    const out = new Tensor(new Float32Array(800), [40, 20]);
+    const want = matmul(a, b);
+    matmul(a, b, { out });
+    const before = memoryStats();
+    for (let i = 0; i < 1000; i++) {
+      out.data.fill(NaN);
+      if (matmul(a, b, { out }) !== out) throw new Error(`call ${i} returned another tensor`);
+    }
+    expect(memoryStats()).toEqual(before);
+    expectSameBytes(out.data, want.data);
   });
 });
 

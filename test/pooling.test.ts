@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { init, maxPool2d, Pooling } from "../src/index.js";
+import { init, maxPool2d, memoryStats, Pooling, Tensor } from "../src/index.js";
 import { refMaxPool, refMaxPoolBackward, type Ref } from "./reference.js";
-import { dot, expectClose, expectExact, randInt, randTensor, rng } from "./util.js";
+import { badOuts, dot, expectClose, expectExact, expectOutRefused, expectSameBytes, randInt, randTensor, rng } from "./util.js";
 
 beforeAll(async () => { await init(); });
 
@@ -123,5 +123,72 @@ describe("maxPool2d", () => {
     const { t, ref } = randTensor(rng(5), [2, 2, 9, 8]);
     expectExact(maxPool2d(t, { poolH: 3, poolW: 2 }), refMaxPool(ref, 3, 2, 3, 2, 0).y);
     expectExact(maxPool2d(t, { poolH: 3, poolW: 2, stride: 1, pad: 1 }), refMaxPool(ref, 3, 2, 1, 1, 1).y);
+  });
+});
+
+describe("maxPool2d's out option", () => {
+  // Every 6th case: 2x2 stride 2 (its SIMD kernel) and general windows, strides and pads.
+  const picked = cases.filter((_, i) => i % 6 === 0);
+
+  it(`writes the bits of a call without out into out's own array (${picked.length} cases)`, () => {
+    expect(picked.some((c) => c.stride > 1 && c.pad > 0)).toBe(true);
+    picked.forEach((c, i) => {
+      const x = tiedTensor(400 + i, [c.N, c.C, c.H, c.W]).t;
+      const opts = { poolH: c.PH, poolW: c.PW, stride: c.stride, pad: c.pad };
+      const want = maxPool2d(x, opts);
+      try {
+        const plain = { shape: [...want.shape], data: new Float32Array(want.size).fill(NaN) };
+        const y = maxPool2d(x, { ...opts, out: plain });
+        expect(y).toBeInstanceOf(Tensor);
+        expect(y.data).toBe(plain.data);
+        expect(y.shape).toEqual(want.shape);
+        expectSameBytes(y.data, want.data);
+        const t = new Tensor(new Float32Array(want.size).fill(NaN), [...want.shape]);
+        expect(maxPool2d(x, { ...opts, out: t })).toBe(t);
+        expectSameBytes(t.data, want.data);
+      } catch (e) {
+        throw new Error(`${name(c)}: ${(e as Error).message}`);
+      }
+    });
+  });
+
+  it("may be x's own array: x is in WASM memory before the result is written", () => {
+    // 3x3 windows, stride 1, pad 1: y has x's shape, and every window overlaps its neighbours.
+    const { t, ref } = randTensor(rng(21), [2, 3, 7, 6]);
+    const x = { shape: t.shape, data: t.data.slice() };
+    const y = maxPool2d(x, { poolH: 3, poolW: 3, stride: 1, pad: 1, out: x });
+    expect(y.data).toBe(x.data);
+    expectExact(y, refMaxPool(ref, 3, 3, 1, 1, 1).y);
+  });
+
+  it("refuses an out of the wrong shape or kind, with nothing allocated or written, and the next call is right", () => {
+    const { t, ref } = randTensor(rng(22), [2, 3, 8, 6]);
+    const want = refMaxPool(ref, 2, 2, 2, 2, 0).y;
+    for (const [what, out, kind, says] of badOuts([2, 3, 4, 3], ["N", "C", "outH", "outW"])) {
+      expectOutRefused("maxPool2d", what, () => maxPool2d(t, { poolH: 2, poolW: 2, out: out as never }), out, kind, says);
+      expectExact(maxPool2d(t, { poolH: 2, poolW: 2, out: new Tensor(new Float32Array(72), [2, 3, 4, 3]) }), want);
+    }
+  });
+
+  it("checks out before allocating: a 32 MB x with a wrong out leaves the high-water mark and memory size alone", () => {
+    const before = memoryStats();
+    const x = { shape: [1, 1, 2048, 4096], data: new Float32Array(2048 * 4096) };
+    const out = { shape: [1, 1, 1024, 2047], data: new Float32Array(1024 * 2047) };
+    expect(() => maxPool2d(x, { poolH: 2, poolW: 2, out })).toThrow(/^maxPool2d: opts\.out must have the result's shape \[1, 1, 1024, 2048\]/);
+    expect(memoryStats()).toEqual(before);
+  });
+
+  it("reused over 1000 calls, grows no WASM memory and gives the same answer each time", () => {
+    const { t } = randTensor(rng(23), [4, 6, 12, 12]);
+    const out = { shape: [4, 6, 6, 6], data: new Float32Array(4 * 6 * 36) };
+    const want = maxPool2d(t, { poolH: 2, poolW: 2 });
+    maxPool2d(t, { poolH: 2, poolW: 2, out });
+    const before = memoryStats();
+    for (let i = 0; i < 1000; i++) {
+      out.data.fill(NaN);
+      if (maxPool2d(t, { poolH: 2, poolW: 2, out }).data !== out.data) throw new Error(`call ${i} returned another array`);
+    }
+    expect(memoryStats()).toEqual(before);
+    expectSameBytes(out.data, want.data);
   });
 });

@@ -1,7 +1,7 @@
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { expect } from "vitest";
 import type { Ref } from "./reference.js";
-import type { TensorLike } from "../src/index.js";
+import { memoryStats, Tensor, type TensorLike } from "../src/index.js";
 
 /** mulberry32: a tiny seeded PRNG so every random case is reproducible from its seed. */
 export function rng(seed: number): () => number {
@@ -120,4 +120,55 @@ export function runModule(script: string, flags: string[] = [], env: Record<stri
   return spawnSync(process.execPath, [...flags, "--input-type=module", "-e", script], {
     encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env },
   });
+}
+
+// ---- the `out` option of conv2d, maxPool2d and matmul ----
+
+type ErrorClass = typeof TypeError | typeof RangeError;
+const SENTINEL = 7.25;
+const filled = (n: number) => new Float32Array(n).fill(SENTINEL);
+const fmt = (shape: number[]) => `[${shape.join(", ")}]`;
+
+/**
+ * Wrong `out` options for a result of `shape` (rank >= 2; `dims` names its axes), their data filled
+ * with a sentinel: [what, out, error class, what the message must contain besides "<fn>: opts.out"].
+ */
+export function badOuts(shape: number[], dims: string[]): [string, unknown, ErrorClass, string[]][] {
+  const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const size = prod(shape);
+  const wider = [...shape.slice(0, -1), shape[shape.length - 1] + 1];
+  const taller = [shape[0] + 1, ...shape.slice(1)];
+  const expected = `${fmt(shape)} [${dims.join(", ")}]`;
+  return [
+    ["one column too many", { shape: wider, data: filled(prod(wider)) }, RangeError, [expected, `got ${fmt(wider)}`]],
+    ["one more on the first axis, data of the right size", { shape: taller, data: filled(size) }, RangeError, [expected, `got ${fmt(taller)}`]],
+    ["the right size, flattened, as a Tensor", new Tensor(filled(size), [size]), RangeError, [expected, `got ${fmt([size])}`]],
+    ["the right shape, one element short", { shape, data: filled(size - 1) }, RangeError, [`${size - 1} elements`]],
+    ["Float64Array data", { shape, data: new Float64Array(size).fill(SENTINEL) }, TypeError, ["Float32Array", "Float64Array"]],
+    ["an array of numbers", { shape, data: Array<number>(size).fill(SENTINEL) }, TypeError, ["Float32Array", `Array(${size})`]],
+    ["no shape", { data: filled(size) }, TypeError, ["tensor"]],
+    ["a shape that is a string", { shape: shape.join("x"), data: filled(size) }, TypeError, ["shape"]],
+    ["a number", 42, TypeError, ["number 42"]],
+    ["a Float32Array on its own", filled(size), TypeError, ["Float32Array"]],
+  ];
+}
+
+/**
+ * `call` (given one of badOuts' `out`s) must throw `kind` whose message names `${fn}: opts.out`
+ * and `says`, with WASM memory as it was and out's data unwritten.
+ */
+export function expectOutRefused(fn: string, what: string, call: () => unknown, out: unknown, kind: ErrorClass, says: string[]): void {
+  const before = memoryStats();
+  let error: unknown;
+  try {
+    call();
+  } catch (e) {
+    error = e;
+  }
+  expect(error, what).toBeInstanceOf(kind);
+  const message = (error as Error).message;
+  for (const s of [`${fn}: opts.out`, ...says]) expect(message, what).toContain(s);
+  expect(memoryStats(), what).toEqual(before);
+  const data = out instanceof Float32Array ? out : (out as { data?: ArrayLike<number> }).data;
+  if (data && Array.from(data).some((v) => v !== SENTINEL)) throw new Error(`${what}: the refused call wrote into out's data`);
 }

@@ -33,6 +33,7 @@ interface Table {
 const LABELS: Record<string, string> = {
   "zeroconv-simd": "zeroconv 1T SIMD",
   "zeroconv-fma": "zeroconv 1T FMA",
+  "zeroconv-fma-out": "zeroconv 1T FMA, opts.out",
   "zeroconv-2t": "zeroconv 2T",
   "zeroconv-2t-simd": "zeroconv 2T SIMD",
   "tfjs-wasm-1t": "tfjs-wasm 1T",
@@ -165,6 +166,20 @@ function ratioTables(r: Report): { title: string; table: Table }[] {
     });
   }
 
+  // The same build and calls, with and without one reused output array (peers have no such option: run.ts).
+  const ms = (v: number | undefined) => (v === undefined ? "–" : `${num(v * 1e3)} ms`);
+  const reuse = peers.flatMap((w) => {
+    const [plain, withOut] = [median(r, "zeroconv-fma", w), median(r, "zeroconv-fma-out", w)];
+    if (plain === undefined || withOut === undefined) return [];
+    return [[w, ms(plain), ms(withOut), ms(plain - withOut), ratio(plain / withOut)]];
+  });
+  if (reuse.length) {
+    out.push({
+      title: "zeroconv 1T FMA with one preallocated output array passed as opts.out, against a new array per call: time per op and speed ratio",
+      table: { head: ["workload", "new array", "opts.out", "saved per op", "speed ratio"], rows: reuse },
+    });
+  }
+
   const twoT = [...peers, "W7" as WorkloadId].flatMap((w) => {
     const best = bestOne(r, w);
     if (!best || median(r, "zeroconv-2t", w) === undefined) return [];
@@ -279,6 +294,12 @@ function notes(r: Report): string[] {
       `(cores): ${hit.join(", ")}. They compete for the cores, so those numbers are low, 2T ones most of all; rerun for clean figures.`);
   } else if (others.length) {
     n.push(`Other processes kept at most ${Math.max(...others).toFixed(2)} cores busy while any cell was timed (system-wide /proc/stat minus the benchmark's own CPU time).`);
+  }
+  if (byVariant(r, "zeroconv-fma-out")) {
+    n.push("zeroconv 1T FMA, opts.out: the FMA build's calls, each passing one output Tensor allocated once per workload as opts.out, " +
+      "so no call allocates its result (W1, W2, W4-W6; SimpleConvNet takes no out). The peers get no such column: onnxruntime-web 1.23.2 " +
+      "accepts a pre-allocated CPU output in session.run's fetches but returns it unwritten on the wasm backend (microsoft/onnxruntime#25786), " +
+      "and tfjs's dataSync() returns a new array every call.");
   }
   n.push("ort-node is native code (x86 AVX2/AVX-512 kernels), the reference point: the WASM SIMD128 peak does not bound it.");
   n.push("WASM SIMD128 peak: bench/peers/simd_peak.ts, 10 independent f32x4 accumulator chains in registers, each step acc·m + a " +

@@ -16,11 +16,16 @@ import type { Variant } from "./variant.js";
 const RELAXED = "--experimental-wasm-relaxed-simd";
 const PEERS: WorkloadId[] = ["W1", "W2", "W3", "W4", "W5", "W6"];
 const ZEROCONV: WorkloadId[] = [...PEERS, "W7"];
+/** zeroconv-fma-out: the workloads whose function takes opts.out (SimpleConvNet, W3 and W7, takes none). */
+const WITH_OUT: WorkloadId[] = ["W1", "W2", "W4", "W5", "W6"];
+// No peer gets an -out variant. ort-web 1.23.2 takes pre-allocated outputs in session.run's fetches but, for 'cpu' tensors on the wasm backend, computes into a _malloc'd copy and hands the tensor back unwritten ("output tensor is pre-allocated. no need to copy data" in node_modules/onnxruntime-web/lib/wasm/wasm-core-impl.ts run(); microsoft/onnxruntime#25786).
+// tfjs has no such API: dataSync() returns a new array every call (readSync's HEAPU8.slice in node_modules/@tensorflow/tfjs-backend-wasm/dist/backend_wasm.js).
 
 /** Each variant: its V8 flags and the workloads it runs. */
 const PLAN: { variant: Variant; flags: string[]; workloads: WorkloadId[] }[] = [
   { variant: "zeroconv-simd", flags: [], workloads: ZEROCONV }, // first: its outputs are the reference
   { variant: "zeroconv-fma", flags: [RELAXED], workloads: ZEROCONV },
+  { variant: "zeroconv-fma-out", flags: [RELAXED], workloads: WITH_OUT },
   { variant: "zeroconv-2t", flags: [RELAXED], workloads: ZEROCONV },
   { variant: "zeroconv-2t-simd", flags: [], workloads: ZEROCONV },
   { variant: "tfjs-wasm-1t", flags: [], workloads: PEERS },

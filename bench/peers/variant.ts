@@ -13,7 +13,7 @@ import { peakLibrary } from "./lib_peak.js";
 import { zeroconvLibrary } from "./lib_zeroconv.js";
 
 export const VARIANTS = [
-  "zeroconv-simd", "zeroconv-fma", "zeroconv-2t", "zeroconv-2t-simd", "tfjs-wasm-1t", "tfjs-wasm-2t",
+  "zeroconv-simd", "zeroconv-fma", "zeroconv-fma-out", "zeroconv-2t", "zeroconv-2t-simd", "tfjs-wasm-1t", "tfjs-wasm-2t",
   "ort-web-1t", "ort-web-2t", "ort-node-1t", "ort-node-2t", "peak",
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -23,9 +23,12 @@ class Unavailable extends Error {}
 const log = (s: string) => process.stderr.write(`  [${variant}] ${s}\n`);
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toPrecision(3));
 
-/** zeroconv with the init options of its variant; Unavailable when this zeroconv lacks them. */
-async function zeroconv(kind: "simd" | "fma" | "2t" | "2t-simd"): Promise<Library> {
-  const opts: Record<string, unknown> = kind === "simd" ? { build: "simd" } : kind === "fma" ? { build: "relaxed-simd" }
+/**
+ * zeroconv with the init options of its variant; Unavailable when this zeroconv lacks them.
+ * "fma-out" is "fma" passing one preallocated output per case as opts.out (lib_zeroconv.ts).
+ */
+async function zeroconv(kind: "simd" | "fma" | "fma-out" | "2t" | "2t-simd"): Promise<Library> {
+  const opts: Record<string, unknown> = kind === "simd" ? { build: "simd" } : kind === "fma" || kind === "fma-out" ? { build: "relaxed-simd" }
     : kind === "2t" ? { threads: 2 } : { threads: 2, build: "simd" };
   let r: Record<string, unknown>;
   try {
@@ -35,16 +38,18 @@ async function zeroconv(kind: "simd" | "fma" | "2t" | "2t-simd"): Promise<Librar
   }
   // init() validates the relaxed build and throws when the engine refuses it; the check below
   // guards the table against a silent fallback all the same.
-  if (kind === "fma" && r.build !== "relaxed-simd") throw new Unavailable(`init(${JSON.stringify(opts)}) loaded the ${String(r.build)} build`);
+  if ((kind === "fma" || kind === "fma-out") && r.build !== "relaxed-simd") throw new Unavailable(`init(${JSON.stringify(opts)}) loaded the ${String(r.build)} build`);
   if (kind === "simd" && r.build !== "simd") throw new Unavailable(`init({ build: "simd" }) loaded the ${String(r.build)} build`);
   if ((kind === "2t" || kind === "2t-simd") && r.threads !== 2) throw new Unavailable(`init({ threads: 2 }) runs ${String(r.threads)} thread(s)`);
-  return zeroconvLibrary({ init: JSON.stringify(opts), result: JSON.stringify(r) });
+  const out = kind === "fma-out";
+  return zeroconvLibrary({ init: JSON.stringify(opts), result: JSON.stringify(r), ...(out ? { out: "one preallocated output per case, as opts.out" } : {}) }, { out });
 }
 
 async function library(v: Variant): Promise<Library> {
   switch (v) {
     case "zeroconv-simd": return zeroconv("simd");
     case "zeroconv-fma": return zeroconv("fma");
+    case "zeroconv-fma-out": return zeroconv("fma-out");
     case "zeroconv-2t": return zeroconv("2t");
     case "zeroconv-2t-simd": return zeroconv("2t-simd");
     case "tfjs-wasm-1t": case "tfjs-wasm-2t": {
