@@ -251,7 +251,7 @@ export class SimpleConvNet {
           const [conv, work] = scratchPtrs.slice(2 * t, 2 * t + 2);
           const at = activationFloats(s, first).map((floats, i) => acts[i] === 0 ? 0 : acts[i] + floats * 4);
           this.forward({ ...rt, kernels: k }, this.convGeometry(count), ptrs, px + first * imageFloats * 4, 0, 0, conv, at, work);
-        });
+        }, 4); // whole 4-image row panels of the affine GEMMs: 52 + 48 wastes no rows, 50 + 50 half a panel each
         body(rt, acts[3], start, n, extraPtrs);
       }
     });
