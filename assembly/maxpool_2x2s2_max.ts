@@ -1,6 +1,6 @@
-// maxpool_2x2s2_forward without the argmax, for inference: the same comparisons in the same order
-// (the first maximum wins; NaN beats every number), so the maxima are bit for bit the same, at
-// about half the instructions per window.
+// maxpool_2x2s2_forward without the argmax, for inference: the same maxima, the first one where
+// values tie (which only tells -0 from +0), and NaN wherever a window holds one -- at about a
+// third of the instructions per window, which a NaN-exact "larger" chain would cost.
 export function maxpool_2x2s2_max(x: usize, planes: i32, h: i32, w: i32, outH: i32, outW: i32, y: usize): void {
   const rowBytes = <usize>w << 2;
   const planeBytes = <usize>(h * w) << 2;
@@ -13,11 +13,10 @@ export function maxpool_2x2s2_max(x: usize, planes: i32, h: i32, w: i32, outH: i
       for (; ox + 4 <= outW; ox += 4) {
         const a0 = v128.load(r0), a1 = v128.load(r0, 16);
         const b0 = v128.load(r1), b1 = v128.load(r1, 16);
-        let best = i32x4.shuffle(a0, a1, 0, 2, 4, 6);
-        best = larger(i32x4.shuffle(a0, a1, 1, 3, 5, 7), best);
-        best = larger(i32x4.shuffle(b0, b1, 0, 2, 4, 6), best);
-        best = larger(i32x4.shuffle(b0, b1, 1, 3, 5, 7), best);
-        v128.store(y, best);
+        v128.store(y, windowMax(
+          i32x4.shuffle(a0, a1, 0, 2, 4, 6), i32x4.shuffle(a0, a1, 1, 3, 5, 7),
+          i32x4.shuffle(b0, b1, 0, 2, 4, 6), i32x4.shuffle(b0, b1, 1, 3, 5, 7),
+        ));
         r0 += 32;
         r1 += 32;
         y += 16;
@@ -36,11 +35,16 @@ export function maxpool_2x2s2_max(x: usize, planes: i32, h: i32, w: i32, outH: i
   }
 }
 
-// The candidate replaces the best so far when greater, or when it is NaN and the best is not.
-@inline function larger(c: v128, best: v128): v128 {
-  return v128.bitselect(c, best, v128.or(f32x4.gt(c, best), v128.and(f32x4.ne(c, c), f32x4.eq(best, best))));
+// Lane-wise maximum of four windows' values, taken in order: a later value replaces the best so
+// far only when greater (pmax is one maxps), and a NaN anywhere makes the lane NaN (all ones).
+@inline function windowMax(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  const best = f32x4.pmax(f32x4.pmax(f32x4.pmax(v0, v1), v2), v3);
+  const nan = v128.or(v128.or(f32x4.ne(v1, v1), f32x4.ne(v2, v2)), f32x4.ne(v3, v3));
+  return v128.or(best, nan);
 }
 
+// The scalar tail's comparison: the candidate replaces the best so far when greater, or when it is
+// NaN and the best is not.
 @inline function largerScalar(c: f32, best: f32): f32 {
   return c > best || (c != c && best == best) ? c : best;
 }
