@@ -2,6 +2,7 @@
 // of `unit` rows so that a share never splits a micro-kernel's row panel), each thread's share
 // runs against its own kernels (a recorder for a worker), and scratch is indexed by thread.
 import type { Kernels, Runtime } from "./wasm.js";
+import type { Job } from "./thread_pool.js";
 
 /** Threads worth using for `items` items: the pool's size, at most one per item. */
 export function threadsFor(rt: Runtime, items: number): number {
@@ -9,21 +10,31 @@ export function threadsFor(rt: Runtime, items: number): number {
 }
 
 /**
- * Runs body(k, first, count, thread) for each thread's share of `items` items (shares are
- * multiples of `unit` but for the last), on the pool when there is more than one share. Uneven
- * shares put the extra block on the calling thread: it starts at once, while a worker first has
- * to wake up (its share ended about 0.1 ms after the caller's in a SimpleConvNet batch).
+ * Runs body(k, first, count, thread, gate) for each thread's share of `items` items (shares are
+ * multiples of `unit` but for the last), on the pool when there is more than one share.
+ * `between` runs once every share has started and before the calling thread's own; a share's
+ * calls after its gate() wait for it (see ThreadPool.run). On one thread it simply runs first.
+ * Uneven shares give the extra block to whichever starts first: the calling thread, as a worker
+ * must wake up (its share ended about 0.1 ms after the caller's in a SimpleConvNet batch), or,
+ * when the caller runs `between` first, the workers.
  */
 export function forShares(rt: Runtime, items: number, threads: number,
-  body: (k: Kernels, first: number, count: number, thread: number) => void, unit = 1): void {
+  body: (k: Kernels, first: number, count: number, thread: number, gate: () => void) => void, unit = 1,
+  between?: () => void): void {
   const blocks = Math.ceil(items / unit);
-  const jobs: ((k: Kernels) => void)[] = [];
+  // The thread that starts first takes the uneven block: the caller, unless it runs `between` first.
+  const round = between === undefined ? Math.ceil : Math.floor;
+  const jobs: Job[] = [];
   for (let t = 0; t < threads; t++) {
-    const first = Math.ceil((blocks * t) / threads) * unit;
-    const end = Math.min(items, Math.ceil((blocks * (t + 1)) / threads) * unit);
+    const first = round((blocks * t) / threads) * unit;
+    const end = Math.min(items, round((blocks * (t + 1)) / threads) * unit);
     const thread = jobs.length;
-    if (end > first) jobs.push((k) => body(k, first, end - first, thread));
+    if (end > first) jobs.push((k, gate) => body(k, first, end - first, thread, gate));
   }
-  if (rt.pool !== null && jobs.length > 1) rt.pool.run(jobs, rt.kernels);
-  else for (const job of jobs) job(rt.kernels);
+  if (rt.pool !== null && jobs.length > 1) {
+    rt.pool.run(jobs, rt.kernels, between);
+  } else {
+    between?.();
+    for (const job of jobs) job(rt.kernels, () => {});
+  }
 }

@@ -10,9 +10,17 @@ const GEN = 0; // bumped by the caller to start a job
 const DONE = 1; // set to the job's generation by the worker when it is finished
 const FAILED = 2; // 1 when the job threw; the message follows as UTF-8
 const MESSAGE_BYTES = 3; // its length
+const GATE = 4; // set to the job's generation by the caller once what the job reads after a gate is in memory
+/** The call index that stands for a gate in a recorded job. */
+const GATE_CALL = -1;
 const HEADER_BYTES = 64;
 /** Bytes of each worker's control block: the header, then the recorded calls as float64s. */
 export const CONTROL_BYTES = 256 * 1024;
+
+/** A share of work: kernel calls against `k`, with `gate()` where later calls need data the caller is still writing. */
+export type Job = (k: Kernels, gate: () => void) => void;
+
+const noGate = (): void => {};
 
 interface WorkerHandle {
   terminate(): unknown;
@@ -22,6 +30,7 @@ export class ThreadPool {
   private generation = 0;
 
   private readonly recorder: Kernels;
+  private readonly recordGate = () => this.append(GATE_CALL, []);
   private calls = new Float64Array(0);
   private length = 0;
 
@@ -61,28 +70,42 @@ export class ThreadPool {
 
   /**
    * Runs jobs[0] on this thread and jobs[i] on worker i-1 at the same time; returns when all have
-   * finished. A job for a worker may only call kernels (their return values are dropped).
+   * finished. A job for a worker may only call kernels (their return values are dropped). A worker
+   * job that calls its `gate` argument waits there until `between` -- run here after the workers
+   * have started, before jobs[0] -- has returned: the workers start on data already in memory while
+   * this thread writes what they need later. On this thread `gate` does nothing.
    */
-  run(jobs: readonly ((k: Kernels) => void)[], here: Kernels): void {
+  run(jobs: readonly Job[], here: Kernels, between?: () => void): void {
     if (jobs.length > this.size) throw new Error(`zeroconv internal error: ${jobs.length} jobs for ${this.size} threads`);
     const gen = ++this.generation | 0;
-    const started: number[] = [];
+    const started: Int32Array[] = [];
     for (let i = 1; i < jobs.length; i++) {
       const control = this.controls[i - 1];
       this.record(control, jobs[i]);
       const i32 = new Int32Array(this.memory.buffer, control, HEADER_BYTES / 4);
       Atomics.store(i32, GEN, gen);
       Atomics.notify(i32, GEN);
-      started.push(control);
+      started.push(i32);
     }
     let failure: unknown = null;
     try {
-      jobs[0](here);
+      between?.();
     } catch (e) {
       failure = e;
     }
-    for (const control of started) {
-      const message = this.wait(control, gen);
+    for (const i32 of started) {
+      Atomics.store(i32, GATE, gen);
+      Atomics.notify(i32, GATE);
+    }
+    if (failure === null) {
+      try {
+        jobs[0](here, noGate);
+      } catch (e) {
+        failure = e;
+      }
+    }
+    for (const i32 of started) {
+      const message = this.wait(i32, gen);
       if (message !== null && failure === null) failure = new Error(`zeroconv worker failed: ${message}`);
     }
     if (failure !== null) throw failure;
@@ -96,11 +119,11 @@ export class ThreadPool {
    * Runs `job` against the recorder, whose methods (one per kernel, made once) append
    * [kernel index, argument count, ...arguments] straight into the control block's float64s.
    */
-  private record(control: number, job: (k: Kernels) => void): void {
+  private record(control: number, job: Job): void {
     const capacity = (CONTROL_BYTES - HEADER_BYTES) / 8 - 1;
     this.calls = new Float64Array(this.memory.buffer, control + HEADER_BYTES + 8, capacity);
     this.length = 0;
-    job(this.recorder);
+    job(this.recorder, this.recordGate);
     new Float64Array(this.memory.buffer, control + HEADER_BYTES, 1)[0] = this.length;
   }
 
@@ -113,17 +136,15 @@ export class ThreadPool {
     this.length = at + 2 + args.length;
   }
 
-  /** Blocks until the worker at `control` has finished generation `gen`; its error message, or null. */
-  private wait(control: number, gen: number): string | null {
-    const i32 = new Int32Array(this.memory.buffer, control, HEADER_BYTES / 4);
+  /** Blocks until the worker whose control header is `i32` has finished generation `gen`; its error message, or null. */
+  private wait(i32: Int32Array, gen: number): string | null {
     for (;;) {
       const done = Atomics.load(i32, DONE);
       if (done === gen) break;
-      // Atomics.wait is refused on a browser's main thread: spin there (the jobs are milliseconds).
       if (canWait) Atomics.wait(i32, DONE, done, 1000);
     }
     if (Atomics.load(i32, FAILED) === 0) return null;
-    const bytes = new Uint8Array(this.memory.buffer, control + HEADER_BYTES, Atomics.load(i32, MESSAGE_BYTES));
+    const bytes = new Uint8Array(this.memory.buffer, i32.byteOffset + HEADER_BYTES, Atomics.load(i32, MESSAGE_BYTES));
     Atomics.store(i32, FAILED, 0);
     return new TextDecoder().decode(bytes.slice());
   }
@@ -159,6 +180,11 @@ function workerMain(post: (m: unknown) => void, init: WorkerInit): void {
       const f64 = new Float64Array(memory.buffer, control + 64);
       const end = 1 + f64[0];
       for (let p = 1; p < end;) {
+        if (f64[p] === -1) { // GATE_CALL: wait until the caller sets GATE (slot 4) to this job's generation
+          for (let g = Atomics.load(header, 4); g !== seen; g = Atomics.load(header, 4)) Atomics.wait(header, 4, g);
+          p += 2;
+          continue;
+        }
         const fn = fns[f64[p]], argc = f64[p + 1];
         const args: number[] = [];
         for (let a = 0; a < argc; a++) args.push(f64[p + 2 + a]);

@@ -39,6 +39,38 @@ describe("threads", () => {
     }
   });
 
+  it("a worker's calls after gate() wait for the caller's between(), which may throw without hanging the pool", () => {
+    // The worker copies src once its gate opens; between() first spins for 30 ms (the copy would
+    // long be done without a gate) and only then writes src.
+    const child = runModule(`
+      import { init } from "./dist/index.js";
+      import { getRuntime } from "./dist/wasm.js";
+      import { forShares } from "./dist/parallel.js";
+      await init({ threads: 2 });
+      const rt = getRuntime(), n = 1024;
+      const [src, dst] = rt.heap.allocFloats("gate test", [n, 2 * n]);
+      const view = (p, len) => new Float32Array(rt.kernels.memory.buffer, p, len);
+      const copyAfterGate = (k, first, count, t, gate) => { gate(); k.relu_forward(src, n, dst + first * n * 4); };
+      const run = (value, fail) => {
+        view(src, n).fill(0);
+        view(dst, 2 * n).fill(0);
+        forShares(rt, 2, 2, copyAfterGate, 1, () => {
+          const until = performance.now() + 30;
+          while (performance.now() < until);
+          if (fail) throw new Error("between failed");
+          view(src, n).fill(value);
+        });
+        return Array.from(new Set(view(dst, 2 * n)));
+      };
+      const first = run(3, false);
+      let thrown = "";
+      try { run(5, true); } catch (e) { thrown = e.message; }
+      console.log(JSON.stringify({ threads: rt.info.threads, first, thrown, after: run(7, false) }));
+    `, wasmFlags, {});
+    expect(child.status, child.stderr).toBe(0);
+    expect(JSON.parse(child.stdout)).toEqual({ threads: 2, first: [3], thrown: "between failed", after: [7] });
+  });
+
   it("ZEROCONV_THREADS is checked like the option", () => {
     const child = runModule(`import { init } from "./dist/index.js"; await init();`, [], { ZEROCONV_THREADS: "two" });
     expect(child.status).not.toBe(0);
