@@ -31,7 +31,7 @@ export type PackB = (pc: i32, kc: i32, jc: i32, nc: i32, dst: usize) => void;
 // by packB and C of row stride ldc. beta = 0 overwrites C without reading it.
 export function gemmBlocked(
   m: i32, n: i32, k: i32, a: usize, rsA: i32, csA: i32, packB: PackB,
-  beta: f32, c: usize, ldc: i32, work: usize,
+  beta: f32, c: usize, ldc: i32, work: usize, packedWhole: usize = 0,
 ): void {
   const packedA = work;
   const packedB = work + (<usize>(MC * KC) << 2);
@@ -40,14 +40,17 @@ export function gemmBlocked(
     const nc = min(ncBlock, n - jc);
     for (let pc = 0; pc < k; pc += kcBlock) {
       const kc = min(kcBlock, k - pc);
-      packB(pc, kc, jc, nc, packedB);
+      if (packedWhole == 0) packB(pc, kc, jc, nc, packedB);
       const betaStep: f32 = pc == 0 ? beta : 1;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         sgemm_pack_a_4(a + (<usize>ic * rsA + <usize>pc * csA << 2), rsA, csA, mc, kc, packedA);
         for (let jr = 0; jr < nc; jr += 8) {
           const nr = min(8, nc - jr);
-          const bPanel = packedB + (<usize>(jr * kc) << 2);
+          // A B packed whole holds each 8-column panel for all k: this block's part starts at row pc.
+          const bPanel = packedWhole != 0
+            ? packedWhole + ((<usize>(jc + jr) * k + <usize>(pc << 3)) << 2)
+            : packedB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += 4) {
             sgemm_ukernel_4x8(
               kc, packedA + (<usize>(ir * kc) << 2), bPanel,

@@ -31,6 +31,18 @@ export function sgemm(
   gemmBlocked(m, n, k, a, rsA, csA, packMatrixB, beta, c, ldc, work);
 }
 
+// C[m x n] = A[m x k] * B[k x n] for a B already packed whole by sgemm_pack_b_8 (all k rows,
+// all n columns): for a B that several calls or threads share, packed once instead of per call.
+export function sgemm_packed_b(
+  m: i32, n: i32, k: i32, a: usize, rsA: i32, csA: i32, packedB: usize, c: usize, ldc: i32, work: usize,
+): void {
+  if (k == 0) {
+    scaleC(m, n, 0, c, ldc);
+    return;
+  }
+  gemmBlocked(m, n, k, a, rsA, csA, packMatrixB, 0, c, ldc, work, packedB);
+}
+
 function scaleC(m: i32, n: i32, beta: f32, c: usize, ldc: i32): void {
   for (let i = 0; i < m; i++) {
     const row = c + (<usize>(i * ldc) << 2);

@@ -7,8 +7,10 @@ import { asTensor } from "./tensor_convert.js";
 import { disposable } from "./disposable.js";
 
 /** y[N, M] = x[N, D] W[D, M] + b[M]. */
-export function affineForward(rt: Runtime, px: number, N: number, D: number, pW: number, M: number, pb: number, py: number, work: number): void {
-  rt.kernels.sgemm(N, M, D, px, D, 1, pW, M, 1, 0, py, M, work);
+export function affineForward(rt: Runtime, px: number, N: number, D: number, pW: number, M: number, pb: number, py: number, work: number,
+  packedW = 0): void {
+  if (packedW !== 0) rt.kernels.sgemm_packed_b(N, M, D, px, D, 1, packedW, py, M, work);
+  else rt.kernels.sgemm(N, M, D, px, D, 1, pW, M, 1, 0, py, M, work);
   rt.kernels.bias_add(py, pb, N, M, 1);
 }
 

@@ -183,7 +183,7 @@ export class SimpleConvNet {
    * (a whole batch's conv output is 6.9 MB for MNIST: it went to DRAM and back).
    */
   private forward(rt: Runtime, g: ConvGeometry, pp: number[], px: number, pcolT: number, colStride: number,
-    conv: number, acts: number[], work: number, gate = (): void => {}): void {
+    conv: number, acts: number[], work: number, gate = (): void => {}, packedW2 = 0): void {
     const [pool, parg, hidden, scores] = acts;
     const s = this.s, k = rt.kernels;
     const [pW1, pb1, pW2, pb2, pW3, pb3] = pp;
@@ -200,7 +200,7 @@ export class SimpleConvNet {
     }
     k.relu_forward(pool, g.N * s.pooled, pool);
     gate(); // the affine layers' parameters may still be on their way (eachChunk)
-    affineForward(rt, pool, g.N, s.pooled, pW2, s.hidden, pb2, hidden, work);
+    affineForward(rt, pool, g.N, s.pooled, pW2, s.hidden, pb2, hidden, work, packedW2);
     k.relu_forward(hidden, g.N * s.hidden, hidden);
     affineForward(rt, hidden, g.N, s.hidden, pW3, s.classes, pb3, scores, work);
   }
@@ -238,14 +238,22 @@ export class SimpleConvNet {
     const scratch = Array.from({ length: threads }, () => [s.FN * s.P, sgemmWorkspaceFloats(rt)]).flat();
     // Inference keeps no argmax (nothing will run backward): pool, hidden and scores only.
     const [poolFloats, , hiddenFloats, scoreFloats] = activationFloats(s, c);
-    const sizes = [...this.paramFloats(), c * imageFloats, poolFloats, hiddenFloats, scoreFloats, ...extra, ...scratch];
+    // W2 packed whole into SGEMM's 8-column panels, shared by every thread and chunk.
+    const packedW2Floats = s.pooled * Math.ceil(s.hidden / 8) * 8;
+    const sizes = [...this.paramFloats(), c * imageFloats, poolFloats, hiddenFloats, scoreFloats, packedW2Floats, ...extra, ...scratch];
     withBuffers(rt, fn, sizes, (ptrs) => {
       const px = ptrs[6];
       const acts = [ptrs[7], 0, ptrs[8], ptrs[9]];
-      const extraPtrs = ptrs.slice(10, 10 + extra.length);
-      const scratchPtrs = ptrs.slice(10 + extra.length);
-      // The conv layer's parameters first; the affine layers' (W2 is 1.7 MB for MNIST, 0.15 ms to
-      // copy into shared memory) are written while the workers run their convolutions.
+      const packedW2 = ptrs[10];
+      const extraPtrs = ptrs.slice(11, 11 + extra.length);
+      const scratchPtrs = ptrs.slice(11 + extra.length);
+      // The conv layer's parameters first. The affine layers' -- W2 is 1.7 MB for MNIST, 0.15 ms
+      // to copy into shared memory and 0.1 ms to pack -- are written while the workers run their
+      // convolutions, and packed once rather than by each thread.
+      const writeAffine = () => {
+        this.writeParams(rt, ptrs, 2, 6);
+        rt.kernels.sgemm_pack_b_8(ptrs[2], s.hidden, 1, s.pooled, s.hidden, packedW2);
+      };
       this.writeParams(rt, ptrs, 0, 2);
       for (let start = 0; start < N; start += c) {
         const n = Math.min(c, N - start);
@@ -253,9 +261,9 @@ export class SimpleConvNet {
         forShares(rt, n, threads, (k, first, count, t, gate) => {
           const [conv, work] = scratchPtrs.slice(2 * t, 2 * t + 2);
           const at = activationFloats(s, first).map((floats, i) => acts[i] === 0 ? 0 : acts[i] + floats * 4);
-          this.forward({ ...rt, kernels: k }, this.convGeometry(count), ptrs, px + first * imageFloats * 4, 0, 0, conv, at, work, gate);
+          this.forward({ ...rt, kernels: k }, this.convGeometry(count), ptrs, px + first * imageFloats * 4, 0, 0, conv, at, work, gate, packedW2);
         }, 4, // whole 4-image row panels of the affine GEMMs: 52 + 48 wastes no rows, 50 + 50 half a panel each
-        start === 0 ? () => this.writeParams(rt, ptrs, 2, 6) : undefined);
+        start === 0 ? writeAffine : undefined);
         body(rt, acts[3], start, n, extraPtrs);
       }
     });

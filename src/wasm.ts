@@ -24,6 +24,8 @@ export interface Kernels {
   sgemm(m: number, n: number, k: number, a: number, rsA: number, csA: number,
     b: number, rsB: number, csB: number, beta: number, c: number, ldc: number, work: number): void;
   sgemm_workspace_bytes(): number;
+  sgemm_packed_b(m: number, n: number, k: number, a: number, rsA: number, csA: number, packedB: number, c: number, ldc: number, work: number): void;
+  sgemm_pack_b_8(b: number, rs: number, cs: number, kc: number, nc: number, dst: number): void;
   conv_gemm(x: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number, outW: number,
     j0: number, n: number, wts: number, fn: number, y: number, ldy: number, work: number): void;
   sgemm_pack_a_4(a: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;

@@ -141,6 +141,17 @@ describe("sgemm kernel (transposed operands and beta, as the layers call it)", (
           rt.kernels.sgemm(M, N, K, pa, rsA, csA, pb, rsB, csB, beta, pc, N, work);
           return readTensor(rt, pc, [M, N]);
         });
+        if (beta === 0) {
+          // B packed whole once (SimpleConvNet shares W2 so between threads) gives the same bits.
+          const packed = withBuffers(rt, "test", [M * K, K * N, K * Math.ceil(N / 8) * 8, M * N, sgemmWorkspaceFloats(rt)], ([pa, pb, pp, pc, work]) => {
+            writeFloats(rt, pa, a.t.data);
+            writeFloats(rt, pb, b.t.data);
+            rt.kernels.sgemm_pack_b_8(pb, rsB, csB, K, N, pp);
+            rt.kernels.sgemm_packed_b(M, N, K, pa, rsA, csA, pp, pc, N, work);
+            return readTensor(rt, pc, [M, N]);
+          });
+          expect(Array.from(packed.data), `packed B, M=${M} N=${N} K=${K}`).toEqual(Array.from(got.data));
+        }
         const want = refStrided(M, N, K, a.ref, rsA, csA, b.ref, rsB, csB, beta, beta ? c.ref : { shape: [M, N], data: new Float64Array(M * N) });
         try {
           expectClose(got, { shape: [M, N], data: want }, 1e-5);
