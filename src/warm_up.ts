@@ -13,8 +13,8 @@ export function warmUp(k: Kernels, heap: Heap): void {
   // An 8x16x16 image, 3x3 windows: every kernel's inner loops run, none for long.
   const C = 8, H = 16, W = 16, F = 3, P = 14 * 14, K = C * F * F, FN = 16;
   const work = k.sgemm_workspace_bytes() / 4;
-  const sizes = [C * H * W, K * P, FN * K, FN * P, FN * P, FN * P, FN, work];
-  const [x, col, w, y, arg, dx, b, ws] = heap.allocFloats("init", sizes);
+  const sizes = [C * H * W, K * P, FN * K, FN * P, FN * P, FN * P, FN, work, K * Math.ceil(P / 8) * 8];
+  const [x, col, w, y, arg, dx, b, ws, packedB] = heap.allocFloats("init", sizes);
   try {
     new Float32Array(k.memory.buffer, x, C * H * W).fill(0.5);
     new Float32Array(k.memory.buffer, w, FN * K).fill(0.25);
@@ -23,6 +23,11 @@ export function warmUp(k: Kernels, heap: Heap): void {
       k.im2col_output_order(x, 1, C, H, W, F, F, 1, 0, 14, 14, col);
       k.sgemm(FN, P, K, w, K, 1, col, P, 1, 0, y, P, ws);
       k.sgemm(FN, K, P, y, P, 1, col, 1, P, 1, w, K, ws);
+      k.sgemm_pack_b_8(col, P, 1, K, P, packedB);
+      k.sgemm_packed_b(FN, P, K, w, K, 1, packedB, y, P, ws);
+      k.conv_gemm(x, C, H, W, F, F, 1, 0, 14, 0, P, w, FN, y, P, ws);
+      k.sgemm_pack_a_4(w, K, 1, FN, K, ws);
+      k.conv_direct_4x8(x, C, H, W, F, F, 14, 14, ws, FN, b, y);
       k.bias_add(y, b, 1, FN, P);
       k.maxpool_2x2s2_max(y, FN, 14, 14, 7, 7, dx);
       k.maxpool_2x2s2_forward(y, FN, 14, 14, 7, 7, dx, arg);
@@ -34,6 +39,6 @@ export function warmUp(k: Kernels, heap: Heap): void {
       k.col2im(col, 1, C, H, W, F, F, 1, 1, 14, 14, x);
     }
   } finally {
-    for (const p of [x, col, w, y, arg, dx, b, ws]) heap.free(p);
+    for (const p of [x, col, w, y, arg, dx, b, ws, packedB]) heap.free(p);
   }
 }
