@@ -37,9 +37,9 @@ function checkBias(fn: string, name: string, b: unknown, FN: number): void {
 }
 
 /**
- * Taps per output (C*FH*FW) up to which the direct kernel beats im2col + SGEMM: measured by
- * bench/conv_paths.ts at 1.26x (1x5x5), 1.14x (3x3x3), 1.27x (8x3x3 = 72 taps) and 0.97x
- * (16x3x3 = 144 taps).
+ * Taps per output (C*FH*FW) up to which the direct kernel beats the GEMM path (conv_gemm + bias):
+ * measured by bench/conv_paths.ts at 1.18x (1x5x5), 1.16x (3x3x3), 1.10x (4x4x4), 1.05x
+ * (8x3x3 = 72 taps) and 0.95x (16x3x3 = 144 taps).
  */
 const DIRECT_MAX_TAPS = 72;
 
