@@ -36,17 +36,25 @@ export function conv_pack_b_8(
   }
 }
 
+// The first and last four of eight floats from p on at `stride` (1 or 2): two loads, or, for
+// every other float, four loads and two shuffles of the even lanes.
+@inline function lanes0to3(p: usize, stride: i32): v128 {
+  return stride == 1 ? v128.load(p) : v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+}
+
+@inline function lanes4to7(p: usize, stride: i32): v128 {
+  return stride == 1 ? v128.load(p, 16) : v128.shuffle<f32>(v128.load(p, 32), v128.load(p, 48), 0, 2, 4, 6);
+}
+
 // Eight outputs of one row, whose first tap reads x[.][iy0 + fy][ix0 + fx].
 @inline function packRowPanel(
   x: usize, h: i32, w: i32, fh: i32, fw: i32, stride: i32, iy0: i32, ix0: i32, k0: i32, kc: i32, dst: usize,
 ): void {
-  const taps = fh * fw;
   const planeBytes = <usize>(h * w) << 2;
-  const ch = k0 / taps;
-  const r = k0 - ch * taps;
-  let fy = r / fw;
-  let fx = r - fy * fw;
-  let plane = x + <usize>ch * planeBytes;
+  // Row k0 of the im2col matrix is tap (c, fy, fx) = (k0 / (fh*fw), k0 % (fh*fw) / fw, k0 % fw).
+  let plane = x + <usize>(k0 / (fh * fw)) * planeBytes;
+  let fy = k0 % (fh * fw) / fw;
+  let fx = k0 % fw;
   const zero = f32x4.splat(0);
   // A 16-float load for stride 2 must end inside the row.
   const span = stride == 1 ? 8 : stride == 2 ? 16 : 0x7fffffff;
@@ -58,13 +66,8 @@ export function conv_pack_b_8(
     const rowStep = <usize>(w - fw) << 2;
     const planeStep = planeBytes - (<usize>(fh * w) << 2);
     for (let k = 0; k < kc; k++) {
-      if (stride == 1) {
-        v128.store(dst, v128.load(p));
-        v128.store(dst, v128.load(p, 16), 16);
-      } else {
-        v128.store(dst, v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6));
-        v128.store(dst, v128.shuffle<f32>(v128.load(p, 32), v128.load(p, 48), 0, 2, 4, 6), 16);
-      }
+      v128.store(dst, lanes0to3(p, stride));
+      v128.store(dst, lanes4to7(p, stride), 16);
       dst += 32;
       p += 4;
       if (++fx == fw) {
@@ -88,13 +91,8 @@ export function conv_pack_b_8(
       const row = plane + (<usize>(iy * w) << 2);
       if (ix >= 0 && ix <= w - span) {
         const p = row + (<usize>ix << 2);
-        if (stride == 1) {
-          v128.store(dst, v128.load(p));
-          v128.store(dst, v128.load(p, 16), 16);
-        } else {
-          v128.store(dst, v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6));
-          v128.store(dst, v128.shuffle<f32>(v128.load(p, 32), v128.load(p, 48), 0, 2, 4, 6), 16);
-        }
+        v128.store(dst, lanes0to3(p, stride));
+        v128.store(dst, lanes4to7(p, stride), 16);
       } else {
         for (let l = 0; l < 8; l++) {
           const il = ix + l * stride;
@@ -122,14 +120,11 @@ export function conv_pack_b_8(
   x: usize, h: i32, w: i32, fh: i32, fw: i32, stride: i32, iy0: i32, ixA: i32, ixB: i32, a: i32,
   k0: i32, kc: i32, dst: usize,
 ): void {
-  const taps = fh * fw;
   const planeFloats = h * w;
   const planeBytes = <usize>planeFloats << 2;
-  const ch = k0 / taps;
-  const r = k0 - ch * taps;
-  let fy = r / fw;
-  let fx = r - fy * fw;
-  let plane = x + <usize>ch * planeBytes;
+  let plane = x + <usize>(k0 / (fh * fw)) * planeBytes;
+  let fy = k0 % (fh * fw) / fw;
+  let fx = k0 % fw;
   const va = i32x4.splat(a);
   const maskLo = i32x4.lt_s(i32x4(0, 1, 2, 3), va);
   const maskHi = i32x4.lt_s(i32x4(4, 5, 6, 7), va);
@@ -146,17 +141,8 @@ export function conv_pack_b_8(
       i2 + (7 - a) * stride < w && f1 + span <= planeFloats && f2 >= 0 && f2 + span <= planeFloats) {
       const p1 = plane + (<usize>f1 << 2);
       const p2 = plane + (<usize>f2 << 2);
-      if (stride == 1) {
-        v128.store(dst, v128.bitselect(v128.load(p1), v128.load(p2), maskLo));
-        v128.store(dst, v128.bitselect(v128.load(p1, 16), v128.load(p2, 16), maskHi), 16);
-      } else {
-        const lo1 = v128.shuffle<f32>(v128.load(p1), v128.load(p1, 16), 0, 2, 4, 6);
-        const hi1 = v128.shuffle<f32>(v128.load(p1, 32), v128.load(p1, 48), 0, 2, 4, 6);
-        const lo2 = v128.shuffle<f32>(v128.load(p2), v128.load(p2, 16), 0, 2, 4, 6);
-        const hi2 = v128.shuffle<f32>(v128.load(p2, 32), v128.load(p2, 48), 0, 2, 4, 6);
-        v128.store(dst, v128.bitselect(lo1, lo2, maskLo));
-        v128.store(dst, v128.bitselect(hi1, hi2, maskHi), 16);
-      }
+      v128.store(dst, v128.bitselect(lanes0to3(p1, stride), lanes0to3(p2, stride), maskLo));
+      v128.store(dst, v128.bitselect(lanes4to7(p1, stride), lanes4to7(p2, stride), maskHi), 16);
     } else {
       const row1 = plane + (<usize>(iy1 * w) << 2);
       const row2 = plane + (<usize>(iy2 * w) << 2);
@@ -186,13 +172,11 @@ function packRun(
   x: usize, h: i32, w: i32, fh: i32, fw: i32, stride: i32, iy0: i32, ix0: i32, k0: i32, kc: i32,
   live: i32, len: i32, dst: usize,
 ): void {
-  const taps = fh * fw;
   const planeBytes = <usize>(h * w) << 2;
-  const ch = k0 / taps;
-  const r = k0 - ch * taps;
-  let fy = r / fw;
-  let fx = r - fy * fw;
-  let plane = x + <usize>ch * planeBytes;
+  // Row k0 of the im2col matrix is tap (c, fy, fx) = (k0 / (fh*fw), k0 % (fh*fw) / fw, k0 % fw).
+  let plane = x + <usize>(k0 / (fh * fw)) * planeBytes;
+  let fy = k0 % (fh * fw) / fw;
+  let fx = k0 % fw;
   for (let k = 0; k < kc; k++) {
     const iy = iy0 + fy;
     const n = <u32>iy < <u32>h ? live : 0;
