@@ -40,7 +40,7 @@ export function sgemm_packed_b(
     scaleC(m, n, 0, c, ldc);
     return;
   }
-  gemmBlocked(m, n, k, a, rsA, csA, packMatrixB, 0, c, ldc, work, packedB);
+  gemmBlocked(m, n, k, a, rsA, csA, packMatrixB, 0, c, ldc, work, packedB); // the packer goes unused
 }
 
 function scaleC(m: i32, n: i32, beta: f32, c: usize, ldc: i32): void {
