@@ -1,7 +1,7 @@
 // Moving data in and out of WASM memory. Views are made fresh at each use: memory.grow detaches
 // every earlier view, so none may outlive the call that made it.
 import { describe, formatShape, Tensor, type TensorLike } from "./tensor.js";
-import { isArrayLike } from "./validate.js";
+import { checkData, isArrayLike } from "./validate.js";
 import { getRuntime, type Runtime } from "./wasm.js";
 
 export function writeFloats(rt: Runtime, ptr: number, data: ArrayLike<number>): void {
@@ -43,10 +43,7 @@ export function checkOut(fn: string, out: unknown, shape: readonly number[], dim
   if (g.length !== shape.length || shape.some((d, i) => g[i] !== d)) {
     throw new RangeError(`${fn}: opts.out must have the result's shape ${formatShape(shape)} [${dims.join(", ")}]; got ${formatShape(g)}`);
   }
-  const size = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== size) {
-    throw new RangeError(`${fn}: opts.out.data has ${data.length} elements but its shape ${formatShape(shape)} needs ${size}`);
-  }
+  checkData(fn, "opts.out.data", data, shape.reduce((a, b) => a * b, 1), () => `its shape ${formatShape(shape)}`);
   return out as OutTensor;
 }
 
