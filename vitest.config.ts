@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from "vitest/config";
 
 // `npm test` runs the suite three times: plain SIMD on one thread, the relaxed-SIMD (FMA) build,
-// and two threads. ZEROCONV_BUILD / ZEROCONV_THREADS set init()'s defaults (src/wasm.ts); Node 20
+// and two threads. ZEROCONV_BUILD / ZEROCONV_THREADS set init()'s defaults (src/runtime/wasm.ts); Node 20
 // validates relaxed SIMD only with a V8 flag, which NODE_OPTIONS refuses, so the test processes
 // get it as an exec argument.
 const build = process.env.ZEROCONV_BUILD ?? "";

@@ -1,26 +1,26 @@
 // The module's exports: kernels that see only pointers and sizes. Validation, allocation and the
 // meaning of shapes live in ../src.
-export { im2col_kernel_order } from "./im2col_kernel_order";
-export { im2col_output_order } from "./im2col_output_order";
-export { col2im } from "./col2im";
-export { conv_direct_4x8 } from "./conv_direct_4x8";
-export { transpose_4x4 } from "./transpose_4x4";
-export { sgemm, sgemm_packed_b } from "./sgemm";
-export { sgemm_pack_b_8 } from "./sgemm_pack_b_8";
-export { sgemm_workspace_bytes } from "./gemm_blocked";
-export { conv_gemm } from "./conv_gemm";
-export { sgemm_pack_a_4 } from "./sgemm_pack_a_4";
-export { maxpool_forward } from "./maxpool_forward";
-export { maxpool_2x2s2_forward } from "./maxpool_2x2s2_forward";
-export { maxpool_2x2s2_max } from "./maxpool_2x2s2_max";
-export { maxpool_backward } from "./maxpool_backward";
-export { bias_add } from "./bias_add";
-export { bias_grad } from "./bias_grad";
-export { relu_forward } from "./relu_forward";
-export { relu_backward } from "./relu_backward";
-export { softmax_cross_entropy } from "./softmax_cross_entropy";
-export { softmax_cross_entropy_backward } from "./softmax_cross_entropy_backward";
-export { adam_update } from "./adam_update";
+export { im2col_kernel_order } from "./im2col/im2col_kernel_order";
+export { im2col_output_order } from "./im2col/im2col_output_order";
+export { col2im } from "./im2col/col2im";
+export { conv_direct_4x8 } from "./conv/conv_direct_4x8";
+export { transpose_4x4 } from "./layout/transpose_4x4";
+export { sgemm, sgemm_packed_b } from "./gemm/sgemm";
+export { sgemm_pack_b_8 } from "./gemm/sgemm_pack_b_8";
+export { sgemm_workspace_bytes } from "./gemm/gemm_blocked";
+export { conv_gemm } from "./conv/conv_gemm";
+export { sgemm_pack_a_4 } from "./gemm/sgemm_pack_a_4";
+export { maxpool_forward } from "./pool/maxpool_forward";
+export { maxpool_2x2s2_forward } from "./pool/maxpool_2x2s2_forward";
+export { maxpool_2x2s2_max } from "./pool/maxpool_2x2s2_max";
+export { maxpool_backward } from "./pool/maxpool_backward";
+export { bias_add } from "./elementwise/bias_add";
+export { bias_grad } from "./elementwise/bias_grad";
+export { relu_forward } from "./elementwise/relu_forward";
+export { relu_backward } from "./elementwise/relu_backward";
+export { softmax_cross_entropy } from "./loss/softmax_cross_entropy";
+export { softmax_cross_entropy_backward } from "./loss/softmax_cross_entropy_backward";
+export { adam_update } from "./optimizers/adam_update";
 
 // Where static data ends and the TypeScript-side heap may begin.
 export function heap_base(): usize {

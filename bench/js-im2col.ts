@@ -1,7 +1,7 @@
 // The two im2col slice orders in plain TypeScript, as a baseline for the WASM kernels. Both fill a
 // preallocated Float32Array with the book's matrix [N*outH*outW, C*FH*FW] -- rows (n, oy, ox),
 // columns (c, fy, fx), zero padding -- and write every element, so buffers can be reused unzeroed.
-import type { WindowGeometry } from "../src/im2col.js";
+import type { WindowGeometry } from "../src/ops/im2col.js";
 
 /** Floats of the im2col matrix, which is also the size of the book's [N][K][P] intermediate. */
 export function im2colFloats(g: WindowGeometry): number {

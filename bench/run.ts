@@ -6,9 +6,9 @@ import b from "benny";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { Adam, conv2d, im2col, init, loadMnist, PARAM_NAMES, SimpleConvNet, Tensor } from "../src/index.js";
-import { windowGeometry, type WindowGeometry } from "../src/im2col.js";
-import { sgemmWorkspaceFloats } from "../src/memory.js";
-import { getRuntime } from "../src/wasm.js";
+import { windowGeometry, type WindowGeometry } from "../src/ops/im2col.js";
+import { sgemmWorkspaceFloats } from "../src/runtime/memory.js";
+import { getRuntime } from "../src/runtime/wasm.js";
 import { im2colFloats, im2colKernelOrderJs, im2colOutputOrderJs } from "./js-im2col.js";
 import { refForward, refLossAndGradient, type RefParams } from "../test/reference_net.js";
 

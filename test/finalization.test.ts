@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { runModule, wasmFlags } from "./util.js";
 
 // Layers and Adam hold WASM memory between calls; one that is dropped without dispose() must give
-// it back once garbage-collected (the FinalizationRegistry in src/memory.ts). Garbage collection
+// it back once garbage-collected (the FinalizationRegistry in src/runtime/memory.ts). Garbage collection
 // is forced with --expose-gc, in a child process running the built package.
 const script = `
 import { init, Convolution, Pooling, Adam, Tensor, memoryStats } from "./dist/index.js";

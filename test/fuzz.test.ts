@@ -22,9 +22,9 @@ import {
   Adam, Affine, col2im, conv2d, Convolution, FileFormatError, im2col, init, matmul, maxPool2d, memoryStats, PARAM_NAMES,
   Pooling, Random, Relu, SGD, SimpleConvNet, SoftmaxWithLoss, Tensor, train, type InitResult, type TensorLike,
 } from "../src/index.js";
-import { readSafetensors, writeSafetensors } from "../src/safetensors.js";
-import { readPickle } from "../src/pickle_reader.js";
-import { writePickle } from "../src/pickle_writer.js";
+import { readSafetensors, writeSafetensors } from "../src/formats/safetensors.js";
+import { readPickle } from "../src/formats/pickle_reader.js";
+import { writePickle } from "../src/formats/pickle_writer.js";
 import {
   outLen, refAffine, refAffineBackward, refCol2im, refConv2d, refConv2dBackward, refIm2col, refMatmul, refMaxPool,
   refMaxPoolBackward, refRelu, refReluBackward, refSoftmaxLoss, refSoftmaxLossBackward, type Ref, type RefLabels,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Heap } from "../src/heap.js";
+import { Heap } from "../src/runtime/heap.js";
 import { randInt, rng } from "./util.js";
 
 const PAGE = 65536;

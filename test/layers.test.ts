@@ -1,12 +1,12 @@
 // The book's Relu, Affine and SoftmaxWithLoss layers against the scalar float64 references in
 // reference.ts, against central finite differences, and on bad arguments.
 import { beforeAll, describe, expect, it } from "vitest";
-import { init } from "../src/wasm.js";
-import { Tensor, type TensorLike } from "../src/tensor.js";
-import { Relu } from "../src/relu.js";
-import { Affine } from "../src/affine.js";
-import { SoftmaxWithLoss } from "../src/softmax_with_loss.js";
-import { memoryStats } from "../src/stats.js";
+import { init } from "../src/runtime/wasm.js";
+import { Tensor, type TensorLike } from "../src/tensor/tensor.js";
+import { Relu } from "../src/layers/relu.js";
+import { Affine } from "../src/layers/affine.js";
+import { SoftmaxWithLoss } from "../src/layers/softmax_with_loss.js";
+import { memoryStats } from "../src/runtime/memory_stats.js";
 import {
   refAffine, refAffineBackward, refRelu, refReluBackward, refSoftmaxLoss, refSoftmaxLossBackward,
   type Ref, type RefLabels,

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { init, matmul, memoryStats, Tensor } from "../src/index.js";
-import { getRuntime } from "../src/wasm.js";
-import { readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "../src/memory.js";
+import { getRuntime } from "../src/runtime/wasm.js";
+import { readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "../src/runtime/memory.js";
 import { refMatmul, type Ref } from "./reference.js";
 import { badOuts, expectClose, expectOutRefused, expectSameBytes, randInt, randTensor, rng } from "./util.js";
 

@@ -8,10 +8,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileFormatError } from "../src/errors.js";
-import { parseIdx } from "../src/idx.js";
-import { loadMnist, type LoadMnistOptions } from "../src/mnist.js";
-import { Tensor } from "../src/tensor.js";
+import { FileFormatError } from "../src/formats/file_format_error.js";
+import { parseIdx } from "../src/formats/idx.js";
+import { loadMnist, type LoadMnistOptions } from "../src/formats/mnist.js";
+import { Tensor } from "../src/tensor/tensor.js";
 import { rng } from "./util.js";
 import { needs } from "./requirements.js";
 

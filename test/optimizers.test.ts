@@ -2,9 +2,9 @@
 // from the book's formulas; parameters are rounded to float32 after every step as their storage does.
 import { beforeAll, describe, expect, it } from "vitest";
 import { init, memoryStats } from "../src/index.js";
-import { Tensor, type TensorLike } from "../src/tensor.js";
-import { SGD } from "../src/sgd.js";
-import { Adam } from "../src/adam.js";
+import { Tensor, type TensorLike } from "../src/tensor/tensor.js";
+import { SGD } from "../src/optimizers/sgd.js";
+import { Adam } from "../src/optimizers/adam.js";
 import { rng } from "./util.js";
 
 type Params = Record<string, Tensor>;

@@ -1,4 +1,4 @@
-// The weight-file formats: the book's pickle (src/pickle.ts) and safetensors (src/safetensors.ts).
+// The weight-file formats: the book's pickle (src/formats/pickle_reader.ts) and safetensors (src/formats/safetensors.ts).
 // Our readers read our writers; Python's pickle and NumPy read what we write and write what we read
 // (test/reference/params_files.py, which also holds a safetensors reader and writer of its own);
 // the writer's pickles are Python's bytes exactly; the book's params.pkl (../shared/fixtures, never
@@ -8,10 +8,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { FileFormatError } from "../src/errors.js";
-import { readPickle, type NamedArray } from "../src/pickle_reader.js";
-import { writePickle } from "../src/pickle_writer.js";
-import { readSafetensors, writeSafetensors } from "../src/safetensors.js";
+import { FileFormatError } from "../src/formats/file_format_error.js";
+import { readPickle, type NamedArray } from "../src/formats/pickle_reader.js";
+import { writePickle } from "../src/formats/pickle_writer.js";
+import { readSafetensors, writeSafetensors } from "../src/formats/safetensors.js";
 import { randInt, rng } from "./util.js";
 
 interface PyArray { shape: number[]; dtype: string; data: number[] }

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { ADVANCE, DESCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, rasterize, textWidth } from "../src/bitmap_font.js";
-import { greyImage, tileGrid, upscale, type GreyImage } from "../src/picture.js";
-import { linePlot, type LinePlotOptions, type Rgb } from "../src/plot.js";
-import { crc32, encodePng } from "../src/png.js";
+import { ADVANCE, DESCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, rasterize, textWidth } from "../src/pictures/bitmap_font.js";
+import { greyImage, tileGrid, upscale, type GreyImage } from "../src/pictures/picture.js";
+import { linePlot, type LinePlotOptions, type Rgb } from "../src/pictures/plot.js";
+import { crc32, encodePng } from "../src/pictures/png.js";
 import { randInt, rng } from "./util.js";
 
 const scriptPath = fileURLToPath(new URL("./reference/png_check.py", import.meta.url));

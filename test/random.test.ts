@@ -2,7 +2,7 @@
 // here from the published algorithm (itself checked against numbers printed by Vigna's C code),
 // then the distributions drawn from it.
 import { describe, expect, it } from "vitest";
-import { Random } from "../src/random.js";
+import { Random } from "../src/network/random.js";
 
 const MASK = 0xffffffffn;
 const rotl = (x: bigint, k: bigint): bigint => ((x << k) | (x >> (32n - k))) & MASK;
@@ -25,7 +25,7 @@ class RefXoshiro128 {
   }
 }
 
-/** The four state words splitmix32 makes from a seed (taken mod 2^32), as src/random.ts seeds. */
+/** The four state words splitmix32 makes from a seed (taken mod 2^32), as src/network/random.ts seeds. */
 function splitmix32State(seed: number): [bigint, bigint, bigint, bigint] {
   let x = BigInt.asUintN(32, BigInt(seed));
   const next = (): bigint => {

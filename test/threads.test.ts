@@ -44,8 +44,8 @@ describe("threads", () => {
     // long be done without a gate) and only then writes src.
     const child = runModule(`
       import { init } from "./dist/index.js";
-      import { getRuntime } from "./dist/wasm.js";
-      import { forShares } from "./dist/parallel.js";
+      import { getRuntime } from "./dist/runtime/wasm.js";
+      import { forShares } from "./dist/runtime/parallel.js";
       await init({ threads: 2 });
       const rt = getRuntime(), n = 1024;
       const [src, dst] = rt.heap.allocFloats("gate test", [n, 2 * n]);

@@ -1,6 +1,6 @@
 // The demo page (npm run web: dev server; npm run build:web: static site in web/dist/).
 // "zeroconv" is this package's own built browser entry, dist/browser.js: its literal
-// `new URL("../build/zeroconv*.wasm", import.meta.url)` lines are what Vite follows to copy the four
+// `new URL("../../build/zeroconv*.wasm", import.meta.url)` lines (dist/runtime/wasm.js) are what Vite follows to copy the four
 // .wasm builds into the site. The COOP/COEP headers make the page cross-origin isolated, which
 // SharedArrayBuffer, and so init({ threads: 2 }), needs.
 import { fileURLToPath } from "node:url";

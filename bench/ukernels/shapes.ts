@@ -3,7 +3,7 @@
 // Micro-kernel shapes measured side by side (npm run bench:ukernels): MR x NR register tiles of
 // C += A_panel x B_panel on packed panels that stay in L1, with plain mul + add or FMA
 // (relaxed_madd), the question the performance issue asks: 4x8 (the shipped
-// assembly/sgemm_ukernel_4x8.ts), 5x8, 2x16 and 6x8. Each k-step is one loop iteration, and the
+// assembly/gemm/sgemm_ukernel_4x8.ts), 5x8, 2x16 and 6x8. Each k-step is one loop iteration, and the
 // accumulators are stored once at the end, as in the real kernel.
 
 @inline function madd(a: v128, b: v128, acc: v128): v128 {

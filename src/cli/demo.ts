@@ -4,7 +4,7 @@
 // out/ with an index.html, and the loaded network's test accuracy closes the run.
 import { join, resolve } from "node:path";
 import { Convolution, im2col, init, loadMnist, Pooling, SimpleConvNet, Tensor, type SliceOrder } from "../index.js";
-import { greyImage, tileGrid, upscale, type GreyImage } from "../picture.js";
+import { greyImage, tileGrid, upscale, type GreyImage } from "../pictures/picture.js";
 import { type Command } from "./args.js";
 import { defaultWeights, writePng, writeText } from "./files.js";
 import { median } from "./timing.js";

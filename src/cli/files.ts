@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodePng } from "../png.js";
-import type { GreyImage } from "../picture.js";
-import type { RgbImage } from "../plot.js";
+import { encodePng } from "../pictures/png.js";
+import type { GreyImage } from "../pictures/picture.js";
+import type { RgbImage } from "../pictures/plot.js";
 
 /** The weights this project trained itself, shipped beside dist/ (see weights/). */
 export const defaultWeights = fileURLToPath(new URL("../../weights/simple_convnet.safetensors", import.meta.url));

@@ -3,7 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { init, loadMnist, SimpleConvNet, Tensor, train, type EpochInfo, type StepInfo } from "../index.js";
-import { linePlot } from "../plot.js";
+import { linePlot } from "../pictures/plot.js";
 import { integerFlag, positiveFlag, UsageError, type Command } from "./args.js";
 import { writePng, writeText } from "./files.js";
 import { ProgressBar } from "./progress_bar.js";
