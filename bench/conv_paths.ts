@@ -1,7 +1,7 @@
 // `npm run bench:conv-paths`: one image through the stride-1 unpadded convolution paths -- im2col
 // + SGEMM + bias (training's, which keeps colT), conv_gemm + bias (inference's GEMM path, packing
 // from the image) and the direct kernel (packing W included) -- for growing taps per output
-// (C*FH*FW). It sets src/layers/convolution.ts's DIRECT_MAX_TAPS. Medians of 31 batches of 20 calls.
+// (C*FH*FW). It sets src/ops/conv2d.ts's DIRECT_MAX_TAPS. Medians of 31 batches of 20 calls.
 import { init } from "../src/index.js";
 import { getRuntime } from "../src/runtime/wasm.js";
 await init();
