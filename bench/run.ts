@@ -257,5 +257,5 @@ const md = [
 
 mkdirSync(FOLDER, { recursive: true });
 writeFileSync(`${FOLDER}/summary.md`, md);
-writeFileSync(`${FOLDER}/summary.json`, JSON.stringify({ env, options: OPTIONS, rows, ratios, poolRatio, networkRatios }, null, 2) + "\n");
-console.log("\n" + md);
+writeFileSync(`${FOLDER}/summary.json`, `${JSON.stringify({ env, options: OPTIONS, rows, ratios, poolRatio, networkRatios }, null, 2)}\n`);
+console.log(`\n${md}`);

@@ -13,7 +13,7 @@ export { Pooling } from "./layers/pooling.js";
 export { Relu } from "./layers/relu.js";
 export { Affine } from "./layers/affine.js";
 export { SoftmaxWithLoss } from "./layers/softmax_with_loss.js";
-export { type Labels } from "./layers/labels.js";
+export type { Labels } from "./layers/labels.js";
 export { SGD } from "./optimizers/sgd.js";
 export { Adam, type AdamOptions } from "./optimizers/adam.js";
 export { Random } from "./network/random.js";

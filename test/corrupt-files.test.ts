@@ -36,7 +36,8 @@ afterAll(() => {
 });
 
 function count(what: string, read: boolean): void {
-  const t = (tally[what] ??= { cases: 0, read: 0, refused: 0 });
+  tally[what] ??= { cases: 0, read: 0, refused: 0 };
+  const t = tally[what];
   t.cases++;
   if (read) t.read++;
   else t.refused++;
@@ -247,6 +248,7 @@ function expectedAfterFlips(original: Record<string, NamedArray>, layout: Layout
 /** Typed arrays of the same values, NaN equal to NaN (a plain loop: expect().toEqual is slow on 432,000 elements). */
 function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
+  // biome-ignore lint/suspicious/noSelfCompare: a[i] !== a[i] is NaN (NaN equals NaN here)
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(a[i] !== a[i] && b[i] !== b[i])) return false;
   return true;
 }

@@ -310,7 +310,8 @@ describe("loadMnist options", () => {
       const [[, c]] = await loadMnist();
       const tensor: Tensor = a;
       const bytes: Uint8Array[] = [b, c];
-      void tensor, void bytes;
+      void tensor;
+      void bytes;
     };
     expect(typeof typed).toBe("function");
   });

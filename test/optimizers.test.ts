@@ -76,7 +76,7 @@ class RefAdam {
       }
     }
     this.iter += 1;
-    const lrT = this.lr * Math.sqrt(1 - Math.pow(this.beta2, this.iter)) / (1 - Math.pow(this.beta1, this.iter));
+    const lrT = this.lr * Math.sqrt(1 - this.beta2 ** this.iter) / (1 - this.beta1 ** this.iter);
     for (const key of Object.keys(p)) {
       const g = grads[key].data, m = this.m[key], v = this.v[key];
       for (let i = 0; i < m.length; i++) {

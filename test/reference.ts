@@ -144,6 +144,7 @@ export function refMaxPoolBackward(xShape: number[], argmax: Int32Array, dout: R
 /** The book's Relu: out = x.copy(); out[x <= 0] = 0. NaN is not <= 0, so it stays NaN; -0 becomes +0. */
 export function refRelu(x: Ref): Ref {
   const out = new Float64Array(x.data.length);
+  // biome-ignore lint/complexity/useMathMinMax: the book's mask x <= 0, written as the book writes it
   for (let i = 0; i < x.data.length; i++) out[i] = x.data[i] <= 0 ? 0 : x.data[i];
   return { shape: [...x.shape], data: out };
 }

@@ -11,6 +11,7 @@ export function relu_forward(x: usize, n: i32, y: usize): void {
   }
   for (; i < n; i++) {
     const v = load<f32>(x);
+    // biome-ignore lint/complexity/useMathMinMax: the book's mask x <= 0, written as the book writes it
     store<f32>(y, v <= 0 ? 0 : v);
     x += 4;
     y += 4;

@@ -41,7 +41,7 @@ export const WORKLOADS: Workload[] = [
 export const workload = (id: WorkloadId): Workload => WORKLOADS.find((w) => w.id === id)!;
 
 /** The value shown for a median op time, in the workload's unit. */
-export function valueOf(w: Workload, seconds: number, work = w.work): number {
+export function workloadValue(w: Workload, seconds: number, work = w.work): number {
   return w.unit === "ms" ? seconds * 1e3 : w.unit === "GFLOP/s" ? work / seconds / 1e9 : work / seconds;
 }
 
@@ -151,7 +151,8 @@ export class BenchData {
   private w2Cache: Float32Array | null = null;
 
   async mnist(): Promise<MnistData<Uint8Array>> {
-    return (this.mnistCache ??= await loadMnist({ normalize: true, flatten: false }));
+    this.mnistCache ??= await loadMnist({ normalize: true, flatten: false });
+    return this.mnistCache;
   }
 
   /** MNIST test images [10000, 1, 28, 28] / 255 and labels. */
@@ -174,9 +175,8 @@ export class BenchData {
     const net = new SimpleConvNet();
     net.loadParams(PARAMS_PATH);
     const p = net.params;
-    return (this.paramsCache = {
-      W1: p.W1.data, b1: p.b1.data, W2: p.W2.data, b2: p.b2.data, W3: p.W3.data, b3: p.b3.data,
-    });
+    this.paramsCache = { W1: p.W1.data, b1: p.b1.data, W2: p.W2.data, b2: p.b2.data, W3: p.W3.data, b3: p.b3.data };
+    return this.paramsCache;
   }
 
   /** W1's input: the first 100 MNIST test images [100, 1, 28, 28]. */
@@ -189,7 +189,8 @@ export class BenchData {
     if (this.w2Cache) return this.w2Cache;
     const p = this.params();
     const y = conv2d(new Tensor(await this.w1x(), [100, 1, 28, 28]), new Tensor(p.W1, [30, 1, 5, 5]), new Tensor(p.b1, [30]), { stride: 1, pad: 0 });
-    return (this.w2Cache = y.data);
+    this.w2Cache = y.data;
+    return y.data;
   }
 
   w4(): { x: Float32Array; W: Float32Array } {

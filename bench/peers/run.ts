@@ -182,7 +182,7 @@ const report: Report = {
 mkdirSync(OUT, { recursive: true });
 const md = renderMarkdown(report);
 writeFileSync(path.join(OUT, "peers.md"), md);
-writeFileSync(path.join(OUT, "peers.json"), JSON.stringify(report, null, 2) + "\n");
+writeFileSync(path.join(OUT, "peers.json"), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(path.join(OUT, "peers.html"), renderHtml(report));
 console.log(`\n${md}`);
 console.log(`(${report.seconds.toFixed(0)} s; written to bench/results/peers.{md,json,html})`);

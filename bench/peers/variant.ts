@@ -6,7 +6,7 @@
 // Progress goes to stderr; the result is one JSON line on stdout after RESULT_MARK.
 import { init, type InitOptions } from "../../src/index.js";
 import {
-  agreement, BenchData, osThreads, parseArgs, RESULT_MARK, selected, time, valueOf, workload, WORKLOADS,
+  agreement, BenchData, osThreads, parseArgs, RESULT_MARK, selected, time, workloadValue, workload, WORKLOADS,
   type CaseResult, type Library, type VariantResult,
 } from "./common.js";
 import { peakLibrary } from "./lib_peak.js";
@@ -79,7 +79,7 @@ async function runPeak(result: VariantResult, quick: boolean): Promise<void> {
     if (typeof c === "string") r.error = c;
     else {
       const t = await time(`peak ${kernel}`, c.run, quick);
-      Object.assign(r, t, { value: valueOf(w, t.median, Number(info.flopsPerOp)), note: c.note });
+      Object.assign(r, t, { value: workloadValue(w, t.median, Number(info.flopsPerOp)), note: c.note });
       log(`PEAK ${kernel}: ${fmt(r.value!)} GFLOP/s`);
     }
     result.cases.push(r);
@@ -122,7 +122,7 @@ try {
           log(`${w.id}: accuracy ${r.correct}/10000 = ${(r.correct / 100).toFixed(2)}%`);
         }
         const t = await time(`${variant} ${w.id}`, c.run, args.quick);
-        Object.assign(r, t, { value: valueOf(w, t.median) });
+        Object.assign(r, t, { value: workloadValue(w, t.median) });
         log(`${w.id}: ${fmt(r.value!)} ${w.unit} (median ${(t.median * 1e3).toPrecision(3)} ms, ${t.samples} samples, cpu/wall ${t.cpuPerWall.toFixed(2)}` +
           `${t.otherCores === undefined ? "" : `, other processes ${t.otherCores.toFixed(2)} cores`})`);
       } catch (e) {

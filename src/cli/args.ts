@@ -16,7 +16,7 @@ export interface Command {
 
 export function helpText(c: Command): string {
   const rows = Object.entries(c.flags).map(([name, [kind, help]]) => `  --${name}${kind === "string" ? " <value>" : ""}`.padEnd(30) + help);
-  return [`zeroconv ${c.name}: ${c.summary}`, "", `usage: ${c.usage}`, "", "options:", ...rows, "  --help".padEnd(30) + "show this help"].join("\n");
+  return [`zeroconv ${c.name}: ${c.summary}`, "", `usage: ${c.usage}`, "", "options:", ...rows, `${"  --help".padEnd(30)}show this help`].join("\n");
 }
 
 /** Parses `argv` strictly against the command's flags; unknown flags and stray arguments are UsageErrors. */

@@ -5,7 +5,7 @@
 import { join, resolve } from "node:path";
 import { Convolution, im2col, init, loadMnist, Pooling, SimpleConvNet, Tensor, type SliceOrder } from "../index.js";
 import { greyImage, tileGrid, upscale, type GreyImage } from "../pictures/picture.js";
-import { type Command } from "./args.js";
+import type { Command } from "./args.js";
 import { defaultWeights, writePng, writeText } from "./files.js";
 import { median } from "./timing.js";
 
@@ -110,10 +110,10 @@ function filterGrid(W1: Tensor): Figure {
 }
 
 function page(figures: Figure[]): string {
-  const escape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   const items = figures.map((f) =>
-    `<figure><img src="${f.file}" width="${f.image.width}" height="${f.image.height}" alt="${escape(f.caption)}">` +
-    `<figcaption>${escape(f.caption)}</figcaption></figure>`).join("\n");
+    `<figure><img src="${f.file}" width="${f.image.width}" height="${f.image.height}" alt="${escapeHtml(f.caption)}">` +
+    `<figcaption>${escapeHtml(f.caption)}</figcaption></figure>`).join("\n");
   return `<!doctype html>
 <meta charset="utf-8">
 <title>zeroconv demo: one MNIST image through conv and pooling</title>

@@ -74,7 +74,7 @@ export const trainCommand: Command = {
       ],
     });
     writePng(`${stem}.accuracy.png`, plot, 3);
-    writeText(`${stem}.log`, lines.join("\n") + "\n");
+    writeText(`${stem}.log`, `${lines.join("\n")}\n`);
     console.log(`wrote ${out}, ${stem}.accuracy.png and ${stem}.log`);
   },
 };

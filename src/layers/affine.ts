@@ -1,4 +1,4 @@
-import { formatShape, Tensor, type TensorLike } from "../tensor/tensor.js";
+import { formatShape, type Tensor, type TensorLike } from "../tensor/tensor.js";
 import { checkAnyTensor, checkSameShape, checkTensor } from "../tensor/validate.js";
 import { HeldBuffer, readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime, type Runtime } from "../runtime/wasm.js";

@@ -1,4 +1,4 @@
-import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import { checkInt, checkSameShape, checkTensor } from "../tensor/validate.js";
 import { checkBias, convBackward, convForward, convGeometry, type ConvGeometry } from "../ops/conv2d.js";
 import { HeldBuffer, readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "../runtime/memory.js";

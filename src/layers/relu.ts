@@ -1,4 +1,4 @@
-import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import { checkAnyTensor, checkSameShape } from "../tensor/validate.js";
 import { HeldBuffer, readTensor, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";

@@ -1,4 +1,4 @@
-import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import { checkTensor } from "../tensor/validate.js";
 import { HeldBuffer, readTensor, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime, type Runtime } from "../runtime/wasm.js";

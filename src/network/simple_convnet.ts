@@ -390,6 +390,7 @@ function argmax(a: Float32Array, start: number, length: number): number {
   let best = 0;
   for (let i = 1; i < length; i++) {
     const v = a[start + i], b = a[start + best];
+    // biome-ignore lint/suspicious/noSelfCompare: v !== v is NaN, without a call in the hot loop
     if (v > b || (v !== v && b === b)) best = i;
   }
   return best;

@@ -1,4 +1,4 @@
-import { formatShape, describe, Tensor, type TensorLike } from "../tensor/tensor.js";
+import { formatShape, describe, type Tensor, type TensorLike } from "../tensor/tensor.js";
 import { checkInt, checkShape, checkTensor, outputLength } from "../tensor/validate.js";
 import { readTensor, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";

@@ -1,4 +1,4 @@
-import { describe, formatShape, Tensor, type TensorLike } from "../tensor/tensor.js";
+import { describe, formatShape, type Tensor, type TensorLike } from "../tensor/tensor.js";
 import { checkTensor } from "../tensor/validate.js";
 import { checkOut, readResult, sgemmWorkspaceFloats, withBuffers, writeFloats, type OutTensor } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";

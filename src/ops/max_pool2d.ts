@@ -1,4 +1,4 @@
-import { describe, Tensor, type TensorLike } from "../tensor/tensor.js";
+import { describe, type Tensor, type TensorLike } from "../tensor/tensor.js";
 import { checkInt, checkTensor, outputLength } from "../tensor/validate.js";
 import { checkOut, readResult, withBuffers, writeFloats, type OutTensor } from "../runtime/memory.js";
 import { getRuntime, type Runtime } from "../runtime/wasm.js";

@@ -49,7 +49,7 @@ export function formatShape(shape: ArrayLike<unknown>): string {
 /** A short description of any value for error messages. */
 export function describe(v: unknown): string {
   if (v === null || v === undefined) return String(v);
-  if (typeof v === "string") return `string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + "…" : v)}`;
+  if (typeof v === "string") return `string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`;
   // Its name, not its source text.
   if (typeof v === "function") return `function ${v.name || "(anonymous)"}`;
   if (typeof v !== "object") return `${typeof v} ${String(v)}`;

@@ -1,6 +1,6 @@
 // Planes of numbers (images, filters, feature maps) painted onto canvases: each value one
 // enlarged block of colour, planes tiled in a grid with gaps left transparent.
-import { type ColourMap } from "./colour_maps.js";
+import type { ColourMap } from "./colour_maps.js";
 
 export interface Plane {
   /** Row-major values, width*height of them. */
