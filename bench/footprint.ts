@@ -13,7 +13,15 @@ const CONFIGS: { name: string; init: Record<string, unknown>; flags: string[] }[
   { name: "2 threads, SIMD", init: { build: "simd", threads: 2 }, flags: [] },
 ];
 
-interface Result { initMs: number; firstMs: number; steadyMs: number; highWater: number; memoryBytes: number; budget: number; correct: number }
+interface Result {
+  initMs: number;
+  firstMs: number;
+  steadyMs: number;
+  highWater: number;
+  memoryBytes: number;
+  budget: number;
+  correct: number;
+}
 
 async function measure(initOptions: Record<string, unknown>): Promise<Result> {
   const { init, loadMnist, memoryStats, SimpleConvNet, Tensor } = await import("../src/index.js");
@@ -53,14 +61,21 @@ if (process.argv[2] === "--one") {
 } else {
   const rows: (Result & { name: string })[] = [];
   for (const c of CONFIGS) {
-    const out = execFileSync(process.execPath, [...c.flags, "--import", "tsx", "bench/footprint.ts", "--one", JSON.stringify(c.init)], { encoding: "utf8" });
+    const out = execFileSync(
+      process.execPath,
+      [...c.flags, "--import", "tsx", "bench/footprint.ts", "--one", JSON.stringify(c.init)],
+      { encoding: "utf8" },
+    );
     rows.push({ name: c.name, ...JSON.parse(out.trim().split("\n").pop()!) });
   }
   const mb = (b: number) => (b / 2 ** 20).toFixed(1);
   const lines = [
     "| init() | init ms | first predict ms | steady ms (median) | first / steady | peak heap MiB | WebAssembly.Memory MiB | budget MiB (2x weights+batch+activations) | correct |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...rows.map((r) => `| ${r.name} | ${r.initMs.toFixed(1)} | ${r.firstMs.toFixed(1)} | ${r.steadyMs.toFixed(2)} | ${(r.firstMs / r.steadyMs).toFixed(1)}x | ${mb(r.highWater)} | ${mb(r.memoryBytes)} | ${mb(r.budget)} | ${r.correct}/10000 |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.initMs.toFixed(1)} | ${r.firstMs.toFixed(1)} | ${r.steadyMs.toFixed(2)} | ${(r.firstMs / r.steadyMs).toFixed(1)}x | ${mb(r.highWater)} | ${mb(r.memoryBytes)} | ${mb(r.budget)} | ${r.correct}/10000 |`,
+    ),
   ];
   console.log(lines.join("\n"));
   mkdirSync("bench/results", { recursive: true });

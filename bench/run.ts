@@ -22,7 +22,15 @@ await init();
 const rt = getRuntime();
 const k = rt.kernels;
 
-interface ConvCase { id: string; x: [number, number, number, number]; FH: number; FW: number; stride: number; pad: number; FN: number }
+interface ConvCase {
+  id: string;
+  x: [number, number, number, number];
+  FH: number;
+  FW: number;
+  stride: number;
+  pad: number;
+  FN: number;
+}
 const CASES: ConvCase[] = [
   // The book's SimpleConvNet conv layer on a 100-image MNIST batch.
   { id: "a", x: [100, 1, 28, 28], FH: 5, FW: 5, stride: 1, pad: 0, FN: 30 },
@@ -64,9 +72,17 @@ interface Bench {
 }
 
 interface Row {
-  suite: string; key: string; name: string;
-  opsMedian: number; opsBenny: number; msPerOp: number; rmePercent: number; samples: number;
-  gbps?: number; gflops?: number; imagesPerSecond?: number;
+  suite: string;
+  key: string;
+  name: string;
+  opsMedian: number;
+  opsBenny: number;
+  msPerOp: number;
+  rmePercent: number;
+  samples: number;
+  gbps?: number;
+  gflops?: number;
+  imagesPerSecond?: number;
 }
 const rows: Row[] = [];
 
@@ -95,8 +111,14 @@ async function runSuite(suite: string, file: string, benches: Bench[]): Promise<
     const x = benches[i];
     const seconds = r.samples > 0 ? r.details.median : 1 / r.ops;
     rows.push({
-      suite, key: x.key, name: x.name,
-      opsMedian: 1 / seconds, opsBenny: r.ops, msPerOp: seconds * 1e3, rmePercent: r.margin, samples: r.samples,
+      suite,
+      key: x.key,
+      name: x.name,
+      opsMedian: 1 / seconds,
+      opsBenny: r.ops,
+      msPerOp: seconds * 1e3,
+      rmePercent: r.margin,
+      samples: r.samples,
       gbps: x.bytes === undefined ? undefined : x.bytes / seconds / 1e9,
       gflops: x.flops === undefined ? undefined : x.flops / seconds / 1e9,
       imagesPerSecond: x.images === undefined ? undefined : x.images / seconds,
@@ -118,18 +140,33 @@ for (const c of CASES) {
   const jsCol = randomFloats(size);
   const jsColT = randomFloats(size);
   const benches: Bench[] = [
-    { key: "wasmKernel", name: "WASM kernel order + transpose", bytes, fn: () => {
-      k.im2col_kernel_order(px, ...args, pcolT);
-      k.transpose_4x4(pcolT, K, P, pcol, g.N);
-    } },
-    { key: "wasmKernelNoT", name: "WASM kernel order, no transpose ([N][K][P])", bytes, fn: () => k.im2col_kernel_order(px, ...args, pcolT) },
+    {
+      key: "wasmKernel",
+      name: "WASM kernel order + transpose",
+      bytes,
+      fn: () => {
+        k.im2col_kernel_order(px, ...args, pcolT);
+        k.transpose_4x4(pcolT, K, P, pcol, g.N);
+      },
+    },
+    {
+      key: "wasmKernelNoT",
+      name: "WASM kernel order, no transpose ([N][K][P])",
+      bytes,
+      fn: () => k.im2col_kernel_order(px, ...args, pcolT),
+    },
     { key: "wasmOutput", name: "WASM output order", bytes, fn: () => k.im2col_output_order(px, ...args, pcol) },
     { key: "jsKernel", name: "JS kernel order + transpose", bytes, fn: () => im2colKernelOrderJs(x, g, jsCol, jsColT) },
     { key: "jsOutput", name: "JS output order", bytes, fn: () => im2colOutputOrderJs(x, g, jsCol) },
   ];
   if (c.id === "a") {
     const tensor = { shape: c.x, data: x };
-    benches.push({ key: "public", name: "im2col() public API, kernel order, copies in/out", bytes, fn: () => im2col(tensor, c.FH, c.FW, c.stride, c.pad) });
+    benches.push({
+      key: "public",
+      name: "im2col() public API, kernel order, copies in/out",
+      bytes,
+      fn: () => im2col(tensor, c.FH, c.FW, c.stride, c.pad),
+    });
   }
   await runSuite(`im2col ${title(c)}`, `im2col-${c.id}`, benches);
 }
@@ -139,8 +176,12 @@ for (const c of CASES) {
 function sgemmBench(key: string, name: string, M: number, N: number, K: number, images: number): Bench {
   const [pa, pb, pc, work] = wasmBuffers([M * K, images * K * N, images * M * N, sgemmWorkspaceFloats(rt)]);
   return {
-    key, name, flops: 2 * M * N * K * images, fn: () => {
-      for (let i = 0; i < images; i++) k.sgemm(M, N, K, pa, K, 1, pb + i * K * N * 4, N, 1, 0, pc + i * M * N * 4, N, work);
+    key,
+    name,
+    flops: 2 * M * N * K * images,
+    fn: () => {
+      for (let i = 0; i < images; i++)
+        k.sgemm(M, N, K, pa, K, 1, pb + i * K * N * 4, N, 1, 0, pc + i * M * N * 4, N, work);
     },
   };
 }
@@ -160,29 +201,43 @@ await runSuite("sgemm single thread", "sgemm", [
     const [M, N, K] = [g.N * g.outH * g.outW, c.FN, g.C * g.FH * g.FW];
     const [pa, pw, pc, work] = wasmBuffers([M * K, N * K, M * N, sgemmWorkspaceFloats(rt)]);
     return {
-      key: `book-${c.id}`, name: `book orientation (${c.id}): M=${M} N=${N} K=${K}`, flops: 2 * M * N * K,
+      key: `book-${c.id}`,
+      name: `book orientation (${c.id}): M=${M} N=${N} K=${K}`,
+      flops: 2 * M * N * K,
       fn: () => k.sgemm(M, N, K, pa, K, 1, pw, 1, K, 0, pc, N, work),
     };
   }),
 ]);
 
-await runSuite("conv2d end to end", "conv2d", convCases.map((c) => {
-  const g = geometry(c);
-  const x = { shape: c.x, data: randomFloats(c.x.reduce((p, q) => p * q)) };
-  const W = { shape: [c.FN, g.C, g.FH, g.FW], data: randomFloats(c.FN * g.C * g.FH * g.FW) };
-  const bias = { shape: [c.FN], data: randomFloats(c.FN) };
-  const opts = { stride: c.stride, pad: c.pad };
-  const flops = 2 * g.N * c.FN * g.outH * g.outW * g.C * g.FH * g.FW;
-  return { key: c.id, name: `conv2d ${title(c)} FN=${c.FN}`, flops, fn: () => conv2d(x, W, bias, opts) };
-}));
+await runSuite(
+  "conv2d end to end",
+  "conv2d",
+  convCases.map((c) => {
+    const g = geometry(c);
+    const x = { shape: c.x, data: randomFloats(c.x.reduce((p, q) => p * q)) };
+    const W = { shape: [c.FN, g.C, g.FH, g.FW], data: randomFloats(c.FN * g.C * g.FH * g.FW) };
+    const bias = { shape: [c.FN], data: randomFloats(c.FN) };
+    const opts = { stride: c.stride, pad: c.pad };
+    const flops = 2 * g.N * c.FN * g.outH * g.outW * g.C * g.FH * g.FW;
+    return { key: c.id, name: `conv2d ${title(c)} FN=${c.FN}`, flops, fn: () => conv2d(x, W, bias, opts) };
+  }),
+);
 
 // ---- max-pooling: the general kernel next to the 2x2 stride-2 one, on the SimpleConvNet's conv output ----
 {
   const planes = 100 * 30;
   const [px, py, parg] = wasmBuffers([planes * 576, planes * 144, planes * 144]);
   await runSuite("max-pool [100,30,24,24] 2x2 stride 2", "maxpool", [
-    { key: "general", name: "general kernel (any window, stride, pad)", fn: () => k.maxpool_forward(px, planes, 24, 24, 2, 2, 2, 2, 0, 12, 12, py, parg) },
-    { key: "2x2s2", name: "2x2 stride-2 SIMD kernel", fn: () => k.maxpool_2x2s2_forward(px, planes, 24, 24, 12, 12, py, parg) },
+    {
+      key: "general",
+      name: "general kernel (any window, stride, pad)",
+      fn: () => k.maxpool_forward(px, planes, 24, 24, 2, 2, 2, 2, 0, 12, 12, py, parg),
+    },
+    {
+      key: "2x2s2",
+      name: "2x2 stride-2 SIMD kernel",
+      fn: () => k.maxpool_2x2s2_forward(px, planes, 24, 24, 12, 12, py, parg),
+    },
   ]);
 }
 
@@ -191,21 +246,41 @@ for (const p of held) rt.heap.free(p);
 // ---- SimpleConvNet: zeroconv next to the plain-JavaScript float64 reference the tests use ----
 {
   const [[xTrain, tTrain]] = await loadMnist({ flatten: false });
-  const batch = (n: number) => ({ x: new Tensor(xTrain.data.slice(0, n * 784), [n, 1, 28, 28]), t: tTrain.slice(0, n) });
+  const batch = (n: number) => ({
+    x: new Tensor(xTrain.data.slice(0, n * 784), [n, 1, 28, 28]),
+    t: tTrain.slice(0, n),
+  });
   const net = new SimpleConvNet({ seed: 1 });
   const adam = new Adam();
   const b100 = batch(100);
   // The scalar reference is about 200x slower: 10 images per op keep benny's 10 samples short;
   // images/s is what compares.
   const b10 = batch(10);
-  const ref = Object.fromEntries(PARAM_NAMES.map((n) => [n, { shape: [...net.params[n].shape], data: Float64Array.from(net.params[n].data) }])) as unknown as RefParams;
+  const ref = Object.fromEntries(
+    PARAM_NAMES.map((n) => [n, { shape: [...net.params[n].shape], data: Float64Array.from(net.params[n].data) }]),
+  ) as unknown as RefParams;
   const refX = { shape: [...b10.x.shape], data: Float64Array.from(b10.x.data) };
   const conv = { stride: 1, pad: 0 };
   await runSuite("SimpleConvNet, MNIST", "simple-convnet", [
     { key: "wasmInfer", name: "zeroconv predict, batch 100", images: 100, fn: () => net.predict(b100.x) },
-    { key: "wasmTrain", name: "zeroconv training step (gradient + Adam), batch 100", images: 100, fn: () => adam.update(net.params, net.gradient(b100.x, b100.t)) },
-    { key: "jsInfer", name: "JS float64 reference forward, batch 10", images: 10, fn: () => refForward(ref, conv, refX) },
-    { key: "jsTrain", name: "JS float64 reference gradient, batch 10", images: 10, fn: () => refLossAndGradient(ref, conv, refX, b10.t) },
+    {
+      key: "wasmTrain",
+      name: "zeroconv training step (gradient + Adam), batch 100",
+      images: 100,
+      fn: () => adam.update(net.params, net.gradient(b100.x, b100.t)),
+    },
+    {
+      key: "jsInfer",
+      name: "JS float64 reference forward, batch 10",
+      images: 10,
+      fn: () => refForward(ref, conv, refX),
+    },
+    {
+      key: "jsTrain",
+      name: "JS float64 reference gradient, batch 10",
+      images: 10,
+      fn: () => refLossAndGradient(ref, conv, refX, b10.t),
+    },
   ]);
 }
 
@@ -231,31 +306,49 @@ const net = "SimpleConvNet, MNIST";
 /** images/s of `a` over images/s of `b`: the batches differ, so ops/s would not compare. */
 const imageSpeedup = (a: string, bKey: string) => find(net, a)!.imagesPerSecond! / find(net, bKey)!.imagesPerSecond!;
 const poolRatio = speedup("max-pool [100,30,24,24] 2x2 stride 2", "2x2s2", "general");
-const networkRatios = { inference: imageSpeedup("wasmInfer", "jsInfer"), training: imageSpeedup("wasmTrain", "jsTrain") };
+const networkRatios = {
+  inference: imageSpeedup("wasmInfer", "jsInfer"),
+  training: imageSpeedup("wasmTrain", "jsTrain"),
+};
 
-const env = `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}, ` +
+const env =
+  `${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}, ` +
   `benny ${JSON.stringify(OPTIONS)}, ${new Date().toISOString()}`;
 const md = [
-  `# zeroconv benchmarks`, ``, env, ``,
+  `# zeroconv benchmarks`,
+  ``,
+  env,
+  ``,
   `ops/s from benny's median sample; GB/s counts the im2col matrix written (rows x K x 4 bytes), ` +
-  `GFLOP/s counts 2*M*N*K per GEMM.`, ``,
+    `GFLOP/s counts 2*M*N*K per GEMM.`,
+  ``,
   `| suite | case | ops/s | ms/op | ±% | GB/s out | GFLOP/s | images/s |`,
   `|---|---|---:|---:|---:|---:|---:|---:|`,
-  ...rows.map((r) => `| ${r.suite} | ${r.name} | ${fmt(r.opsMedian)} | ${fmt(r.msPerOp)} | ${r.rmePercent.toFixed(1)} | ${fmt(r.gbps)} | ${fmt(r.gflops)} | ${fmt(r.imagesPerSecond)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.suite} | ${r.name} | ${fmt(r.opsMedian)} | ${fmt(r.msPerOp)} | ${r.rmePercent.toFixed(1)} | ${fmt(r.gbps)} | ${fmt(r.gflops)} | ${fmt(r.imagesPerSecond)} |`,
+  ),
   ``,
-  `Speed ratios (ops/s over ops/s; above 1 the first is faster):`, ``,
+  `Speed ratios (ops/s over ops/s; above 1 the first is faster):`,
+  ``,
   `| case | WASM kernel+T / WASM output | WASM kernel (no T) / WASM output | JS kernel / JS output | WASM / JS, kernel order | WASM / JS, output order |`,
   `|---|---:|---:|---:|---:|---:|`,
-  ...ratios.map((r) => `| (${r.case}) | ${fmt(r.wasmKernelOverOutput)} | ${fmt(r.wasmKernelNoTOverOutput)} | ${fmt(r.jsKernelOverOutput)} | ${fmt(r.wasmOverJsKernel)} | ${fmt(r.wasmOverJsOutput)} |`),
+  ...ratios.map(
+    (r) =>
+      `| (${r.case}) | ${fmt(r.wasmKernelOverOutput)} | ${fmt(r.wasmKernelNoTOverOutput)} | ${fmt(r.jsKernelOverOutput)} | ${fmt(r.wasmOverJsKernel)} | ${fmt(r.wasmOverJsOutput)} |`,
+  ),
   ``,
   `Max-pooling 2x2 stride 2: the SIMD kernel is ${fmt(poolRatio)}x the general one.`,
   ``,
   `SimpleConvNet, images/s of zeroconv over images/s of the plain-JS float64 reference: ` +
-  `inference ${fmt(networkRatios.inference)}x, training step ${fmt(networkRatios.training)}x.`,
+    `inference ${fmt(networkRatios.inference)}x, training step ${fmt(networkRatios.training)}x.`,
   ``,
 ].join("\n");
 
 mkdirSync(FOLDER, { recursive: true });
 writeFileSync(`${FOLDER}/summary.md`, md);
-writeFileSync(`${FOLDER}/summary.json`, `${JSON.stringify({ env, options: OPTIONS, rows, ratios, poolRatio, networkRatios }, null, 2)}\n`);
+writeFileSync(
+  `${FOLDER}/summary.json`,
+  `${JSON.stringify({ env, options: OPTIONS, rows, ratios, poolRatio, networkRatios }, null, 2)}\n`,
+);
 console.log(`\n${md}`);

@@ -18,7 +18,12 @@ export { SGD } from "./optimizers/sgd.js";
 export { Adam, type AdamOptions } from "./optimizers/adam.js";
 export { Random } from "./network/random.js";
 export {
-  SimpleConvNet, PARAM_NAMES, type SimpleConvNetOptions, type ConvParam, type Params, type ParamName,
+  SimpleConvNet,
+  PARAM_NAMES,
+  type SimpleConvNetOptions,
+  type ConvParam,
+  type Params,
+  type ParamName,
 } from "./network/simple_convnet.js";
 export { train, type TrainOptions, type TrainResult, type StepInfo, type EpochInfo } from "./network/trainer.js";
 export { memoryStats, type MemoryStats } from "./runtime/memory_stats.js";

@@ -30,7 +30,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   try {
-    if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${commands.map((c) => c.name).join(", ")}`);
+    if (command === undefined)
+      throw new UsageError(
+        `unknown command ${JSON.stringify(name)}; commands: ${commands.map((c) => c.name).join(", ")}`,
+      );
     const flags = parseFlags(command, rest);
     if (flags.help === true) {
       console.log(helpText(command));

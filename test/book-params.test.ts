@@ -14,16 +14,33 @@ import { expectRelClose, type Stored } from "./util.js";
 import { needs, paramsPath } from "./requirements.js";
 
 interface BookRun {
-  W1: Stored; b1: Stored; W2: Stored; b2: Stored; W3: Stored; b3: Stored; x: Stored;
-  conv: Stored; relu: Stored; pool: Stored; hidden: Stored; scores: Stored; predicted: number[];
+  W1: Stored;
+  b1: Stored;
+  W2: Stored;
+  b2: Stored;
+  W3: Stored;
+  b3: Stored;
+  x: Stored;
+  conv: Stored;
+  relu: Stored;
+  pool: Stored;
+  hidden: Stored;
+  scores: Stored;
+  predicted: number[];
 }
 
 const scriptPath = fileURLToPath(new URL("./reference/book_params.py", import.meta.url));
-const book = needs("test/book-params.test.ts",
-  "zeroconv runs the book's trained SimpleConvNet (../shared/fixtures/params.pkl) as NumPy does", { params: true, numpy: true });
+const book = needs(
+  "test/book-params.test.ts",
+  "zeroconv runs the book's trained SimpleConvNet (../shared/fixtures/params.pkl) as NumPy does",
+  { params: true, numpy: true },
+);
 
-
-const relu = (t: TensorLike): Tensor => new Tensor(Float32Array.from(t.data, (v) => Math.max(v, 0)), Array.from(t.shape));
+const relu = (t: TensorLike): Tensor =>
+  new Tensor(
+    Float32Array.from(t.data, (v) => Math.max(v, 0)),
+    Array.from(t.shape),
+  );
 
 /** a [M, K] x b [K, N] + bias [N] by zeroconv's matmul, then the bias in JS. */
 function affine(a: TensorLike, w: Stored, b: Stored): Tensor {
@@ -47,8 +64,13 @@ describe.skipIf(book.skip)(book.title, () => {
 
   beforeAll(async () => {
     await init();
-    const run = spawnSync("python3", [scriptPath, paramsPath], { encoding: "utf8", maxBuffer: 256 << 20, timeout: 120_000 });
-    if (run.status !== 0) throw new Error(`book_params.py failed (status ${run.status}): ${run.error?.message ?? run.stderr}`);
+    const run = spawnSync("python3", [scriptPath, paramsPath], {
+      encoding: "utf8",
+      maxBuffer: 256 << 20,
+      timeout: 120_000,
+    });
+    if (run.status !== 0)
+      throw new Error(`book_params.py failed (status ${run.status}): ${run.error?.message ?? run.stderr}`);
     book = JSON.parse(run.stdout) as BookRun;
   }, 120_000);
 

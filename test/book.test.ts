@@ -19,17 +19,41 @@ import { col2im, conv2d, Convolution, im2col, init, maxPool2d, Pooling, type Ten
 import { expectRelClose, type Stored } from "./util.js";
 
 interface ConvCase {
-  name: string; stride: number; pad: number; FH: number; FW: number;
-  x: Stored; W: Stored; b: Stored; im2col: Stored; col2im_col: Stored; col2im: Stored;
-  out: Stored; dout: Stored; dx: Stored; dW: Stored; db: Stored;
+  name: string;
+  stride: number;
+  pad: number;
+  FH: number;
+  FW: number;
+  x: Stored;
+  W: Stored;
+  b: Stored;
+  im2col: Stored;
+  col2im_col: Stored;
+  col2im: Stored;
+  out: Stored;
+  dout: Stored;
+  dx: Stored;
+  dW: Stored;
+  db: Stored;
 }
-interface PoolCase { name: string; poolH: number; poolW: number; stride: number; x: Stored; out: Stored; dout: Stored; dx: Stored }
+interface PoolCase {
+  name: string;
+  poolH: number;
+  poolW: number;
+  stride: number;
+  x: Stored;
+  out: Stored;
+  dout: Stored;
+  dx: Stored;
+}
 
 const fixtureUrl = new URL("./fixtures/book_ops.json", import.meta.url);
 const scriptUrl = new URL("./reference/book_ops.py", import.meta.url);
 const fixture = JSON.parse(readFileSync(fixtureUrl, "utf8")) as { conv: ConvCase[]; pool: PoolCase[] };
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 function sameShape(what: string, got: TensorLike, want: Stored): void {
   expect(Array.from(got.shape), `${what}: shape`).toEqual(want.shape);
@@ -40,11 +64,12 @@ function expectFloat32Exact(what: string, got: TensorLike, want: Stored): void {
   sameShape(what, got, want);
   want.data.forEach((w, i) => {
     if (got.data[i] !== Math.fround(w)) {
-      throw new Error(`${what}: element ${i} of ${want.data.length}: got ${got.data[i]}, want fround(${w}) = ${Math.fround(w)}`);
+      throw new Error(
+        `${what}: element ${i} of ${want.data.length}: got ${got.data[i]}, want fround(${w}) = ${Math.fround(w)}`,
+      );
     }
   });
 }
-
 
 describe("zeroconv matches the book's NumPy layers (test/fixtures/book_ops.json)", () => {
   for (const c of fixture.conv) {
@@ -94,7 +119,11 @@ describe("zeroconv matches the book's NumPy layers (test/fixtures/book_ops.json)
   }
 });
 
-const regen = needs("test/book.test.ts", "test/fixtures/book_ops.json is byte for byte what test/reference/book_ops.py writes", { numpy: true });
+const regen = needs(
+  "test/book.test.ts",
+  "test/fixtures/book_ops.json is byte for byte what test/reference/book_ops.py writes",
+  { numpy: true },
+);
 
 describe("the fixture comes from the script", () => {
   it.skipIf(regen.skip)(regen.title, () => {
@@ -110,8 +139,8 @@ describe("the fixture comes from the script", () => {
         while (i < fresh.length && fresh[i] === committed[i]) i++;
         throw new Error(
           `regenerated fixture differs from the committed one at character ${i}: ` +
-          `committed …${JSON.stringify(committed.slice(Math.max(0, i - 40), i + 40))}…, ` +
-          `regenerated …${JSON.stringify(fresh.slice(Math.max(0, i - 40), i + 40))}…`,
+            `committed …${JSON.stringify(committed.slice(Math.max(0, i - 40), i + 40))}…, ` +
+            `regenerated …${JSON.stringify(fresh.slice(Math.max(0, i - 40), i + 40))}…`,
         );
       }
     } finally {

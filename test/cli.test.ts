@@ -26,21 +26,32 @@ describe("zeroconv demo", () => {
     const run = zeroconv("demo", "--out", out);
     expect(run.status, run.stderr).toBe(0);
     for (const line of [
-      "input.shape = [1, 1, 28, 28]", "filter.shape = [1, 1, 5, 5]",
-      "convolution.shape = [1, 1, 24, 24]", "pooling.shape = [1, 1, 12, 12]",
+      "input.shape = [1, 1, 28, 28]",
+      "filter.shape = [1, 1, 5, 5]",
+      "convolution.shape = [1, 1, 24, 24]",
+      "pooling.shape = [1, 1, 12, 12]",
       "all elements are same = true",
-    ]) expect(run.stdout).toContain(line);
+    ])
+      expect(run.stdout).toContain(line);
     expect(run.stdout).toMatch(/kernel order: [\d.]+ µs per call/);
     expect(run.stdout).toMatch(/output order: [\d.]+ µs per call/);
     const accuracy = Number(/test accuracy: ([\d.]+)% of 10000 images/.exec(run.stdout)?.[1]);
     expect(accuracy).toBeGreaterThanOrEqual(98.8);
     const html = readFileSync(join(out, "index.html"), "utf8");
     const files = [...html.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]);
-    expect(files).toEqual(expect.arrayContaining([
-      "input.png", "filter.png", "convolution.png", "pooling.png", "filters.png",
-      "im2col_kernel_order_slices.png", "im2col_output_order_windows.png",
-      "im2col_kernel_order_matrix.png", "im2col_output_order_matrix.png",
-    ]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "input.png",
+        "filter.png",
+        "convolution.png",
+        "pooling.png",
+        "filters.png",
+        "im2col_kernel_order_slices.png",
+        "im2col_output_order_windows.png",
+        "im2col_kernel_order_matrix.png",
+        "im2col_output_order_matrix.png",
+      ]),
+    );
     for (const f of files) {
       const bytes = readFileSync(join(out, f));
       expect(Array.from(bytes.subarray(0, 8)), f).toEqual(PNG_SIGNATURE);

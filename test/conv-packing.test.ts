@@ -9,7 +9,9 @@ import { conv2d, Convolution, init } from "../src/index.js";
 import { refConv2d } from "./reference.js";
 import { caseName, expectClose, randTensor, rng, type Case } from "./util.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 const cases: (Case & { FN: number })[] = [
   { N: 1, C: 31, H: 12, W: 19, FH: 3, FW: 3, stride: 1, pad: 1, FN: 9 }, // K = 279: two K blocks, the second starting mid-channel

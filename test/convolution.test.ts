@@ -2,14 +2,28 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { conv2d, Convolution, init, memoryStats, Tensor } from "../src/index.js";
 import { refConv2d, refConv2dBackward } from "./reference.js";
 import {
-  badOuts, caseName, dot, edgeCases, expectClose, expectOutRefused, expectSameBytes, randCase, randInt, randTensor, rng, type Case,
+  badOuts,
+  caseName,
+  dot,
+  edgeCases,
+  expectClose,
+  expectOutRefused,
+  expectSameBytes,
+  randCase,
+  randInt,
+  randTensor,
+  rng,
+  type Case,
 } from "./util.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 const withFilters = (c: Case, r: () => number) => ({ ...c, FN: randInt(r, 1, 9) });
-const cases = [...edgeCases, ...Array.from({ length: 200 }, (_, i) => randCase(rng(3000 + i)))]
-  .map((c, i) => withFilters(c, rng(i)));
+const cases = [...edgeCases, ...Array.from({ length: 200 }, (_, i) => randCase(rng(3000 + i)))].map((c, i) =>
+  withFilters(c, rng(i)),
+);
 
 function setup(c: ReturnType<typeof withFilters>, seed: number) {
   return {
@@ -38,8 +52,19 @@ describe("conv2d", () => {
     const r = rng(77);
     let direct = 0;
     for (let i = 0; i < 150; i++) {
-      const FH = randInt(r, 1, 5), FW = randInt(r, 1, 5);
-      const c = { N: randInt(r, 1, 3), C: randInt(r, 1, 3), H: FH + randInt(r, 0, 9), W: FW + randInt(r, 0, 20), FH, FW, stride: 1, pad: 0, FN: randInt(r, 1, 13) };
+      const FH = randInt(r, 1, 5),
+        FW = randInt(r, 1, 5);
+      const c = {
+        N: randInt(r, 1, 3),
+        C: randInt(r, 1, 3),
+        H: FH + randInt(r, 0, 9),
+        W: FW + randInt(r, 0, 20),
+        FH,
+        FW,
+        stride: 1,
+        pad: 0,
+        FN: randInt(r, 1, 13),
+      };
       if (c.C * FH * FW <= 72) direct++;
       const { x, w, b } = setup(c, 500 + i);
       try {
@@ -120,7 +145,9 @@ describe("conv2d's out option", () => {
     const before = memoryStats();
     const x = { shape: [1, 1, 2048, 4096], data: new Float32Array(2048 * 4096) };
     const out = { shape: [1, 1, 2048, 4095], data: new Float32Array(2048 * 4095) };
-    expect(() => conv2d(x, { shape: [1, 1, 1, 1], data: [1] }, null, { out })).toThrow(/^conv2d: opts\.out must have the result's shape \[1, 1, 2048, 4096\]/);
+    expect(() => conv2d(x, { shape: [1, 1, 1, 1], data: [1] }, null, { out })).toThrow(
+      /^conv2d: opts\.out must have the result's shape \[1, 1, 2048, 4096\]/,
+    );
     expect(memoryStats()).toEqual(before);
   });
 
@@ -171,16 +198,20 @@ describe("Convolution", () => {
     ];
     small.forEach((c, i) => {
       const { x, w, b } = setup({ ...c, FN: 3 }, 40 + i);
-      const W = new Tensor(w.t.data, w.t.shape as number[]), B = new Tensor(b.t.data, [3]);
+      const W = new Tensor(w.t.data, w.t.shape as number[]),
+        B = new Tensor(b.t.data, [3]);
       const layer = new Convolution(W, B, c.stride, c.pad);
       const y = layer.forward(x.t);
       const dout = randTensor(rng(50 + i), [...y.shape]).t;
       const dx = layer.backward(dout);
       const loss = () => dot(layer.forward(x.t).data, dout.data);
       const numeric = (arr: Float32Array, j: number) => {
-        const h = 1e-2, v = arr[j];
-        arr[j] = v + h; const up = loss();
-        arr[j] = v - h; const down = loss();
+        const h = 1e-2,
+          v = arr[j];
+        arr[j] = v + h;
+        const up = loss();
+        arr[j] = v - h;
+        const down = loss();
         arr[j] = v;
         return (up - down) / (2 * h);
       };
@@ -189,7 +220,8 @@ describe("Convolution", () => {
           expect(Math.abs(numeric(arr, j) - grad[j]), `${caseName(c)} ${name}[${j}]`).toBeLessThan(2e-3);
         }
       };
-      const dW = layer.dW!.data.slice(), db = layer.db!.data.slice();
+      const dW = layer.dW!.data.slice(),
+        db = layer.db!.data.slice();
       check("x", x.t.data, dx.data);
       check("W", W.data, dW); // W is held by reference: perturbing W.data perturbs the layer
       check("b", B.data, db);
@@ -200,7 +232,8 @@ describe("Convolution", () => {
   it("keeps W and b by reference, so in-place updates reach the next forward", () => {
     const c = { N: 1, C: 1, H: 4, W: 4, FH: 2, FW: 2, stride: 1, pad: 0, FN: 1 };
     const { x, w } = setup(c, 3);
-    const W = new Tensor(w.t.data.slice(), [1, 1, 2, 2]), b = new Tensor(new Float32Array(1), [1]);
+    const W = new Tensor(w.t.data.slice(), [1, 1, 2, 2]),
+      b = new Tensor(new Float32Array(1), [1]);
     const layer = new Convolution(W, b);
     const before = layer.forward(x.t).data[0];
     b.data[0] = 10;

@@ -28,7 +28,9 @@ const weightsPath = fileURLToPath(new URL("../weights/simple_convnet.safetensors
 const scratch = mkdtempSync(join(tmpdir(), "zeroconv-corrupt-"));
 const tally: Record<string, { cases: number; read: number; refused: number }> = {};
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
   const parts = Object.entries(tally).map(([what, t]) => `${what} ${t.cases} (${t.read} read, ${t.refused} refused)`);
@@ -64,7 +66,10 @@ function damage(r: () => number, whole: Uint8Array, structure: number[]): Damage
   const mode = r();
   const bytes = whole.slice();
   const flips = new Set<number>();
-  const pick = (): number => (r() < 0.5 && structure.length > 0 ? structure[randInt(r, 0, structure.length - 1)] : randInt(r, 0, whole.length - 1));
+  const pick = (): number =>
+    r() < 0.5 && structure.length > 0
+      ? structure[randInt(r, 0, structure.length - 1)]
+      : randInt(r, 0, whole.length - 1);
   if (mode >= 0.3) {
     for (let k = randInt(r, 1, 3); k > 0; k--) {
       const at = pick();
@@ -78,14 +83,20 @@ function damage(r: () => number, whole: Uint8Array, structure: number[]): Damage
   if (mode < 0.4) cut = r() < 0.5 ? randInt(r, 0, whole.length - 1) : Math.min(pick(), whole.length - 1);
   const kept = cut === null ? bytes : bytes.subarray(0, cut);
   const survived = [...flips].filter((at) => at < kept.length).sort((a, b) => a - b);
-  const what = [cut === null ? "" : `cut to ${cut} of ${whole.length} bytes`, survived.length ? `bits flipped at ${survived.join(", ")}` : ""]
-    .filter(Boolean).join(", ") || "unchanged";
+  const what =
+    [
+      cut === null ? "" : `cut to ${cut} of ${whole.length} bytes`,
+      survived.length ? `bits flipped at ${survived.join(", ")}` : "",
+    ]
+      .filter(Boolean)
+      .join(", ") || "unchanged";
   return { bytes: kept, flips: survived, cut, what };
 }
 
 /** The FileFormatError's checks: it names `file` (its .file, and first in its message) and says what is wrong. */
 function expectFileError(e: unknown, file: string, what: string): void {
-  if (!(e instanceof FileFormatError)) throw new Error(`${what}: expected a FileFormatError; got ${(e as Error)?.stack ?? String(e)}`);
+  if (!(e instanceof FileFormatError))
+    throw new Error(`${what}: expected a FileFormatError; got ${(e as Error)?.stack ?? String(e)}`);
   expect(e.file, what).toBe(file);
   expect(e.message.startsWith(`${file}: `), `${what}: ${e.message}`).toBe(true);
   expect(e.message.length, what).toBeGreaterThan(file.length + 10);
@@ -121,35 +132,44 @@ describe("IDX files (parseIdx)", () => {
     ["train-images-idx3-ubyte (head)", idxHead("train-images-idx3-ubyte", 30)],
   ];
 
-  it.each(files)("%s: 400 damaged copies are read with only the flipped bytes changed, or refused naming the file", (name, whole) => {
-    const original = parseIdx(whole, name);
-    const header = whole.length - original.data.length;
-    const structure = Array.from({ length: header }, (_, i) => i);
-    const r = rng(name.length * 7919);
-    for (let k = 0; k < 400; k++) {
-      const d = damage(r, whole, structure);
-      const label = `${name} #${k}`;
-      let got: ReturnType<typeof parseIdx>;
-      try {
-        got = parseIdx(d.bytes, label);
-      } catch (e) {
-        expectFileError(e, label, `${label} (${d.what})`);
-        count("IDX", false);
-        continue;
+  it.each(files)(
+    "%s: 400 damaged copies are read with only the flipped bytes changed, or refused naming the file",
+    (name, whole) => {
+      const original = parseIdx(whole, name);
+      const header = whole.length - original.data.length;
+      const structure = Array.from({ length: header }, (_, i) => i);
+      const r = rng(name.length * 7919);
+      for (let k = 0; k < 400; k++) {
+        const d = damage(r, whole, structure);
+        const label = `${name} #${k}`;
+        let got: ReturnType<typeof parseIdx>;
+        try {
+          got = parseIdx(d.bytes, label);
+        } catch (e) {
+          expectFileError(e, label, `${label} (${d.what})`);
+          count("IDX", false);
+          continue;
+        }
+        count("IDX", true);
+        // Read: the file was not cut and no flip touched the header; the data differs only where flipped.
+        expect(d.cut, `${label} (${d.what}) was read`).toBeNull();
+        expect(got.dims, `${label} (${d.what})`).toEqual(original.dims);
+        for (let i = 0; i < got.data.length; i++) {
+          if (got.data[i] !== original.data[i] && !d.flips.includes(header + i))
+            throw new Error(`${label} (${d.what}): element ${i} changed`);
+        }
       }
-      count("IDX", true);
-      // Read: the file was not cut and no flip touched the header; the data differs only where flipped.
-      expect(d.cut, `${label} (${d.what}) was read`).toBeNull();
-      expect(got.dims, `${label} (${d.what})`).toEqual(original.dims);
-      for (let i = 0; i < got.data.length; i++) {
-        if (got.data[i] !== original.data[i] && !d.flips.includes(header + i)) throw new Error(`${label} (${d.what}): element ${i} changed`);
-      }
-    }
-  });
+    },
+  );
 });
 
 describe("an MNIST directory, plain and gzipped (loadMnist)", () => {
-  const names = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+  const names = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+  ];
   const counts = [12, 12, 8, 8];
   const good = names.map((n, i) => idxHead(n, counts[i]));
 
@@ -157,11 +177,16 @@ describe("an MNIST directory, plain and gzipped (loadMnist)", () => {
     const want = await loadMnist({ dir: writeDir(-1, null, false), normalize: false });
     const r = rng(42);
     for (let k = 0; k < 600; k++) {
-      const victim = k % 4, gz = k % 2 === 0;
+      const victim = k % 4,
+        gz = k % 2 === 0;
       const whole = gz ? gzipSync(good[victim]) : good[victim];
       const header = good[victim].length - counts[victim] * (victim % 2 === 0 ? 784 : 1);
       // A gzip file's structure: its 10-byte header (magic, method, flags, mtime, extra flags, OS).
-      const d = damage(r, whole, Array.from({ length: gz ? 10 : header }, (_, i) => i));
+      const d = damage(
+        r,
+        whole,
+        Array.from({ length: gz ? 10 : header }, (_, i) => i),
+      );
       const dir = writeDir(victim, d.bytes, gz);
       const path = join(dir, gz ? `${names[victim]}.gz` : names[victim]);
       const what = `${path} (${d.what})`;
@@ -186,7 +211,8 @@ describe("an MNIST directory, plain and gzipped (loadMnist)", () => {
       arrays.forEach((a, i) => {
         expect(a.length, what).toBe(wanted[i].length);
         for (let j = 0; j < a.length; j++) {
-          if (a[j] !== wanted[i][j] && !(i === victim && changed.has(j))) throw new Error(`${what}: element ${j} of file ${names[i]} changed`);
+          if (a[j] !== wanted[i][j] && !(i === victim && changed.has(j)))
+            throw new Error(`${what}: element ${j} of file ${names[i]} changed`);
         }
       });
     }
@@ -227,22 +253,31 @@ function layoutOf(file: Uint8Array, arrays: Record<string, NamedArray>): Layout 
     isData.fill(1, start, start + a.data.byteLength);
   }
   const structure: number[] = [];
-  isData.forEach((v, i) => { if (!v) structure.push(i); });
+  isData.forEach((v, i) => {
+    if (!v) structure.push(i);
+  });
   return { ranges, structure };
 }
 
 /** The original arrays with every element under a flipped byte decoded from the damaged file. */
-function expectedAfterFlips(original: Record<string, NamedArray>, layout: Layout, d: Damage): Record<string, NamedArray> {
+function expectedAfterFlips(
+  original: Record<string, NamedArray>,
+  layout: Layout,
+  d: Damage,
+): Record<string, NamedArray> {
   const view = new DataView(d.bytes.buffer, d.bytes.byteOffset, d.bytes.byteLength);
-  return Object.fromEntries(Object.entries(original).map(([name, a]) => {
-    const { start, item, count } = layout.ranges[name];
-    const data = a.data.slice();
-    for (const at of d.flips) {
-      const i = Math.floor((at - start) / item);
-      if (at >= start && i < count) data[i] = item === 4 ? view.getFloat32(start + i * 4, true) : view.getFloat64(start + i * 8, true);
-    }
-    return [name, { ...a, data }];
-  }));
+  return Object.fromEntries(
+    Object.entries(original).map(([name, a]) => {
+      const { start, item, count } = layout.ranges[name];
+      const data = a.data.slice();
+      for (const at of d.flips) {
+        const i = Math.floor((at - start) / item);
+        if (at >= start && i < count)
+          data[i] = item === 4 ? view.getFloat32(start + i * 4, true) : view.getFloat64(start + i * 8, true);
+      }
+      return [name, { ...a, data }];
+    }),
+  );
 }
 
 /** Typed arrays of the same values, NaN equal to NaN (a plain loop: expect().toEqual is slow on 432,000 elements). */
@@ -253,7 +288,10 @@ function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   return true;
 }
 const sameArray = (a: NamedArray, b: NamedArray): boolean =>
-  a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]) && sameValues(a.data, b.data);
+  a.dtype === b.dtype &&
+  a.shape.length === b.shape.length &&
+  a.shape.every((d, i) => d === b.shape[i]) &&
+  sameValues(a.data, b.data);
 
 /**
  * A damaged file that was read. Flips inside data only: the same names in the same order, shapes
@@ -261,16 +299,28 @@ const sameArray = (a: NamedArray, b: NamedArray): boolean =>
  * (an unused memo index, a letter of a name: "W1" can become "W3" or "V1", and a pickle's later
  * W3 then replaces it) may rename arrays, never change one: each array read is an original array.
  */
-function expectIntact(what: string, got: Record<string, NamedArray>, original: Record<string, NamedArray>, layout: Layout, d: Damage): void {
+function expectIntact(
+  what: string,
+  got: Record<string, NamedArray>,
+  original: Record<string, NamedArray>,
+  layout: Layout,
+  d: Damage,
+): void {
   const want = expectedAfterFlips(original, layout, d);
-  const outside = d.flips.filter((at) => !Object.values(layout.ranges).some((r) => at >= r.start && at < r.start + r.item * r.count));
+  const outside = d.flips.filter(
+    (at) => !Object.values(layout.ranges).some((r) => at >= r.start && at < r.start + r.item * r.count),
+  );
   if (outside.length === 0) {
     expect(Object.keys(got), what).toEqual(Object.keys(want));
-    for (const name of Object.keys(want)) if (!sameArray(got[name], want[name])) throw new Error(`${what}: ${name} is not the original with the flipped values`);
+    for (const name of Object.keys(want))
+      if (!sameArray(got[name], want[name]))
+        throw new Error(`${what}: ${name} is not the original with the flipped values`);
     return;
   }
   const renamed = Object.keys(got).filter((name) => !(name in want));
-  expect(renamed.length, `${what}: names not in the original: ${renamed.join(", ")}`).toBeLessThanOrEqual(outside.length);
+  expect(renamed.length, `${what}: names not in the original: ${renamed.join(", ")}`).toBeLessThanOrEqual(
+    outside.length,
+  );
   for (const [name, a] of Object.entries(got)) {
     // The pickle's Fortran flag (NEWFALSE, 0x89) is one bit from NEWTRUE: the same bytes then read
     // as a Fortran-order array, the original's values in another order, which is as legitimate.
@@ -278,8 +328,12 @@ function expectIntact(what: string, got: Record<string, NamedArray>, original: R
     if (!match) {
       const w = want[name];
       const at = w ? Array.from(a.data).findIndex((v, i) => !Object.is(v, w.data[i])) : -1;
-      throw new Error(`${what}: ${name} ([${a.shape.join(", ")}] ${a.dtype}) is none of the original arrays` +
-        (at >= 0 ? ` (element ${at}: ${a.data[at]}, want ${w.data[at]}, originally ${original[name].data[at]}; data at ${layout.ranges[name].start})` : ""));
+      throw new Error(
+        `${what}: ${name} ([${a.shape.join(", ")}] ${a.dtype}) is none of the original arrays` +
+          (at >= 0
+            ? ` (element ${at}: ${a.data[at]}, want ${w.data[at]}, originally ${original[name].data[at]}; data at ${layout.ranges[name].start})`
+            : ""),
+      );
     }
   }
 }
@@ -302,7 +356,14 @@ function asFortran(a: NamedArray): NamedArray {
  * `cases` damaged copies of `whole` through `read` (readPickle or readSafetensors), and every
  * fifth through SimpleConvNet.loadParams from a file of that name.
  */
-function damagedWeights(format: string, whole: Uint8Array, read: (bytes: Uint8Array, file: string) => Record<string, NamedArray>, ext: string, cases: number, seed: number): void {
+function damagedWeights(
+  format: string,
+  whole: Uint8Array,
+  read: (bytes: Uint8Array, file: string) => Record<string, NamedArray>,
+  ext: string,
+  cases: number,
+  seed: number,
+): void {
   const original = read(whole, "original");
   const layout = layoutOf(whole, original);
   const r = rng(seed);
@@ -331,22 +392,33 @@ function damagedWeights(format: string, whole: Uint8Array, read: (bytes: Uint8Ar
     try {
       net.loadParams(path);
       expect(got, `${what}: loadParams read what the reader refused`).not.toBeNull();
-      for (const name of PARAM_NAMES) expect(sameValues(net.params[name].data, Float32Array.from(got![name].data)), `${what}: ${name} loaded`).toBe(true);
+      for (const name of PARAM_NAMES)
+        expect(sameValues(net.params[name].data, Float32Array.from(got![name].data)), `${what}: ${name} loaded`).toBe(
+          true,
+        );
       PARAM_NAMES.forEach((name, i) => before[i].set(net.params[name].data));
     } catch (e) {
       if (got === null) expectFileError(e, path, what);
       else {
         expect(e, what).toBeInstanceOf(RangeError);
-        expect((e as Error).message, what).toMatch(/^SimpleConvNet\.loadParams: the file has no (W1|b1|W2|b2|W3|b3) \(it has /);
+        expect((e as Error).message, what).toMatch(
+          /^SimpleConvNet\.loadParams: the file has no (W1|b1|W2|b2|W3|b3) \(it has /,
+        );
       }
-      PARAM_NAMES.forEach((name, i) => expect(sameValues(net.params[name].data, before[i]), `${what}: refused, yet ${name} changed`).toBe(true));
+      PARAM_NAMES.forEach((name, i) =>
+        expect(sameValues(net.params[name].data, before[i]), `${what}: refused, yet ${name} changed`).toBe(true),
+      );
     } finally {
       rmSync(path);
     }
   }
 }
 
-const pkl = needs("test/corrupt-files.test.ts", "the book's params.pkl: 600 damaged copies are read intact or refused naming the file (readPickle, loadParams)", { params: true });
+const pkl = needs(
+  "test/corrupt-files.test.ts",
+  "the book's params.pkl: 600 damaged copies are read intact or refused naming the file (readPickle, loadParams)",
+  { params: true },
+);
 
 describe("weight files", () => {
   it.skipIf(pkl.skip)(pkl.title, () => {
@@ -354,6 +426,13 @@ describe("weight files", () => {
   });
 
   it("weights/simple_convnet.safetensors: 600 damaged copies are read intact or refused naming the file (readSafetensors, loadParams)", () => {
-    damagedWeights("simple_convnet.safetensors", new Uint8Array(readFileSync(weightsPath)), readSafetensors, ".safetensors", 600, 2);
+    damagedWeights(
+      "simple_convnet.safetensors",
+      new Uint8Array(readFileSync(weightsPath)),
+      readSafetensors,
+      ".safetensors",
+      600,
+      2,
+    );
   });
 });

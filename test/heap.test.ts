@@ -53,7 +53,7 @@ describe("Heap (the free list over WASM memory)", () => {
   it("refuses a request over the limit up front, naming the bytes, and frees nothing it did not own", () => {
     const memory = new WebAssembly.Memory({ initial: 1 });
     const heap = new Heap(memory, 0, 4 * PAGE);
-    expect(() => heap.allocFloats("conv2d", [PAGE / 4, 4 * PAGE / 4])).toThrow(
+    expect(() => heap.allocFloats("conv2d", [PAGE / 4, (4 * PAGE) / 4])).toThrow(
       /conv2d: needs 327680 bytes of WebAssembly memory on top of 0 in use, over the 262144-byte limit/,
     );
     expect(memory.buffer.byteLength).toBe(PAGE);
@@ -80,13 +80,13 @@ describe("Heap (the free list over WASM memory)", () => {
     expect(memory.buffer.byteLength).toBe(3 * PAGE);
     // 1 page in use + 3 requested = the limit, but first fit puts the 2-page block at the top and
     // finds no gap for the 1-page one: it would take 5 pages mapped. Refused with nothing grown.
-    expect(() => heap.allocFloats("conv2d", [2 * PAGE / 4, PAGE / 4])).toThrow(
+    expect(() => heap.allocFloats("conv2d", [(2 * PAGE) / 4, PAGE / 4])).toThrow(
       /conv2d: needs 196608 bytes of WebAssembly memory on top of 65536 in use; .* would need 327680 bytes mapped/,
     );
     expect(memory.buffer.byteLength).toBe(3 * PAGE);
     expect(heap.inUse).toBe(PAGE);
     // What does fit right up to the limit still gets placed: the gap, then the top grown to 4 pages.
-    const [d, e] = heap.allocFloats("t", [2 * PAGE / 4, (PAGE - 64) / 4]);
+    const [d, e] = heap.allocFloats("t", [(2 * PAGE) / 4, (PAGE - 64) / 4]);
     expect(memory.buffer.byteLength).toBe(4 * PAGE);
     for (const p of [b, d, e]) heap.free(p);
     expect(heap.inUse).toBe(0);
@@ -95,7 +95,7 @@ describe("Heap (the free list over WASM memory)", () => {
   it("a host that refuses to grow memory below the limit gives a RangeError naming the bytes", () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 2 });
     const heap = new Heap(memory, 0, 8 * PAGE);
-    expect(() => heap.allocFloats("matmul", [3 * PAGE / 4])).toThrow(
+    expect(() => heap.allocFloats("matmul", [(3 * PAGE) / 4])).toThrow(
       /matmul: needs 196608 more bytes of WebAssembly memory; growing it from 65536 to 262144 bytes failed/,
     );
     expect(heap.inUse).toBe(0);

@@ -1,9 +1,21 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { col2im, im2col, init } from "../src/index.js";
 import { refCol2im, refIm2col } from "./reference.js";
-import { caseName, dot, expectSameBytes, edgeCases, expectClose, expectExact, randCase, randTensor, rng } from "./util.js";
+import {
+  caseName,
+  dot,
+  expectSameBytes,
+  edgeCases,
+  expectClose,
+  expectExact,
+  randCase,
+  randTensor,
+  rng,
+} from "./util.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 const randomCases = Array.from({ length: 220 }, (_, i) => randCase(rng(1000 + i)));
 const cases = [...edgeCases, ...randomCases];
@@ -44,8 +56,9 @@ describe("im2col", () => {
     const right = im2col(t, 3, 3, 2, 0, "output");
     const stride1 = refIm2col(ref, 3, 3, 1, 0);
     const memo = new Float32Array(right.data.length); // rows (oy, ox) of the stride-1 matrix
-    for (let oy = 0; oy < 3; oy++) for (let ox = 0; ox < 3; ox++)
-      for (let k = 0; k < 9; k++) memo[(oy * 3 + ox) * 9 + k] = stride1.data[(oy * 5 + ox) * 9 + k];
+    for (let oy = 0; oy < 3; oy++)
+      for (let ox = 0; ox < 3; ox++)
+        for (let k = 0; k < 9; k++) memo[(oy * 3 + ox) * 9 + k] = stride1.data[(oy * 5 + ox) * 9 + k];
     expect(Array.from(right.data)).not.toEqual(Array.from(memo));
   });
 });
@@ -57,7 +70,11 @@ describe("col2im", () => {
       const probe = refIm2col(randTensor(rng(i), shape).ref, c.FH, c.FW, c.stride, c.pad);
       const { t, ref } = randTensor(rng(5000 + i), probe.shape);
       try {
-        expectClose(col2im(t, shape, c.FH, c.FW, c.stride, c.pad), refCol2im(ref, shape, c.FH, c.FW, c.stride, c.pad), 1e-6);
+        expectClose(
+          col2im(t, shape, c.FH, c.FW, c.stride, c.pad),
+          refCol2im(ref, shape, c.FH, c.FW, c.stride, c.pad),
+          1e-6,
+        );
       } catch (e) {
         throw new Error(`${caseName(c)}: ${(e as Error).message}`);
       }

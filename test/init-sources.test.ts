@@ -15,14 +15,24 @@ const product = `console.log(JSON.stringify(Array.from(matmul({ shape: [1, 2], d
 
 describe("init's wasm sources", () => {
   it("wasmBinary: the bytes of a build are used as they are, and name their build and threads", () => {
-    const plain = run(`console.log(JSON.stringify(await init({ wasmBinary: readFileSync("build/zeroconv.wasm") }))); ${product}`);
+    const plain = run(
+      `console.log(JSON.stringify(await init({ wasmBinary: readFileSync("build/zeroconv.wasm") }))); ${product}`,
+    );
     expect(plain.stderr).toBe("");
-    expect(plain.stdout.trim().split("\n")).toEqual([JSON.stringify({ simd: true, build: "simd", threads: 1 }), "[11]"]);
+    expect(plain.stdout.trim().split("\n")).toEqual([
+      JSON.stringify({ simd: true, build: "simd", threads: 1 }),
+      "[11]",
+    ]);
 
-    const fma = run(`console.log((await init({ wasmBinary: readFileSync("build/zeroconv.relaxed-simd.wasm") })).build); ${product}`, ["--experimental-wasm-relaxed-simd"]);
+    const fma = run(
+      `console.log((await init({ wasmBinary: readFileSync("build/zeroconv.relaxed-simd.wasm") })).build); ${product}`,
+      ["--experimental-wasm-relaxed-simd"],
+    );
     expect(fma.stdout.trim().split("\n")).toEqual(["relaxed-simd", "[11]"]);
 
-    const threaded = run(`console.log((await init({ wasmBinary: readFileSync("build/zeroconv.threads.wasm") })).threads); ${product}`);
+    const threaded = run(
+      `console.log((await init({ wasmBinary: readFileSync("build/zeroconv.threads.wasm") })).threads); ${product}`,
+    );
     expect(threaded.stdout.trim().split("\n")).toEqual(["2", "[11]"]);
 
     const refused = run(`await init({ wasmBinary: readFileSync("build/zeroconv.relaxed-simd.wasm") });`);
@@ -43,6 +53,8 @@ describe("init's wasm sources", () => {
     const both = run(`await init({ wasmUrl: "file:///x/zeroconv.wasm", wasmBinary: new Uint8Array(8) });`);
     expect(both.stderr).toMatch(/TypeError: init: give options\.wasmUrl or options\.wasmBinary, not both/);
     const kind = run(`await init({ wasmBinary: "zeroconv.wasm" });`);
-    expect(kind.stderr).toMatch(/TypeError: init: options\.wasmBinary must be an ArrayBuffer or Uint8Array of a zeroconv \.wasm file; got string/);
+    expect(kind.stderr).toMatch(
+      /TypeError: init: options\.wasmBinary must be an ArrayBuffer or Uint8Array of a zeroconv \.wasm file; got string/,
+    );
   });
 });

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { col2im, conv2d, Convolution, im2col, init, matmul, maxPool2d, memoryStats, Pooling, Tensor } from "../src/index.js";
+import {
+  col2im,
+  conv2d,
+  Convolution,
+  im2col,
+  init,
+  matmul,
+  maxPool2d,
+  memoryStats,
+  Pooling,
+  Tensor,
+} from "../src/index.js";
 
 // This file runs in its own module graph (vitest isolates test files), so nothing has loaded the
 // module yet when the first test runs.
@@ -32,7 +43,9 @@ describe("init", () => {
     expect(await init({ build })).toEqual(a);
     expect(memoryStats()).toEqual(stats);
     await expect(init({ threads: threads + 1 })).rejects.toThrow(
-      new RegExp(`init: zeroconv is already initialised with \\{ threads: ${threads}, build: "[a-z-]+" \\}; options apply only to the first init\\(\\) call`),
+      new RegExp(
+        `init: zeroconv is already initialised with \\{ threads: ${threads}, build: "[a-z-]+" \\}; options apply only to the first init\\(\\) call`,
+      ),
     );
     expect(Array.from(matmul({ shape: [1, 2], data: [1, 2] }, { shape: [2, 1], data: [3, 4] }).data)).toEqual([11]);
   });

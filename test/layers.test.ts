@@ -8,12 +8,20 @@ import { Affine } from "../src/layers/affine.js";
 import { SoftmaxWithLoss } from "../src/layers/softmax_with_loss.js";
 import { memoryStats } from "../src/runtime/memory_stats.js";
 import {
-  refAffine, refAffineBackward, refRelu, refReluBackward, refSoftmaxLoss, refSoftmaxLossBackward,
-  type Ref, type RefLabels,
+  refAffine,
+  refAffineBackward,
+  refRelu,
+  refReluBackward,
+  refSoftmaxLoss,
+  refSoftmaxLossBackward,
+  type Ref,
+  type RefLabels,
 } from "./reference.js";
 import { dot, expectClose, expectExact, randInt, randTensor, rng, toRef } from "./util.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -21,9 +29,14 @@ const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b,
 const SPECIALS = [0, -0, NaN, Infinity, -Infinity, 1.4e-45, -1.4e-45, 1e-39, -1e-39, 3.4e38, -3.4e38, 1, -1];
 
 /** A float32 tensor that mixes uniform values in [-1, 1) with SPECIALS, and its float64 copy. */
-function specialTensor(r: () => number, shape: number[], pSpecial = 0.3): { t: TensorLike & { data: Float32Array }; ref: Ref } {
+function specialTensor(
+  r: () => number,
+  shape: number[],
+  pSpecial = 0.3,
+): { t: TensorLike & { data: Float32Array }; ref: Ref } {
   const data = Float32Array.from({ length: size(shape) }, () =>
-    r() < pSpecial ? SPECIALS[Math.floor(r() * SPECIALS.length)] : r() * 2 - 1);
+    r() < pSpecial ? SPECIALS[Math.floor(r() * SPECIALS.length)] : r() * 2 - 1,
+  );
   return { t: { shape, data }, ref: { shape, data: Float64Array.from(data) } };
 }
 
@@ -32,11 +45,21 @@ function randShape(r: () => number, rank: number): number[] {
   return Array.from({ length: rank }, () => randInt(r, 1, max));
 }
 
-const fail = (what: string, e: unknown): never => { throw new Error(`${what}: ${(e as Error).message}`); };
+const fail = (what: string, e: unknown): never => {
+  throw new Error(`${what}: ${(e as Error).message}`);
+};
 
 describe("Relu", () => {
-  const shapes = [[1], [3], [4], [5], [7, 1], [1, 1, 1, 1], [2, 3, 4, 5],
-    ...Array.from({ length: 100 }, (_, i) => randShape(rng(500 + i), 1 + (i % 4)))];
+  const shapes = [
+    [1],
+    [3],
+    [4],
+    [5],
+    [7, 1],
+    [1, 1, 1, 1],
+    [2, 3, 4, 5],
+    ...Array.from({ length: 100 }, (_, i) => randShape(rng(500 + i), 1 + (i % 4))),
+  ];
 
   it(`forward and backward equal the reference exactly, specials included (${shapes.length} shapes)`, () => {
     const layer = new Relu();
@@ -67,7 +90,8 @@ describe("Relu", () => {
       for (let at = 0; at < 7; at++) {
         const data = Float32Array.from([0.5, -0.5, 2, -2, 0.25, -0.25, 3]);
         data[at] = v;
-        const x = { shape: [7], data }, ref = toRef(x);
+        const x = { shape: [7], data },
+          ref = toRef(x);
         const dout = { shape: [7], data: Float32Array.from([1, 2, 3, 4, 5, 6, 7]) };
         expectExact(layer.forward(x), refRelu(ref));
         expectExact(layer.backward(dout), refReluBackward(ref, toRef(dout)));
@@ -96,7 +120,8 @@ describe("Relu", () => {
   it("backward follows the latest forward when the shape changes", () => {
     const layer = new Relu();
     for (const shape of [[2, 3], [5], [1, 2, 2, 3], [5]]) {
-      const x = specialTensor(rng(size(shape)), shape), dout = randTensor(rng(7 + size(shape)), shape);
+      const x = specialTensor(rng(size(shape)), shape),
+        dout = randTensor(rng(7 + size(shape)), shape);
       expectExact(layer.forward(x.t), refRelu(x.ref));
       expectExact(layer.backward(dout.t), refReluBackward(x.ref, dout.ref));
     }
@@ -104,20 +129,31 @@ describe("Relu", () => {
   });
 });
 
-interface AffineCase { xShape: number[]; M: number }
+interface AffineCase {
+  xShape: number[];
+  M: number;
+}
 
 function randAffineCase(r: () => number, kind: number): AffineCase {
-  const N = randInt(r, 1, 9), M = randInt(r, 1, 40);
+  const N = randInt(r, 1, 9),
+    M = randInt(r, 1, 40);
   if (kind === 0) return { xShape: [N, randInt(r, 1, 70)], M };
   for (;;) {
-    const rest = kind === 1 ? [randInt(r, 1, 4), randInt(r, 1, 6), randInt(r, 1, 6)] : [randInt(r, 1, 7), randInt(r, 1, 10)];
+    const rest =
+      kind === 1 ? [randInt(r, 1, 4), randInt(r, 1, 6), randInt(r, 1, 6)] : [randInt(r, 1, 7), randInt(r, 1, 10)];
     if (size(rest) <= 70) return { xShape: [N, ...rest], M };
   }
 }
 
 const affineEdges: AffineCase[] = [
-  { xShape: [1, 1], M: 1 }, { xShape: [9, 70], M: 40 }, { xShape: [1, 70], M: 1 }, { xShape: [9, 1], M: 40 },
-  { xShape: [4, 8], M: 8 }, { xShape: [5, 9], M: 7 }, { xShape: [2, 1, 28, 1], M: 10 }, { xShape: [3, 4, 4, 4], M: 3 },
+  { xShape: [1, 1], M: 1 },
+  { xShape: [9, 70], M: 40 },
+  { xShape: [1, 70], M: 1 },
+  { xShape: [9, 1], M: 40 },
+  { xShape: [4, 8], M: 8 },
+  { xShape: [5, 9], M: 7 },
+  { xShape: [2, 1, 28, 1], M: 10 },
+  { xShape: [3, 4, 4, 4], M: 3 },
 ];
 const affineCases = [...affineEdges, ...Array.from({ length: 150 }, (_, i) => randAffineCase(rng(2000 + i), i % 3))];
 const affineName = (c: AffineCase): string => `x ${JSON.stringify(c.xShape)} M ${c.M}`;
@@ -125,12 +161,16 @@ const affineName = (c: AffineCase): string => `x ${JSON.stringify(c.xShape)} M $
 describe("Affine", () => {
   it(`forward and backward match the reference, x of rank 2 to 4 flattened (${affineCases.length} cases)`, () => {
     affineCases.forEach((c, i) => {
-      const D = size(c.xShape) / c.xShape[0], N = c.xShape[0];
-      const x = randTensor(rng(3 * i), c.xShape), w = randTensor(rng(3 * i + 1), [D, c.M]), b = randTensor(rng(3 * i + 2), [c.M]);
+      const D = size(c.xShape) / c.xShape[0],
+        N = c.xShape[0];
+      const x = randTensor(rng(3 * i), c.xShape),
+        w = randTensor(rng(3 * i + 1), [D, c.M]),
+        b = randTensor(rng(3 * i + 2), [c.M]);
       // Alternate Tensors and plain { shape, data } objects for W and b.
-      const layer = i % 2 === 0
-        ? new Affine(new Tensor(w.t.data, [D, c.M]), new Tensor(b.t.data, [c.M]))
-        : new Affine({ shape: [D, c.M], data: Array.from(w.t.data) }, b.t);
+      const layer =
+        i % 2 === 0
+          ? new Affine(new Tensor(w.t.data, [D, c.M]), new Tensor(b.t.data, [c.M]))
+          : new Affine({ shape: [D, c.M], data: Array.from(w.t.data) }, b.t);
       try {
         const y = layer.forward(x.t);
         expectClose(y, refAffine(x.ref, w.ref, b.ref), 1e-5);
@@ -150,8 +190,11 @@ describe("Affine", () => {
   });
 
   it("keeps W and b by reference when they are Tensors: in-place updates reach the next forward and backward", () => {
-    const x = randTensor(rng(1), [3, 2, 2, 2]), w = randTensor(rng(2), [8, 5]), b = randTensor(rng(3), [5]);
-    const W = new Tensor(w.t.data.slice(), [8, 5]), B = new Tensor(b.t.data.slice(), [5]);
+    const x = randTensor(rng(1), [3, 2, 2, 2]),
+      w = randTensor(rng(2), [8, 5]),
+      b = randTensor(rng(3), [5]);
+    const W = new Tensor(w.t.data.slice(), [8, 5]),
+      B = new Tensor(b.t.data.slice(), [5]);
     const layer = new Affine(W, B);
     expect(layer.W).toBe(W);
     expect(layer.b).toBe(B);
@@ -167,7 +210,8 @@ describe("Affine", () => {
   });
 
   it("copies W and b given as plain { shape, data } objects", () => {
-    const w = { shape: [2, 2], data: [1, 2, 3, 4] }, b = { shape: [2], data: [0.5, -0.5] };
+    const w = { shape: [2, 2], data: [1, 2, 3, 4] },
+      b = { shape: [2], data: [0.5, -0.5] };
     const layer = new Affine(w, b);
     w.data[0] = 100;
     b.data[0] = 100;
@@ -177,10 +221,17 @@ describe("Affine", () => {
   });
 
   it("accepts a new batch size between calls and backward follows the latest forward", () => {
-    const w = randTensor(rng(5), [12, 3]), b = randTensor(rng(6), [3]);
+    const w = randTensor(rng(5), [12, 3]),
+      b = randTensor(rng(6), [3]);
     const layer = new Affine(w.t, b.t);
-    for (const xShape of [[4, 12], [1, 3, 2, 2], [7, 12], [2, 12, 1]]) {
-      const x = randTensor(rng(size(xShape)), xShape), dout = randTensor(rng(50 + size(xShape)), [xShape[0], 3]);
+    for (const xShape of [
+      [4, 12],
+      [1, 3, 2, 2],
+      [7, 12],
+      [2, 12, 1],
+    ]) {
+      const x = randTensor(rng(size(xShape)), xShape),
+        dout = randTensor(rng(50 + size(xShape)), [xShape[0], 3]);
       expectClose(layer.forward(x.t), refAffine(x.ref, w.ref, b.ref), 1e-5);
       const want = refAffineBackward(x.ref, w.ref, dout.ref);
       expectClose(layer.backward(dout.t), want.dx, 1e-5);
@@ -200,7 +251,9 @@ function makeLabels(classes: number[], K: number, form: TForm): { t: never; ref:
   if (form === "Int32Array") return { t: Int32Array.from(classes) as never, ref: classes };
   if (form === "number[]") return { t: [...classes] as never, ref: classes };
   const oneHot = new Float32Array(classes.length * K);
-  classes.forEach((c, i) => { oneHot[i * K + c] = 1; });
+  classes.forEach((c, i) => {
+    oneHot[i * K + c] = 1;
+  });
   const ref: Ref = { shape: [classes.length, K], data: Float64Array.from(oneHot) };
   return form === "one-hot Tensor"
     ? { t: new Tensor(oneHot, [classes.length, K]) as never, ref }
@@ -224,8 +277,18 @@ function scores(r: () => number, N: number, K: number): { t: TensorLike & { data
 }
 
 describe("SoftmaxWithLoss", () => {
-  const cases = [[1, 1], [1, 2], [20, 12], [3, 4], [5, 1], [7, 5],
-    ...Array.from({ length: 100 }, (_, i) => { const r = rng(4000 + i); return [randInt(r, 1, 20), randInt(r, 1, 12)]; })];
+  const cases = [
+    [1, 1],
+    [1, 2],
+    [20, 12],
+    [3, 4],
+    [5, 1],
+    [7, 5],
+    ...Array.from({ length: 100 }, (_, i) => {
+      const r = rng(4000 + i);
+      return [randInt(r, 1, 20), randInt(r, 1, 12)];
+    }),
+  ];
 
   it(`loss, y and backward match the reference for every form of labels (${cases.length} cases x ${T_FORMS.length} forms)`, () => {
     const layer = new SoftmaxWithLoss();
@@ -308,7 +371,12 @@ describe("SoftmaxWithLoss", () => {
 
   it("one class: y = 1 and the loss is -log(1 + 1e-7)", () => {
     const layer = new SoftmaxWithLoss();
-    expectNear(layer.forward({ shape: [4, 1], data: [5, -5, 0, 100] }, [0, 0, 0, 0]), -Math.log(1 + 1e-7), 1e-9, "loss");
+    expectNear(
+      layer.forward({ shape: [4, 1], data: [5, -5, 0, 100] }, [0, 0, 0, 0]),
+      -Math.log(1 + 1e-7),
+      1e-9,
+      "loss",
+    );
     expect(Array.from(layer.y!.data)).toEqual([1, 1, 1, 1]);
     expect(Array.from(layer.backward().data)).toEqual([0, 0, 0, 0]);
     layer.dispose();
@@ -319,12 +387,23 @@ describe("finite differences", () => {
   /** Central difference of f at arr[j], with the step as float32 storage actually makes it. */
   function numeric(arr: Float32Array, j: number, h: number, f: () => number): number {
     const v = arr[j];
-    arr[j] = v + h; const up = f(), hUp = arr[j];
-    arr[j] = v - h; const down = f(), hDown = arr[j];
+    arr[j] = v + h;
+    const up = f(),
+      hUp = arr[j];
+    arr[j] = v - h;
+    const down = f(),
+      hDown = arr[j];
     arr[j] = v;
     return (up - down) / (hUp - hDown);
   }
-  function check(what: string, arr: Float32Array, grad: ArrayLike<number>, h: number, tol: number, f: () => number): void {
+  function check(
+    what: string,
+    arr: Float32Array,
+    grad: ArrayLike<number>,
+    h: number,
+    tol: number,
+    f: () => number,
+  ): void {
     for (let j = 0; j < arr.length; j++) {
       const n = numeric(arr, j, h, f);
       if (!(Math.abs(n - grad[j]) <= tol)) throw new Error(`${what}[${j}]: numeric ${n}, backward ${grad[j]}`);
@@ -332,14 +411,24 @@ describe("finite differences", () => {
   }
 
   it("Affine: dx, dW and db of L = sum(forward(x) * dout)", () => {
-    for (const [i, xShape, M] of [[0, [3, 5], 4], [1, [2, 2, 2, 3], 3], [2, [1, 7], 1], [3, [4, 1], 6]] as const) {
+    for (const [i, xShape, M] of [
+      [0, [3, 5], 4],
+      [1, [2, 2, 2, 3], 3],
+      [2, [1, 7], 1],
+      [3, [4, 1], 6],
+    ] as const) {
       const D = size(xShape) / xShape[0];
-      const x = randTensor(rng(70 + i), [...xShape]), w = randTensor(rng(80 + i), [D, M]), b = randTensor(rng(90 + i), [M]);
-      const W = new Tensor(w.t.data, [D, M]), B = new Tensor(b.t.data, [M]);
+      const x = randTensor(rng(70 + i), [...xShape]),
+        w = randTensor(rng(80 + i), [D, M]),
+        b = randTensor(rng(90 + i), [M]);
+      const W = new Tensor(w.t.data, [D, M]),
+        B = new Tensor(b.t.data, [M]);
       const layer = new Affine(W, B);
       layer.forward(x.t);
       const dout = randTensor(rng(100 + i), [xShape[0], M]).t;
-      const dx = layer.backward(dout).data.slice(), dW = layer.dW!.data.slice(), db = layer.db!.data.slice();
+      const dx = layer.backward(dout).data.slice(),
+        dW = layer.dW!.data.slice(),
+        db = layer.db!.data.slice();
       const loss = () => dot(layer.forward(x.t).data, dout.data);
       // L is linear in each entry, so a large step only cuts the float32 rounding noise.
       check("x", x.t.data, dx, 0.25, 1e-4, loss);
@@ -350,13 +439,19 @@ describe("finite differences", () => {
   });
 
   it("SoftmaxWithLoss: dx of the loss, for backward(1) and backward(2.5) of 2.5 * loss", () => {
-    for (const [i, N, K] of [[0, 1, 3], [1, 4, 5], [2, 6, 10], [3, 2, 2]]) {
+    for (const [i, N, K] of [
+      [0, 1, 3],
+      [1, 4, 5],
+      [2, 6, 10],
+      [3, 2, 2],
+    ]) {
       const r = rng(110 + i);
       const x = { shape: [N, K], data: Float32Array.from({ length: N * K }, () => r() * 4 - 2) };
       const t = Array.from({ length: N }, () => randInt(r, 0, K - 1));
       const layer = new SoftmaxWithLoss();
       layer.forward(x, t);
-      const dx1 = layer.backward(1).data.slice(), dx25 = layer.backward(2.5).data.slice();
+      const dx1 = layer.backward(1).data.slice(),
+        dx25 = layer.backward(2.5).data.slice();
       const loss = () => layer.forward(x, t);
       check(`x [${N}, ${K}]`, x.data, dx1, 1e-3, 2e-5, loss);
       check(`x [${N}, ${K}] * 2.5`, x.data, dx25, 1e-3, 5e-5, () => 2.5 * loss());
@@ -389,12 +484,14 @@ const S210 = { shape: [2, 10], data: Float32Array.from({ length: 20 }, (_, i) =>
 
 /** Relu: forward and backward of fresh random data against the reference. */
 function goodRelu(l: Relu): void {
-  const x = specialTensor(rng(31), [3, 5]), dout = randTensor(rng(32), [3, 5]);
+  const x = specialTensor(rng(31), [3, 5]),
+    dout = randTensor(rng(32), [3, 5]);
   expectExact(l.forward(x.t), refRelu(x.ref));
   expectExact(l.backward(dout.t), refReluBackward(x.ref, dout.ref));
 }
 function goodAffine(l: Affine): void {
-  const x = randTensor(rng(33), [3, 4]), dout = randTensor(rng(34), [3, 3]);
+  const x = randTensor(rng(33), [3, 4]),
+    dout = randTensor(rng(34), [3, 3]);
   expectClose(l.forward(x.t), refAffine(x.ref, toRef(W43), toRef(B3)), 1e-5);
   const want = refAffineBackward(x.ref, toRef(W43), dout.ref);
   expectClose(l.backward(dout.t), want.dx, 1e-5);
@@ -402,67 +499,347 @@ function goodAffine(l: Affine): void {
   expectClose(l.db!, want.db, 1e-5);
 }
 function goodLoss(l: SoftmaxWithLoss): void {
-  const x = randTensor(rng(35), [3, 10]), t = [9, 0, 4];
+  const x = randTensor(rng(35), [3, 10]),
+    t = [9, 0, 4];
   const want = refSoftmaxLoss(x.ref, t);
   expectNear(l.forward(x.t, t), want.loss, 1e-6, "loss");
   expectClose(l.backward(), refSoftmaxLossBackward(want.y, t, 1), 1e-6);
 }
 
 type Err = typeof TypeError | typeof RangeError;
-interface ErrCase<L> { what: string; call: (l: L) => unknown; type: Err; message: RegExp; disposes?: boolean }
+interface ErrCase<L> {
+  what: string;
+  call: (l: L) => unknown;
+  type: Err;
+  message: RegExp;
+  disposes?: boolean;
+}
 
 const reluErrors: ErrCase<Relu>[] = [
-  { what: "x not a tensor", call: (l) => l.forward(42 as never), type: TypeError, message: /Relu\.forward: x must be a tensor \{ shape, data \}; got number 42/ },
-  { what: "x null", call: (l) => l.forward(null as never), type: TypeError, message: /Relu\.forward: x must be a tensor .*got null/ },
-  { what: "x data too short", call: (l) => l.forward({ shape: [2, 2], data: new Float32Array(3) }), type: RangeError, message: /Relu\.forward: x\.data has 3 elements but shape \[2, 2\]/ },
-  { what: "x with a zero size", call: (l) => l.forward({ shape: [2, 0], data: [] }), type: RangeError, message: /Relu\.forward: x's shape\[1\] .* must be a positive integer/ },
-  { what: "x data with a string", call: (l) => l.forward({ shape: [2], data: [1, "2"] as never }), type: TypeError, message: /Relu\.forward: x\.data\[1\] must be a number/ },
-  { what: "backward before forward", call: (l) => l.backward({ shape: [1], data: [1] }), type: TypeError, message: /Relu\.backward: call forward\(\) before backward\(\)/ },
-  { what: "dout of the wrong shape", call: (l) => { l.forward(X24); return l.backward({ shape: [4, 2], data: new Float32Array(8) }); }, type: RangeError, message: /Relu\.backward: dout must have shape \[2, 4\] \(the last forward's output\); got \[4, 2\]/ },
-  { what: "dout not a tensor", call: (l) => { l.forward(X24); return l.backward([1, 2] as never); }, type: TypeError, message: /Relu\.backward: dout must be a tensor/ },
-  { what: "forward after dispose", call: (l) => { l.dispose(); return l.forward(X24); }, type: TypeError, message: /Relu\.forward: this Relu was disposed/, disposes: true },
-  { what: "backward after dispose", call: (l) => { l.forward(X24); l.dispose(); return l.backward(X24); }, type: TypeError, message: /Relu\.backward: this Relu was disposed/, disposes: true },
+  {
+    what: "x not a tensor",
+    call: (l) => l.forward(42 as never),
+    type: TypeError,
+    message: /Relu\.forward: x must be a tensor \{ shape, data \}; got number 42/,
+  },
+  {
+    what: "x null",
+    call: (l) => l.forward(null as never),
+    type: TypeError,
+    message: /Relu\.forward: x must be a tensor .*got null/,
+  },
+  {
+    what: "x data too short",
+    call: (l) => l.forward({ shape: [2, 2], data: new Float32Array(3) }),
+    type: RangeError,
+    message: /Relu\.forward: x\.data has 3 elements but shape \[2, 2\]/,
+  },
+  {
+    what: "x with a zero size",
+    call: (l) => l.forward({ shape: [2, 0], data: [] }),
+    type: RangeError,
+    message: /Relu\.forward: x's shape\[1\] .* must be a positive integer/,
+  },
+  {
+    what: "x data with a string",
+    call: (l) => l.forward({ shape: [2], data: [1, "2"] as never }),
+    type: TypeError,
+    message: /Relu\.forward: x\.data\[1\] must be a number/,
+  },
+  {
+    what: "backward before forward",
+    call: (l) => l.backward({ shape: [1], data: [1] }),
+    type: TypeError,
+    message: /Relu\.backward: call forward\(\) before backward\(\)/,
+  },
+  {
+    what: "dout of the wrong shape",
+    call: (l) => {
+      l.forward(X24);
+      return l.backward({ shape: [4, 2], data: new Float32Array(8) });
+    },
+    type: RangeError,
+    message: /Relu\.backward: dout must have shape \[2, 4\] \(the last forward's output\); got \[4, 2\]/,
+  },
+  {
+    what: "dout not a tensor",
+    call: (l) => {
+      l.forward(X24);
+      return l.backward([1, 2] as never);
+    },
+    type: TypeError,
+    message: /Relu\.backward: dout must be a tensor/,
+  },
+  {
+    what: "forward after dispose",
+    call: (l) => {
+      l.dispose();
+      return l.forward(X24);
+    },
+    type: TypeError,
+    message: /Relu\.forward: this Relu was disposed/,
+    disposes: true,
+  },
+  {
+    what: "backward after dispose",
+    call: (l) => {
+      l.forward(X24);
+      l.dispose();
+      return l.backward(X24);
+    },
+    type: TypeError,
+    message: /Relu\.backward: this Relu was disposed/,
+    disposes: true,
+  },
 ];
 
 const affineErrors: ErrCase<Affine>[] = [
-  { what: "W not a tensor", call: () => new Affine("W" as never, B3), type: TypeError, message: /Affine: W must be a tensor \{ shape, data \}; got string "W"/ },
-  { what: "W of rank 1", call: () => new Affine({ shape: [12], data: W43.data }, B3), type: RangeError, message: /Affine: W must be 2-D \[D, M\]; got shape \[12\]/ },
-  { what: "b of the wrong length", call: () => new Affine(W43, { shape: [4], data: [1, 2, 3, 4] }), type: RangeError, message: /Affine: b must have shape \[3\], one bias per output column of W; got \[4\]/ },
-  { what: "b missing", call: () => new Affine(W43, undefined as never), type: TypeError, message: /Affine: b must be a tensor .*got undefined/ },
-  { what: "x not a tensor", call: (l) => l.forward([1, 2, 3, 4] as never), type: TypeError, message: /Affine\.forward: x must be a tensor/ },
-  { what: "x with the wrong row length", call: (l) => l.forward({ shape: [2, 5], data: new Float32Array(10) }), type: RangeError, message: /Affine\.forward: x \[2, 5\] flattens to \[2, 5\] but W \[4, 3\] needs \[N, 4\]/ },
-  { what: "4-D x with the wrong row length", call: (l) => l.forward({ shape: [2, 1, 2, 3], data: new Float32Array(12) }), type: RangeError, message: /Affine\.forward: x \[2, 1, 2, 3\] flattens to \[2, 6\] but W \[4, 3\] needs \[N, 4\]/ },
-  { what: "backward before forward", call: (l) => l.backward({ shape: [2, 3], data: new Float32Array(6) }), type: TypeError, message: /Affine\.backward: call forward\(\) before backward\(\)/ },
-  { what: "dout of the wrong shape", call: (l) => { l.forward(X24); return l.backward({ shape: [3, 2], data: new Float32Array(6) }); }, type: RangeError, message: /Affine\.backward: dout must have shape \[2, 3\] \(the last forward's output\); got \[3, 2\]/ },
-  { what: "dout of rank 1", call: (l) => { l.forward(X24); return l.backward({ shape: [6], data: new Float32Array(6) }); }, type: RangeError, message: /Affine\.backward: dout must be 2-D \[N, M\]; got shape \[6\]/ },
-  { what: "dout not a tensor", call: (l) => { l.forward(X24); return l.backward(7 as never); }, type: TypeError, message: /Affine\.backward: dout must be a tensor .*got number 7/ },
-  { what: "forward after dispose", call: (l) => { l.dispose(); return l.forward(X24); }, type: TypeError, message: /Affine\.forward: this Affine was disposed/, disposes: true },
-  { what: "backward after dispose", call: (l) => { l.forward(X24); l.dispose(); return l.backward({ shape: [2, 3], data: new Float32Array(6) }); }, type: TypeError, message: /Affine\.backward: this Affine was disposed/, disposes: true },
+  {
+    what: "W not a tensor",
+    call: () => new Affine("W" as never, B3),
+    type: TypeError,
+    message: /Affine: W must be a tensor \{ shape, data \}; got string "W"/,
+  },
+  {
+    what: "W of rank 1",
+    call: () => new Affine({ shape: [12], data: W43.data }, B3),
+    type: RangeError,
+    message: /Affine: W must be 2-D \[D, M\]; got shape \[12\]/,
+  },
+  {
+    what: "b of the wrong length",
+    call: () => new Affine(W43, { shape: [4], data: [1, 2, 3, 4] }),
+    type: RangeError,
+    message: /Affine: b must have shape \[3\], one bias per output column of W; got \[4\]/,
+  },
+  {
+    what: "b missing",
+    call: () => new Affine(W43, undefined as never),
+    type: TypeError,
+    message: /Affine: b must be a tensor .*got undefined/,
+  },
+  {
+    what: "x not a tensor",
+    call: (l) => l.forward([1, 2, 3, 4] as never),
+    type: TypeError,
+    message: /Affine\.forward: x must be a tensor/,
+  },
+  {
+    what: "x with the wrong row length",
+    call: (l) => l.forward({ shape: [2, 5], data: new Float32Array(10) }),
+    type: RangeError,
+    message: /Affine\.forward: x \[2, 5\] flattens to \[2, 5\] but W \[4, 3\] needs \[N, 4\]/,
+  },
+  {
+    what: "4-D x with the wrong row length",
+    call: (l) => l.forward({ shape: [2, 1, 2, 3], data: new Float32Array(12) }),
+    type: RangeError,
+    message: /Affine\.forward: x \[2, 1, 2, 3\] flattens to \[2, 6\] but W \[4, 3\] needs \[N, 4\]/,
+  },
+  {
+    what: "backward before forward",
+    call: (l) => l.backward({ shape: [2, 3], data: new Float32Array(6) }),
+    type: TypeError,
+    message: /Affine\.backward: call forward\(\) before backward\(\)/,
+  },
+  {
+    what: "dout of the wrong shape",
+    call: (l) => {
+      l.forward(X24);
+      return l.backward({ shape: [3, 2], data: new Float32Array(6) });
+    },
+    type: RangeError,
+    message: /Affine\.backward: dout must have shape \[2, 3\] \(the last forward's output\); got \[3, 2\]/,
+  },
+  {
+    what: "dout of rank 1",
+    call: (l) => {
+      l.forward(X24);
+      return l.backward({ shape: [6], data: new Float32Array(6) });
+    },
+    type: RangeError,
+    message: /Affine\.backward: dout must be 2-D \[N, M\]; got shape \[6\]/,
+  },
+  {
+    what: "dout not a tensor",
+    call: (l) => {
+      l.forward(X24);
+      return l.backward(7 as never);
+    },
+    type: TypeError,
+    message: /Affine\.backward: dout must be a tensor .*got number 7/,
+  },
+  {
+    what: "forward after dispose",
+    call: (l) => {
+      l.dispose();
+      return l.forward(X24);
+    },
+    type: TypeError,
+    message: /Affine\.forward: this Affine was disposed/,
+    disposes: true,
+  },
+  {
+    what: "backward after dispose",
+    call: (l) => {
+      l.forward(X24);
+      l.dispose();
+      return l.backward({ shape: [2, 3], data: new Float32Array(6) });
+    },
+    type: TypeError,
+    message: /Affine\.backward: this Affine was disposed/,
+    disposes: true,
+  },
 ];
 
 const lossErrors: ErrCase<SoftmaxWithLoss>[] = [
-  { what: "x of rank 1", call: (l) => l.forward({ shape: [10], data: new Float32Array(10) }, [1]), type: RangeError, message: /SoftmaxWithLoss\.forward: x must be 2-D \[N, classes\]; got shape \[10\]/ },
-  { what: "x not a tensor", call: (l) => l.forward(undefined as never, [1]), type: TypeError, message: /SoftmaxWithLoss\.forward: x must be a tensor .*got undefined/ },
-  { what: "labels of the wrong length", call: (l) => l.forward(S210, [1, 2, 3]), type: RangeError, message: /SoftmaxWithLoss\.forward: t has 3 labels but x has 2 images/ },
-  { what: "Uint8Array labels of the wrong length", call: (l) => l.forward(S210, new Uint8Array(1)), type: RangeError, message: /SoftmaxWithLoss\.forward: t has 1 labels but x has 2 images/ },
-  { what: "label 10 for 10 classes", call: (l) => l.forward(S210, [3, 10]), type: RangeError, message: /SoftmaxWithLoss\.forward: t\[1\] must be a class index in 0\.\.9; got 10/ },
-  { what: "label 10 in an Int32Array", call: (l) => l.forward(S210, Int32Array.from([10, 0])), type: RangeError, message: /t\[0\] must be a class index in 0\.\.9; got 10/ },
-  { what: "negative label", call: (l) => l.forward(S210, [-1, 0]), type: RangeError, message: /t\[0\] must be a class index in 0\.\.9; got -1/ },
-  { what: "fractional label", call: (l) => l.forward(S210, [0, 1.5]), type: RangeError, message: /t\[1\] must be a class index in 0\.\.9; got 1\.5/ },
-  { what: "NaN label", call: (l) => l.forward(S210, [0, NaN]), type: RangeError, message: /t\[1\] must be a class index in 0\.\.9; got NaN/ },
-  { what: "Float32Array of labels", call: (l) => l.forward(S210, new Float32Array([1, 2])), type: TypeError, message: /SoftmaxWithLoss\.forward: t must be class indices .*got Float32Array\(2\)/ },
-  { what: "Float64Array of labels", call: (l) => l.forward(S210, new Float64Array([1, 2])), type: TypeError, message: /t must be class indices .*got Float64Array\(2\)/ },
-  { what: "labels as strings", call: (l) => l.forward(S210, ["1", "2"] as never), type: TypeError, message: /SoftmaxWithLoss\.forward: t\[0\] must be a class index; got string "1"/ },
-  { what: "a single number as labels", call: (l) => l.forward(S210, 3 as never), type: TypeError, message: /t must be class indices .*got number 3/ },
-  { what: "labels null", call: (l) => l.forward(S210, null as never), type: TypeError, message: /t must be class indices .*got null/ },
-  { what: "one-hot of the wrong shape", call: (l) => l.forward(S210, { shape: [2, 9], data: new Float32Array(18) }), type: RangeError, message: /SoftmaxWithLoss\.forward: one-hot t must have shape \[2, 10\], one row per image; got \[2, 9\]/ },
-  { what: "one-hot of rank 1", call: (l) => l.forward(S210, { shape: [20], data: new Float32Array(20) }), type: RangeError, message: /t must be 2-D/ },
-  { what: "one-hot data too short", call: (l) => l.forward(S210, { shape: [2, 10], data: new Float32Array(19) }), type: RangeError, message: /t\.data has 19 elements/ },
-  { what: "backward before forward", call: (l) => l.backward(), type: TypeError, message: /SoftmaxWithLoss\.backward: call forward\(\) before backward\(\)/ },
-  { what: "backward with a string dout", call: (l) => { l.forward(S210, [1, 2]); return l.backward("1" as never); }, type: TypeError, message: /SoftmaxWithLoss\.backward: dout must be a number .*got string/ },
-  { what: "backward with a tensor dout", call: (l) => { l.forward(S210, [1, 2]); return l.backward(S210 as never); }, type: TypeError, message: /SoftmaxWithLoss\.backward: dout must be a number/ },
-  { what: "forward after dispose", call: (l) => { l.dispose(); return l.forward(S210, [1, 2]); }, type: TypeError, message: /SoftmaxWithLoss\.forward: this SoftmaxWithLoss was disposed/, disposes: true },
-  { what: "backward after dispose", call: (l) => { l.forward(S210, [1, 2]); l.dispose(); return l.backward(); }, type: TypeError, message: /SoftmaxWithLoss\.backward: this SoftmaxWithLoss was disposed/, disposes: true },
+  {
+    what: "x of rank 1",
+    call: (l) => l.forward({ shape: [10], data: new Float32Array(10) }, [1]),
+    type: RangeError,
+    message: /SoftmaxWithLoss\.forward: x must be 2-D \[N, classes\]; got shape \[10\]/,
+  },
+  {
+    what: "x not a tensor",
+    call: (l) => l.forward(undefined as never, [1]),
+    type: TypeError,
+    message: /SoftmaxWithLoss\.forward: x must be a tensor .*got undefined/,
+  },
+  {
+    what: "labels of the wrong length",
+    call: (l) => l.forward(S210, [1, 2, 3]),
+    type: RangeError,
+    message: /SoftmaxWithLoss\.forward: t has 3 labels but x has 2 images/,
+  },
+  {
+    what: "Uint8Array labels of the wrong length",
+    call: (l) => l.forward(S210, new Uint8Array(1)),
+    type: RangeError,
+    message: /SoftmaxWithLoss\.forward: t has 1 labels but x has 2 images/,
+  },
+  {
+    what: "label 10 for 10 classes",
+    call: (l) => l.forward(S210, [3, 10]),
+    type: RangeError,
+    message: /SoftmaxWithLoss\.forward: t\[1\] must be a class index in 0\.\.9; got 10/,
+  },
+  {
+    what: "label 10 in an Int32Array",
+    call: (l) => l.forward(S210, Int32Array.from([10, 0])),
+    type: RangeError,
+    message: /t\[0\] must be a class index in 0\.\.9; got 10/,
+  },
+  {
+    what: "negative label",
+    call: (l) => l.forward(S210, [-1, 0]),
+    type: RangeError,
+    message: /t\[0\] must be a class index in 0\.\.9; got -1/,
+  },
+  {
+    what: "fractional label",
+    call: (l) => l.forward(S210, [0, 1.5]),
+    type: RangeError,
+    message: /t\[1\] must be a class index in 0\.\.9; got 1\.5/,
+  },
+  {
+    what: "NaN label",
+    call: (l) => l.forward(S210, [0, NaN]),
+    type: RangeError,
+    message: /t\[1\] must be a class index in 0\.\.9; got NaN/,
+  },
+  {
+    what: "Float32Array of labels",
+    call: (l) => l.forward(S210, new Float32Array([1, 2])),
+    type: TypeError,
+    message: /SoftmaxWithLoss\.forward: t must be class indices .*got Float32Array\(2\)/,
+  },
+  {
+    what: "Float64Array of labels",
+    call: (l) => l.forward(S210, new Float64Array([1, 2])),
+    type: TypeError,
+    message: /t must be class indices .*got Float64Array\(2\)/,
+  },
+  {
+    what: "labels as strings",
+    call: (l) => l.forward(S210, ["1", "2"] as never),
+    type: TypeError,
+    message: /SoftmaxWithLoss\.forward: t\[0\] must be a class index; got string "1"/,
+  },
+  {
+    what: "a single number as labels",
+    call: (l) => l.forward(S210, 3 as never),
+    type: TypeError,
+    message: /t must be class indices .*got number 3/,
+  },
+  {
+    what: "labels null",
+    call: (l) => l.forward(S210, null as never),
+    type: TypeError,
+    message: /t must be class indices .*got null/,
+  },
+  {
+    what: "one-hot of the wrong shape",
+    call: (l) => l.forward(S210, { shape: [2, 9], data: new Float32Array(18) }),
+    type: RangeError,
+    message: /SoftmaxWithLoss\.forward: one-hot t must have shape \[2, 10\], one row per image; got \[2, 9\]/,
+  },
+  {
+    what: "one-hot of rank 1",
+    call: (l) => l.forward(S210, { shape: [20], data: new Float32Array(20) }),
+    type: RangeError,
+    message: /t must be 2-D/,
+  },
+  {
+    what: "one-hot data too short",
+    call: (l) => l.forward(S210, { shape: [2, 10], data: new Float32Array(19) }),
+    type: RangeError,
+    message: /t\.data has 19 elements/,
+  },
+  {
+    what: "backward before forward",
+    call: (l) => l.backward(),
+    type: TypeError,
+    message: /SoftmaxWithLoss\.backward: call forward\(\) before backward\(\)/,
+  },
+  {
+    what: "backward with a string dout",
+    call: (l) => {
+      l.forward(S210, [1, 2]);
+      return l.backward("1" as never);
+    },
+    type: TypeError,
+    message: /SoftmaxWithLoss\.backward: dout must be a number .*got string/,
+  },
+  {
+    what: "backward with a tensor dout",
+    call: (l) => {
+      l.forward(S210, [1, 2]);
+      return l.backward(S210 as never);
+    },
+    type: TypeError,
+    message: /SoftmaxWithLoss\.backward: dout must be a number/,
+  },
+  {
+    what: "forward after dispose",
+    call: (l) => {
+      l.dispose();
+      return l.forward(S210, [1, 2]);
+    },
+    type: TypeError,
+    message: /SoftmaxWithLoss\.forward: this SoftmaxWithLoss was disposed/,
+    disposes: true,
+  },
+  {
+    what: "backward after dispose",
+    call: (l) => {
+      l.forward(S210, [1, 2]);
+      l.dispose();
+      return l.backward();
+    },
+    type: TypeError,
+    message: /SoftmaxWithLoss\.backward: this SoftmaxWithLoss was disposed/,
+    disposes: true,
+  },
 ];
 
 function runErrorCase<L extends { dispose(): void }>(c: ErrCase<L>, make: () => L, good: (l: L) => void): void {
@@ -493,7 +870,9 @@ describe("layer errors", () => {
     const layer = new Affine(W43, B3);
     layer.W = new Tensor(new Float32Array(10), [5, 2]);
     expect(() => layer.forward(X24)).toThrow(RangeError);
-    expect(() => layer.forward({ shape: [2, 5], data: new Float32Array(10) })).toThrow(/Affine\.forward: this\.b must have shape \[2\]/);
+    expect(() => layer.forward({ shape: [2, 5], data: new Float32Array(10) })).toThrow(
+      /Affine\.forward: this\.b must have shape \[2\]/,
+    );
     layer.W = new Tensor(Float32Array.from(W43.data), [4, 3]);
     layer.b = new Tensor(new Float32Array(4), [4]);
     expect(() => layer.forward(X24)).toThrow(/Affine\.forward: this\.b must have shape \[3\].*got \[4\]/);
@@ -504,8 +883,12 @@ describe("layer errors", () => {
 
   it("a rejected forward leaves the last good forward in place for backward", () => {
     const before = memoryStats().bytesInUse;
-    const relu = new Relu(), affine = new Affine(W43, B3), loss = new SoftmaxWithLoss();
-    const x = randTensor(rng(41), [2, 4]), dout = randTensor(rng(42), [2, 4]), dy = randTensor(rng(43), [2, 3]);
+    const relu = new Relu(),
+      affine = new Affine(W43, B3),
+      loss = new SoftmaxWithLoss();
+    const x = randTensor(rng(41), [2, 4]),
+      dout = randTensor(rng(42), [2, 4]),
+      dy = randTensor(rng(43), [2, 3]);
     relu.forward(x.t);
     expect(() => relu.forward({ shape: [3], data: [1, 2] })).toThrow(RangeError);
     expectExact(relu.backward(dout.t), refReluBackward(x.ref, dout.ref));
@@ -519,7 +902,8 @@ describe("layer errors", () => {
     expectClose(affine.backward(dy.t), want.dx, 1e-5);
     expectClose(affine.dW!, want.dW, 1e-5);
 
-    const s = randTensor(rng(44), [2, 10]), t = [7, 2];
+    const s = randTensor(rng(44), [2, 10]),
+      t = [7, 2];
     const lossWant = refSoftmaxLoss(s.ref, t);
     loss.forward(s.t, t);
     expect(() => loss.forward(s.t, [7, 10])).toThrow(RangeError);
@@ -529,22 +913,31 @@ describe("layer errors", () => {
     expectClose(loss.backward(), refSoftmaxLossBackward(lossWant.y, t, 1), 1e-6);
 
     expect(memoryStats().bytesInUse).toBeGreaterThan(before); // the layers hold their caches...
-    relu.dispose(); affine.dispose(); loss.dispose();
+    relu.dispose();
+    affine.dispose();
+    loss.dispose();
     expect(memoryStats().bytesInUse).toBe(before); // ...until they are disposed
   });
 
   it("many forward/backward rounds of changing size hold no more than the last round's caches", () => {
     const before = memoryStats().bytesInUse;
-    const relu = new Relu(), loss = new SoftmaxWithLoss(), affine = new Affine(W43, B3);
+    const relu = new Relu(),
+      loss = new SoftmaxWithLoss(),
+      affine = new Affine(W43, B3);
     for (let i = 0; i < 30; i++) {
       const N = 1 + (i % 7);
       const x = randTensor(rng(i), [N, 4]);
       const h = relu.forward(affine.forward(x.t));
       const y = { shape: [N, 3], data: h.data };
-      loss.forward(y, Array.from({ length: N }, (_, k) => k % 3));
+      loss.forward(
+        y,
+        Array.from({ length: N }, (_, k) => k % 3),
+      );
       affine.backward(relu.backward(loss.backward()));
     }
-    relu.dispose(); affine.dispose(); loss.dispose();
+    relu.dispose();
+    affine.dispose();
+    loss.dispose();
     expect(memoryStats().bytesInUse).toBe(before);
   });
 });

@@ -1,8 +1,23 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { Adam, Affine, conv2d, Convolution, im2col, init, maxPool2d, memoryStats, Pooling, Relu, SoftmaxWithLoss, Tensor } from "../src/index.js";
+import {
+  Adam,
+  Affine,
+  conv2d,
+  Convolution,
+  im2col,
+  init,
+  maxPool2d,
+  memoryStats,
+  Pooling,
+  Relu,
+  SoftmaxWithLoss,
+  Tensor,
+} from "../src/index.js";
 import { randTensor, rng } from "./util.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 describe("memory", () => {
   it("10,000 forward/backward calls of varied shapes leave WASM memory flat after the first few", () => {
@@ -15,7 +30,12 @@ describe("memory", () => {
     const nets = shapes.map((s, i) => ({
       s,
       x: randTensor(rng(i), [s.N, s.C, s.H, s.W]).t,
-      conv: new Convolution(randTensor(rng(10 + i), [s.FN, s.C, s.F, s.F]).t, randTensor(rng(20 + i), [s.FN]).t, 1, s.pad),
+      conv: new Convolution(
+        randTensor(rng(10 + i), [s.FN, s.C, s.F, s.F]).t,
+        randTensor(rng(20 + i), [s.FN]).t,
+        1,
+        s.pad,
+      ),
       pool: new Pooling(2, 2, 2),
     }));
     const step = (i: number) => {
@@ -29,7 +49,10 @@ describe("memory", () => {
     const settled = memoryStats().memoryBytes;
     for (let i = 100; i < 10_000; i++) step(i);
     expect(memoryStats().memoryBytes).toBe(settled);
-    for (const n of nets) { n.conv.dispose(); n.pool.dispose(); }
+    for (const n of nets) {
+      n.conv.dispose();
+      n.pool.dispose();
+    }
     expect(memoryStats().bytesInUse).toBe(0);
   });
 
@@ -47,7 +70,10 @@ describe("memory", () => {
     const x = new Tensor(new Float32Array(2 * 3 * 6 * 6).fill(0.5), [2, 3, 6, 6]);
     const before = memoryStats().bytesInUse;
     const holders: Disposable[] = [];
-    const conv = new Convolution(new Tensor(new Float32Array(2 * 3 * 3 * 3).fill(0.1), [2, 3, 3, 3]), new Tensor(new Float32Array(2), [2]));
+    const conv = new Convolution(
+      new Tensor(new Float32Array(2 * 3 * 3 * 3).fill(0.1), [2, 3, 3, 3]),
+      new Tensor(new Float32Array(2), [2]),
+    );
     conv.forward(x);
     const pool = new Pooling(2, 2);
     pool.forward(x);
@@ -58,7 +84,10 @@ describe("memory", () => {
     const loss = new SoftmaxWithLoss();
     loss.forward(new Tensor(new Float32Array(8), [2, 4]), [0, 1]);
     const adam = new Adam();
-    adam.update({ w: new Tensor(new Float32Array(10), [10]) }, { w: { shape: [10], data: new Float32Array(10).fill(1) } });
+    adam.update(
+      { w: new Tensor(new Float32Array(10), [10]) },
+      { w: { shape: [10], data: new Float32Array(10).fill(1) } },
+    );
     holders.push(conv, pool, relu, affine, loss, adam);
     expect(memoryStats().bytesInUse).toBeGreaterThan(before);
     for (const h of holders) h[Symbol.dispose]();

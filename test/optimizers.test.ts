@@ -19,7 +19,10 @@ function makeParams(seed: number): Params {
   for (const [key, shape] of Object.entries(SHAPES)) {
     const scale = key === "tiny" ? 1e-3 : 1;
     const n = shape.reduce((a, b) => a * b, 1);
-    out[key] = new Tensor(Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale), shape);
+    out[key] = new Tensor(
+      Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale),
+      shape,
+    );
   }
   return out;
 }
@@ -39,12 +42,14 @@ function makeGrads(seed: number, step: number): Record<string, TensorLike & { da
   return out;
 }
 
-const copy64 = (p: Params): Ref64 => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, Float64Array.from(t.data)]));
+const copy64 = (p: Params): Ref64 =>
+  Object.fromEntries(Object.entries(p).map(([k, t]) => [k, Float64Array.from(t.data)]));
 
 /** |got - want| <= rel * max(|want|, floor) for every element of every key. */
 function expectParamsClose(got: Params, want: Ref64, rel: number, floor: number, what: string): void {
   for (const key of Object.keys(want)) {
-    const g = got[key].data, w = want[key];
+    const g = got[key].data,
+      w = want[key];
     expect(g.length, `${what} ${key} length`).toBe(w.length);
     for (let i = 0; i < w.length; i++) {
       const err = Math.abs(g[i] - w[i]);
@@ -67,7 +72,11 @@ class RefAdam {
   iter = 0;
   m: Ref64 = {};
   v: Ref64 = {};
-  constructor(readonly lr = 0.001, readonly beta1 = 0.9, readonly beta2 = 0.999) {}
+  constructor(
+    readonly lr = 0.001,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+  ) {}
   update(p: Ref64, grads: Record<string, TensorLike>): void {
     if (this.iter === 0) {
       for (const key of Object.keys(p)) {
@@ -76,13 +85,15 @@ class RefAdam {
       }
     }
     this.iter += 1;
-    const lrT = this.lr * Math.sqrt(1 - this.beta2 ** this.iter) / (1 - this.beta1 ** this.iter);
+    const lrT = (this.lr * Math.sqrt(1 - this.beta2 ** this.iter)) / (1 - this.beta1 ** this.iter);
     for (const key of Object.keys(p)) {
-      const g = grads[key].data, m = this.m[key], v = this.v[key];
+      const g = grads[key].data,
+        m = this.m[key],
+        v = this.v[key];
       for (let i = 0; i < m.length; i++) {
         m[i] += (1 - this.beta1) * (g[i] - m[i]);
         v[i] += (1 - this.beta2) * (g[i] ** 2 - v[i]);
-        p[key][i] = Math.fround(p[key][i] - lrT * m[i] / (Math.sqrt(v[i]) + 1e-7));
+        p[key][i] = Math.fround(p[key][i] - (lrT * m[i]) / (Math.sqrt(v[i]) + 1e-7));
       }
     }
   }
@@ -95,7 +106,8 @@ beforeAll(async () => {
 describe("SGD", () => {
   it("matches p -= lr * g over several steps, in place on the same Float32Arrays", () => {
     for (const lr of [0.01, 0.1, 0.5]) {
-      const params = makeParams(1), want = copy64(params);
+      const params = makeParams(1),
+        want = copy64(params);
       const arrays = Object.fromEntries(Object.entries(params).map(([k, t]) => [k, t.data]));
       const start = copy64(params);
       const opt = new SGD(lr);
@@ -123,7 +135,12 @@ describe("SGD", () => {
   it("on L = sum((p - target)^2) with lr 0.1 shrinks the error by exactly 1 - 2 lr per step", () => {
     const r = rng(5);
     const target = Float64Array.from({ length: 10 }, () => r() * 4 - 2);
-    const p = { p: new Tensor(Float32Array.from({ length: 10 }, () => r() * 4 - 2), [10]) };
+    const p = {
+      p: new Tensor(
+        Float32Array.from({ length: 10 }, () => r() * 4 - 2),
+        [10],
+      ),
+    };
     const e0 = Array.from(p.p.data, (v, i) => v - target[i]);
     const opt = new SGD(0.1);
     for (let step = 0; step < 30; step++) {
@@ -138,7 +155,9 @@ describe("Adam", () => {
     const opt = new Adam();
     expect([opt.lr, opt.beta1, opt.beta2, opt.iter]).toEqual([0.001, 0.9, 0.999, 0]);
     // ...and behaves as those.
-    const params = makeParams(2), want = copy64(params), ref = new RefAdam(0.001, 0.9, 0.999);
+    const params = makeParams(2),
+      want = copy64(params),
+      ref = new RefAdam(0.001, 0.9, 0.999);
     for (let step = 0; step < 5; step++) {
       const grads = makeGrads(2, step);
       opt.update(params, grads);
@@ -149,9 +168,16 @@ describe("Adam", () => {
   });
 
   it("matches the book's formula over several steps, in place, for several settings", () => {
-    const settings: [number, number, number][] = [[0.001, 0.9, 0.999], [0.01, 0.5, 0.9], [0.1, 0, 0.99], [0.003, 0.95, 0]];
+    const settings: [number, number, number][] = [
+      [0.001, 0.9, 0.999],
+      [0.01, 0.5, 0.9],
+      [0.1, 0, 0.99],
+      [0.003, 0.95, 0],
+    ];
     settings.forEach(([lr, beta1, beta2], s) => {
-      const params = makeParams(10 + s), want = copy64(params), ref = new RefAdam(lr, beta1, beta2);
+      const params = makeParams(10 + s),
+        want = copy64(params),
+        ref = new RefAdam(lr, beta1, beta2);
       const arrays = Object.values(params).map((t) => t.data);
       const opt = new Adam({ lr, beta1, beta2 });
       for (let step = 0; step < 12; step++) {
@@ -172,7 +198,7 @@ describe("Adam", () => {
     const g = [1, -0.25, 1e-7, 0];
     opt.update(p, { a: { shape: [4], data: g } });
     // lr_t = lr * sqrt(1 - 0.999) / (1 - 0.9); m = 0.1 g; sqrt(v) = sqrt(0.001) |g|: the step is lr * g / (|g| + eps / sqrt(0.001)).
-    const want = g.map((gi) => -0.01 * gi / (Math.abs(gi) + 1e-7 / Math.sqrt(0.001)));
+    const want = g.map((gi) => (-0.01 * gi) / (Math.abs(gi) + 1e-7 / Math.sqrt(0.001)));
     p.a.data.forEach((v, i) => expect(v).toBeCloseTo(want[i], 8));
     expect(p.a.data[0]).toBeCloseTo(-0.01, 6);
     // g = 1e-7 moves by 1e-7 / (1e-7 + 3.16e-6) = 3% of lr: eps is not ignored.
@@ -197,7 +223,12 @@ describe("Adam", () => {
     const r = rng(7);
     const n = 20;
     const target = Float64Array.from({ length: n }, () => r() * 4 - 2);
-    const p = { p: new Tensor(Float32Array.from({ length: n }, () => r() * 4 - 2), [n]) };
+    const p = {
+      p: new Tensor(
+        Float32Array.from({ length: n }, () => r() * 4 - 2),
+        [n],
+      ),
+    };
     const loss = () => p.p.data.reduce((s, v, i) => s + (v - target[i]) ** 2, 0);
     const start = loss();
     const opt = new Adam({ lr: 0.05 });
@@ -212,25 +243,80 @@ describe("Adam", () => {
 
 describe("optimizer errors", () => {
   const good = () => ({
-    params: { W1: new Tensor(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]), b1: new Tensor(Float32Array.from([0.5, -0.5, 1]), [3]) },
-    grads: { W1: { shape: [2, 3], data: [1, 1, 1, -1, -1, -1] }, b1: { shape: [3], data: [0.1, 0.2, 0.3] } } as Record<string, unknown>,
+    params: {
+      W1: new Tensor(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]),
+      b1: new Tensor(Float32Array.from([0.5, -0.5, 1]), [3]),
+    },
+    grads: { W1: { shape: [2, 3], data: [1, 1, 1, -1, -1, -1] }, b1: { shape: [3], data: [0.1, 0.2, 0.3] } } as Record<
+      string,
+      unknown
+    >,
   });
-  type Case = [string, (g: ReturnType<typeof good>) => [unknown, unknown], typeof TypeError | typeof RangeError, RegExp];
-  const cases: Case[] = [
-    ["a missing key", (g) => [g.params, { W1: g.grads.W1 }], TypeError, /grads\.b1 must be a tensor of shape \[3\]; got undefined/],
-    ["a grad of the wrong size", (g) => [g.params, { ...g.grads, b1: { shape: [4], data: [1, 2, 3, 4] } }], RangeError, /grads\.b1 must have shape \[3\] like params\.b1; got \[4\]/],
-    ["a grad of the wrong size in the first key", (g) => [g.params, { ...g.grads, W1: { shape: [3, 3], data: new Float32Array(9) } }], RangeError, /grads\.W1 must have shape \[2, 3\] like params\.W1; got \[3, 3\]/],
-    ["a grad that is a number", (g) => [g.params, { ...g.grads, W1: 3 }], TypeError, /grads\.W1 must be a tensor of shape \[2, 3\]; got number 3/],
-    ["a grad that is a bare Float32Array", (g) => [g.params, { ...g.grads, b1: new Float32Array(3) }], TypeError, /grads\.b1 must be a tensor of shape \[3\]; got Float32Array\(3\)/],
-    ["a param that is not a Tensor", (g) => [{ ...g.params, b1: { shape: [3], data: new Float32Array(3) } }, g.grads], TypeError, /params\.b1 must be a Tensor \(updated in place\)/],
-    ["grads null", (g) => [g.params, null], TypeError, /grads must be an object of tensors keyed like params; got null/],
-    ["params not an object", (g) => ["W1", g.grads], TypeError, /params must be an object of Tensors .*got string "W1"/],
+  type Case = [
+    string,
+    (g: ReturnType<typeof good>) => [unknown, unknown],
+    typeof TypeError | typeof RangeError,
+    RegExp,
   ];
-  const optimizers: [string, () => SGD | Adam][] = [["SGD", () => new SGD(0.1)], ["Adam", () => new Adam({ lr: 0.1 })]];
+  const cases: Case[] = [
+    [
+      "a missing key",
+      (g) => [g.params, { W1: g.grads.W1 }],
+      TypeError,
+      /grads\.b1 must be a tensor of shape \[3\]; got undefined/,
+    ],
+    [
+      "a grad of the wrong size",
+      (g) => [g.params, { ...g.grads, b1: { shape: [4], data: [1, 2, 3, 4] } }],
+      RangeError,
+      /grads\.b1 must have shape \[3\] like params\.b1; got \[4\]/,
+    ],
+    [
+      "a grad of the wrong size in the first key",
+      (g) => [g.params, { ...g.grads, W1: { shape: [3, 3], data: new Float32Array(9) } }],
+      RangeError,
+      /grads\.W1 must have shape \[2, 3\] like params\.W1; got \[3, 3\]/,
+    ],
+    [
+      "a grad that is a number",
+      (g) => [g.params, { ...g.grads, W1: 3 }],
+      TypeError,
+      /grads\.W1 must be a tensor of shape \[2, 3\]; got number 3/,
+    ],
+    [
+      "a grad that is a bare Float32Array",
+      (g) => [g.params, { ...g.grads, b1: new Float32Array(3) }],
+      TypeError,
+      /grads\.b1 must be a tensor of shape \[3\]; got Float32Array\(3\)/,
+    ],
+    [
+      "a param that is not a Tensor",
+      (g) => [{ ...g.params, b1: { shape: [3], data: new Float32Array(3) } }, g.grads],
+      TypeError,
+      /params\.b1 must be a Tensor \(updated in place\)/,
+    ],
+    [
+      "grads null",
+      (g) => [g.params, null],
+      TypeError,
+      /grads must be an object of tensors keyed like params; got null/,
+    ],
+    [
+      "params not an object",
+      (g) => ["W1", g.grads],
+      TypeError,
+      /params must be an object of Tensors .*got string "W1"/,
+    ],
+  ];
+  const optimizers: [string, () => SGD | Adam][] = [
+    ["SGD", () => new SGD(0.1)],
+    ["Adam", () => new Adam({ lr: 0.1 })],
+  ];
 
   for (const [name, make] of optimizers) {
     it.each(cases)(`${name}: %s is refused before anything is updated`, (_what, args, type, message) => {
-      const g = good(), opt = make();
+      const g = good(),
+        opt = make();
       const before = copy64(g.params);
       const [params, grads] = args(g);
       let caught: unknown;
@@ -245,7 +331,8 @@ describe("optimizer errors", () => {
       expectParamsClose(g.params, before, 0, 0, "untouched");
       // The next good call is right, as if the refused one had not happened (Adam's step count included).
       opt.update(g.params, g.grads as Record<string, TensorLike>);
-      const fresh = good(), ref = copy64(fresh.params);
+      const fresh = good(),
+        ref = copy64(fresh.params);
       if (opt instanceof Adam) {
         expect(opt.iter).toBe(1);
         new RefAdam(0.1).update(ref, fresh.grads as Record<string, TensorLike>);

@@ -14,7 +14,11 @@ import { writePickle } from "../src/formats/pickle_writer.js";
 import { readSafetensors, writeSafetensors } from "../src/formats/safetensors.js";
 import { randInt, rng } from "./util.js";
 
-interface PyArray { shape: number[]; dtype: string; data: number[] }
+interface PyArray {
+  shape: number[];
+  dtype: string;
+  data: number[];
+}
 type Input = Record<string, { shape: number[]; data: Float32Array | Float64Array }>;
 
 const paramsPath = fileURLToPath(new URL("../../shared/fixtures/params.pkl", import.meta.url));
@@ -25,15 +29,25 @@ const hasNumpy = probe.status === 0;
 const noNumpy = `skipped: python3 with numpy not available (${probe.error?.message ?? probe.stderr.trim()})`;
 // Said out loud too: a skipped describe's title is not printed by every reporter.
 if (!hasNumpy) console.warn(`test/params-files.test.ts: the comparisons with Python are ${noNumpy}`);
-if (!hasParams) console.warn("test/params-files.test.ts: the book's params.pkl tests are skipped: ../shared/fixtures/params.pkl not found");
+if (!hasParams)
+  console.warn(
+    "test/params-files.test.ts: the book's params.pkl tests are skipped: ../shared/fixtures/params.pkl not found",
+  );
 
 function python(args: string[], input?: string): string {
-  const run = spawnSync("python3", [scriptPath, ...args], { encoding: "utf8", input, maxBuffer: 512 << 20, timeout: 120_000 });
-  if (run.status !== 0) throw new Error(`params_files.py ${args[0]} failed (status ${run.status}): ${run.error?.message ?? run.stderr}`);
+  const run = spawnSync("python3", [scriptPath, ...args], {
+    encoding: "utf8",
+    input,
+    maxBuffer: 512 << 20,
+    timeout: 120_000,
+  });
+  if (run.status !== 0)
+    throw new Error(`params_files.py ${args[0]} failed (status ${run.status}): ${run.error?.message ?? run.stderr}`);
   return run.stdout;
 }
 
-const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+const b64 = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "base64"));
 const dtypeOf = (data: Float32Array | Float64Array): string => (data instanceof Float32Array ? "float32" : "float64");
 
@@ -58,9 +72,15 @@ function expectSameArrays(got: Record<string, NamedArray>, want: Record<string, 
 }
 
 const asPy = (arrays: Input): Record<string, PyArray> =>
-  Object.fromEntries(Object.entries(arrays).map(([k, a]) => [k, { shape: a.shape, dtype: dtypeOf(a.data), data: Array.from(a.data) }]));
+  Object.fromEntries(
+    Object.entries(arrays).map(([k, a]) => [k, { shape: a.shape, dtype: dtypeOf(a.data), data: Array.from(a.data) }]),
+  );
 
-function randomArray(r: () => number, shape: number[], float64: boolean): { shape: number[]; data: Float32Array | Float64Array } {
+function randomArray(
+  r: () => number,
+  shape: number[],
+  float64: boolean,
+): { shape: number[]; data: Float32Array | Float64Array } {
   const n = shape.reduce((a, b) => a * b, 1);
   const values = Array.from({ length: n }, () => (r() * 2 - 1) * 10 ** randInt(r, -3, 3));
   return { shape, data: float64 ? Float64Array.from(values) : Float32Array.from(values) };
@@ -78,7 +98,14 @@ function randomArrays(r: () => number): Input {
 
 /** The book's six SimpleConvNet parameters, small random values. */
 function bookLike(r: () => number, float64: boolean): Input {
-  const shapes: Record<string, number[]> = { W1: [30, 1, 5, 5], b1: [30], W2: [4320, 100], b2: [100], W3: [100, 10], b3: [10] };
+  const shapes: Record<string, number[]> = {
+    W1: [30, 1, 5, 5],
+    b1: [30],
+    W2: [4320, 100],
+    b2: [100],
+    W3: [100, 10],
+    b3: [10],
+  };
   return Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, randomArray(r, s, float64)]));
 }
 
@@ -104,8 +131,15 @@ const f64 = (...values: number[]): Uint8Array => new Uint8Array(Float64Array.fro
 const le64 = (n: number): number[] => [...le32(n), 0, 0, 0, 0];
 
 interface Handmade {
-  shape?: Part[]; dtype?: string; byteorder?: string; fortran?: boolean; raw?: Uint8Array;
-  key?: Part[]; data?: Part[]; py2?: boolean; end?: Part[];
+  shape?: Part[];
+  dtype?: string;
+  byteorder?: string;
+  fortran?: boolean;
+  raw?: Uint8Array;
+  key?: Part[];
+  data?: Part[];
+  py2?: boolean;
+  end?: Part[];
 }
 
 /**
@@ -113,13 +147,55 @@ interface Handmade {
  * for bytes as BINBYTES (protocol 3's) so that every part can be varied. `py2`: strings and data
  * as Python 2 str (SHORT_BINSTRING, BINSTRING) and the dtype's flags as 0 and 1, as Python 2 wrote.
  */
-function handmade({ shape = int(2), dtype = "f8", byteorder = "<", fortran = false, raw = f64(1, 2), key, data, py2 = false, end = ["s", "."] }: Handmade = {}): Uint8Array {
+function handmade({
+  shape = int(2),
+  dtype = "f8",
+  byteorder = "<",
+  fortran = false,
+  raw = f64(1, 2),
+  key,
+  data,
+  py2 = false,
+  end = ["s", "."],
+}: Handmade = {}): Uint8Array {
   const text = (s: string): Part[] => (py2 ? ["U", s.length, s] : short(s));
-  return bytesOf(0x80, 2, "}", ...(key ?? text("a")),
-    "cnumpy.core.multiarray\n_reconstruct\n", "cnumpy\nndarray\n", ...int(0), 0x85, ...(py2 ? text("b") : [0x43, 1, "b"]), 0x87, "R",
-    "(", ...int(1), "(", ...shape, "t", "cnumpy\ndtype\n", ...text(dtype), ...(py2 ? [...int(0), ...int(1)] : [0x89, 0x88]), 0x87, "R",
-    "(", ...int(3), ...text(byteorder), "NNN", ...int(-1), ...int(-1), ...int(0), "t", "b",
-    fortran ? 0x88 : 0x89, ...(data ?? (py2 ? ["T", le32(raw.length), raw] : [0x42, le32(raw.length), raw])), "t", "b", ...end);
+  return bytesOf(
+    0x80,
+    2,
+    "}",
+    ...(key ?? text("a")),
+    "cnumpy.core.multiarray\n_reconstruct\n",
+    "cnumpy\nndarray\n",
+    ...int(0),
+    0x85,
+    ...(py2 ? text("b") : [0x43, 1, "b"]),
+    0x87,
+    "R",
+    "(",
+    ...int(1),
+    "(",
+    ...shape,
+    "t",
+    "cnumpy\ndtype\n",
+    ...text(dtype),
+    ...(py2 ? [...int(0), ...int(1)] : [0x89, 0x88]),
+    0x87,
+    "R",
+    "(",
+    ...int(3),
+    ...text(byteorder),
+    "NNN",
+    ...int(-1),
+    ...int(-1),
+    ...int(0),
+    "t",
+    "b",
+    fortran ? 0x88 : 0x89,
+    ...(data ?? (py2 ? ["T", le32(raw.length), raw] : [0x42, le32(raw.length), raw])),
+    "t",
+    "b",
+    ...end,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,7 +217,10 @@ describe("pickle: our reader reads our writer", () => {
   });
 
   it("1001 keys (two SETITEMS batches), a 300-byte key, non-ASCII keys and __proto__ as a key", () => {
-    const arrays: Input = { ["k".repeat(300)]: randomArray(rng(3), [2], true), "größe ✓": randomArray(rng(4), [1], false) };
+    const arrays: Input = {
+      ["k".repeat(300)]: randomArray(rng(3), [2], true),
+      "größe ✓": randomArray(rng(4), [1], false),
+    };
     for (let i = 0; i < 1001; i++) arrays[`p${i}`] = randomArray(rng(i), [randInt(rng(i), 1, 3)], i % 3 === 0);
     Object.defineProperty(arrays, "__proto__", { value: randomArray(rng(5), [3], true), enumerable: true });
     const got = readPickle(writePickle(arrays), "many keys");
@@ -150,7 +229,10 @@ describe("pickle: our reader reads our writer", () => {
   });
 
   it("returns fresh typed arrays that own their buffers", () => {
-    const got = readPickle(writePickle({ a: randomArray(rng(6), [3], true), b: randomArray(rng(7), [5], false) }), "fresh");
+    const got = readPickle(
+      writePickle({ a: randomArray(rng(6), [3], true), b: randomArray(rng(7), [5], false) }),
+      "fresh",
+    );
     for (const a of Object.values(got)) {
       expect(a.data.byteOffset).toBe(0);
       expect(a.data.buffer.byteLength).toBe(a.data.byteLength);
@@ -160,7 +242,9 @@ describe("pickle: our reader reads our writer", () => {
   it("the writer refuses data and shapes that disagree, and what is not float32/float64, as argument errors", () => {
     expect(() => writePickle({ a: { shape: [2, 2], data: new Float32Array(3) } })).toThrow(RangeError);
     expect(() => writePickle({ a: { shape: [-1], data: new Float32Array(0) } })).toThrow(RangeError);
-    expect(() => writePickle({ a: { shape: [2], data: new Int32Array(2) as unknown as Float32Array } })).toThrow(TypeError);
+    expect(() => writePickle({ a: { shape: [2], data: new Int32Array(2) as unknown as Float32Array } })).toThrow(
+      TypeError,
+    );
     expect(() => writePickle({ "\ud800": { shape: [1], data: new Float32Array(1) } })).toThrow(TypeError);
   });
 });
@@ -187,7 +271,10 @@ describe("pickle: hand-assembled files", () => {
   });
 
   it("a Fortran-order array comes back in C order", () => {
-    const got = readPickle(handmade({ shape: [...int(2), ...int(3)], fortran: true, raw: f64(0, 3, 1, 4, 2, 5) }), "fortran");
+    const got = readPickle(
+      handmade({ shape: [...int(2), ...int(3)], fortran: true, raw: f64(0, 3, 1, 4, 2, 5) }),
+      "fortran",
+    );
     expectSameArrays(got, { a: { shape: [2, 3], dtype: "float64", data: [0, 1, 2, 3, 4, 5] } });
   });
 
@@ -199,27 +286,56 @@ describe("pickle: hand-assembled files", () => {
   });
 
   it("refuses builtins.eval by STACK_GLOBAL, naming it", () => {
-    const evil = bytesOf(0x80, 4, "}", ...short("a"), ...short("builtins"), ...short("eval"), 0x93, ...short("1+1"), 0x85, "R", "s", ".");
-    expect(formatError(() => readPickle(evil, "evil.pkl")).message).toMatch(/refuses global builtins\.eval: only NumPy/);
+    const evil = bytesOf(
+      0x80,
+      4,
+      "}",
+      ...short("a"),
+      ...short("builtins"),
+      ...short("eval"),
+      0x93,
+      ...short("1+1"),
+      0x85,
+      "R",
+      "s",
+      ".",
+    );
+    expect(formatError(() => readPickle(evil, "evil.pkl")).message).toMatch(
+      /refuses global builtins\.eval: only NumPy/,
+    );
   });
 
   it("allows NumPy's globals only as the exact module and name, and only in the roles NumPy gives them", () => {
     const split = bytesOf(0x80, 4, ...short("numpy.core"), ...short("multiarray._reconstruct"), 0x93, ".");
-    expect(formatError(() => readPickle(split, "x")).message).toMatch(/refuses global numpy\.core\.multiarray\._reconstruct/);
+    expect(formatError(() => readPickle(split, "x")).message).toMatch(
+      /refuses global numpy\.core\.multiarray\._reconstruct/,
+    );
     const called = bytesOf(0x80, 2, "cnumpy\nndarray\n", ")", "R", ".");
-    expect(formatError(() => readPickle(called, "x")).message).toMatch(/numpy\.ndarray may only be passed to _reconstruct/);
-    const encode = (codec: string): Uint8Array => bytesOf(0x80, 2, "}", ...short("a"), "c_codecs\nencode\n", ...short("x"), ...short(codec), 0x86, "R", "s", ".");
+    expect(formatError(() => readPickle(called, "x")).message).toMatch(
+      /numpy\.ndarray may only be passed to _reconstruct/,
+    );
+    const encode = (codec: string): Uint8Array =>
+      bytesOf(0x80, 2, "}", ...short("a"), "c_codecs\nencode\n", ...short("x"), ...short(codec), 0x86, "R", "s", ".");
     expect(formatError(() => readPickle(encode("utf-8"), "x")).message).toMatch(/only as encode\(str, "latin1"\)/);
-    expect(formatError(() => readPickle(encode("latin1"), "x")).message).toMatch(/the value of "a" is bytes, not a NumPy array/);
-    const bytesCall = (args: Part[]): Uint8Array => bytesOf(0x80, 2, "}", ...short("a"), "c__builtin__\nbytes\n", ...args, "R", "s", ".");
+    expect(formatError(() => readPickle(encode("latin1"), "x")).message).toMatch(
+      /the value of "a" is bytes, not a NumPy array/,
+    );
+    const bytesCall = (args: Part[]): Uint8Array =>
+      bytesOf(0x80, 2, "}", ...short("a"), "c__builtin__\nbytes\n", ...args, "R", "s", ".");
     expect(formatError(() => readPickle(bytesCall([")"]), "x")).message).toMatch(/the value of "a" is bytes/);
-    expect(formatError(() => readPickle(bytesCall([...short("rm"), 0x85]), "x")).message).toMatch(/allowed only as __builtin__\.bytes\(\)/);
+    expect(formatError(() => readPickle(bytesCall([...short("rm"), 0x85]), "x")).message).toMatch(
+      /allowed only as __builtin__\.bytes\(\)/,
+    );
   });
 
   it("refuses other dtypes and big-endian data, naming the dtype", () => {
     expect(formatError(() => readPickle(handmade({ dtype: "i8" }), "x")).message).toMatch(/unsupported dtype <i8/);
-    expect(formatError(() => readPickle(handmade({ dtype: "f2", raw: new Uint8Array(4) }), "x")).message).toMatch(/unsupported dtype <f2/);
-    expect(formatError(() => readPickle(handmade({ byteorder: ">" }), "x")).message).toMatch(/unsupported dtype >f8: big-endian/);
+    expect(formatError(() => readPickle(handmade({ dtype: "f2", raw: new Uint8Array(4) }), "x")).message).toMatch(
+      /unsupported dtype <f2/,
+    );
+    expect(formatError(() => readPickle(handmade({ byteorder: ">" }), "x")).message).toMatch(
+      /unsupported dtype >f8: big-endian/,
+    );
     expect(readPickle(handmade({ byteorder: "|" }), "x").a.dtype).toBe("float64");
     expect(readPickle(handmade({ dtype: "f4", byteorder: "=", raw: new Uint8Array(8) }), "x").a.dtype).toBe("float32");
   });
@@ -231,9 +347,11 @@ describe("pickle: hand-assembled files", () => {
       [0x8a, 13, ...new Array(12).fill(0), 1], // LONG1 2^96: no safe integer
       [...int(65536), ...int(65536), ...int(65536)], // 2^48 elements
     ];
-    for (const shape of absurd) expect(formatError(() => readPickle(handmade({ shape }), "x")).message).toMatch(/shape|dimension/);
-    expect(formatError(() => readPickle(handmade({ shape: int(3) }), "x")).message)
-      .toMatch(/array data has 16 bytes, but shape \[3\] of float64 needs 24/);
+    for (const shape of absurd)
+      expect(formatError(() => readPickle(handmade({ shape }), "x")).message).toMatch(/shape|dimension/);
+    expect(formatError(() => readPickle(handmade({ shape: int(3) }), "x")).message).toMatch(
+      /array data has 16 bytes, but shape \[3\] of float64 needs 24/,
+    );
   });
 
   it("refuses what is not a dict of arrays, broken stacks and memos, unknown opcodes, and bytes after STOP", () => {
@@ -257,12 +375,59 @@ describe("pickle: hand-assembled files", () => {
   });
 
   it("refuses a pickle bomb: memo GETs that rebuild one large array again and again", () => {
-    const head: Part[] = [0x80, 5, "}", ...short("k0"), ...short("numpy._core.numeric"), ...short("_frombuffer"), 0x93, "q", 1,
-      "(", 0x96, le64(80000), new Uint8Array(80000), ...short("numpy"), ...short("dtype"), 0x93, ...short("f8"), 0x89, 0x88, 0x87, "R",
-      "(", ...int(3), ...short("<"), "NNN", ...int(-1), ...int(-1), ...int(0), "t", "b", ...int(10000), 0x85, ...short("C"), "t", "q", 2, "R", "s"];
+    const head: Part[] = [
+      0x80,
+      5,
+      "}",
+      ...short("k0"),
+      ...short("numpy._core.numeric"),
+      ...short("_frombuffer"),
+      0x93,
+      "q",
+      1,
+      "(",
+      0x96,
+      le64(80000),
+      new Uint8Array(80000),
+      ...short("numpy"),
+      ...short("dtype"),
+      0x93,
+      ...short("f8"),
+      0x89,
+      0x88,
+      0x87,
+      "R",
+      "(",
+      ...int(3),
+      ...short("<"),
+      "NNN",
+      ...int(-1),
+      ...int(-1),
+      ...int(0),
+      "t",
+      "b",
+      ...int(10000),
+      0x85,
+      ...short("C"),
+      "t",
+      "q",
+      2,
+      "R",
+      "s",
+    ];
     expect(readPickle(bytesOf(...head, "."), "once").k0.shape).toEqual([10000]);
-    const again = Array.from({ length: 1000 }, (_, i): Part[] => [...short(`k${i + 1}`), "h", 1, "h", 2, "R", "s"]).flat();
-    expect(formatError(() => readPickle(bytesOf(...head, ...again, "."), "bomb.pkl")).message).toMatch(/rebuilds more data than a file of \d+ bytes holds/);
+    const again = Array.from({ length: 1000 }, (_, i): Part[] => [
+      ...short(`k${i + 1}`),
+      "h",
+      1,
+      "h",
+      2,
+      "R",
+      "s",
+    ]).flat();
+    expect(formatError(() => readPickle(bytesOf(...head, ...again, "."), "bomb.pkl")).message).toMatch(
+      /rebuilds more data than a file of \d+ bytes holds/,
+    );
   });
 
   it("every truncation of a small pickle, ours or hand-assembled, is a FileFormatError", () => {
@@ -296,102 +461,149 @@ describe("pickle: hand-assembled files", () => {
   });
 });
 
-describe.skipIf(!hasNumpy)(hasNumpy ? "pickle: against Python's pickle and NumPy" : `pickle against Python: ${noNumpy}`, () => {
-  it("Python's pickle.load reads what writePickle writes, exactly, with no warning", () => {
-    const r = rng(20);
-    const arrays: Input = { ...bookLike(r, false), scalar: randomArray(r, [], true), empty: randomArray(r, [0, 4], false), ...randomArrays(r) };
-    const loaded = JSON.parse(python(["load-pickle"], b64(writePickle(arrays)))) as Record<string, PyArray>;
-    expect(loaded).toEqual(asPy(arrays));
-  });
-
-  it("writePickle writes Python's pickle.dumps(protocol=4) bytes exactly (spelling numpy.core.multiarray)", () => {
-    const r = rng(21);
-    const medium = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`m${i}`, randomArray(r, [randInt(r, 500, 4000)], i % 2 === 0)]));
-    const many: Input = {};
-    for (let i = 0; i < 1100; i++) many[`k${i}`] = randomArray(r, [1 + (i % 3)], i < 300);
-    const cases: Input[] = [
-      {},
-      { only: randomArray(r, [2, 3], false) },
-      bookLike(r, true),
-      bookLike(r, false),
-      medium, // frames close at object boundaries past 64 KiB
-      { under: randomArray(r, [16383], false), at: randomArray(r, [16384], false), wide: randomArray(r, [70000], false) },
-      many, // SETITEMS batches of 1000, memo indices past 255 (LONG_BINGET)
-      { ["k".repeat(300)]: randomArray(r, [1], true), "größe ✓": randomArray(r, [], false), z: randomArray(r, [0, 3], true) },
-      ...Array.from({ length: 20 }, () => randomArrays(r)),
-    ];
-    const spec = cases.map((c) => Object.fromEntries(Object.entries(c).map(([k, a]) => [k, { shape: a.shape, dtype: dtypeOf(a.data), b64: b64(new Uint8Array(a.data.buffer)) }])));
-    const theirs = JSON.parse(python(["dumps"], JSON.stringify(spec))) as string[];
-    cases.forEach((c, i) => {
-      const ours = writePickle(c);
-      const want = unb64(theirs[i]);
-      expectSameArrays(readPickle(ours, `case ${i}`), asPy(c));
-      const firstDiff = ours.findIndex((b, j) => b !== want[j]);
-      expect({ case: i, length: ours.length, firstDiff }).toEqual({ case: i, length: want.length, firstDiff: -1 });
-    });
-  });
-
-  describe("readPickle reads what Python's pickle.dump writes", () => {
-    const written = hasNumpy
-      ? (JSON.parse(python(["write-pickles"])) as { arrays: Record<string, PyArray>; pickles: Record<string, string>; refusals: Record<string, string> })
-      : { arrays: {}, pickles: { "(no Python)": "" }, refusals: {} }; // it.each needs a row even when skipped
-
-    it.each(Object.keys(written.pickles))("at %s (NumPy 2's spellings; Fortran, transposed, strided, 0-d, empty arrays)", (protocol) => {
-      expectSameArrays(readPickle(unb64(written.pickles[protocol]), protocol), written.arrays);
+describe.skipIf(!hasNumpy)(
+  hasNumpy ? "pickle: against Python's pickle and NumPy" : `pickle against Python: ${noNumpy}`,
+  () => {
+    it("Python's pickle.load reads what writePickle writes, exactly, with no warning", () => {
+      const r = rng(20);
+      const arrays: Input = {
+        ...bookLike(r, false),
+        scalar: randomArray(r, [], true),
+        empty: randomArray(r, [0, 4], false),
+        ...randomArrays(r),
+      };
+      const loaded = JSON.parse(python(["load-pickle"], b64(writePickle(arrays)))) as Record<string, PyArray>;
+      expect(loaded).toEqual(asPy(arrays));
     });
 
-    it("and refuses what it should, naming the global or the dtype", () => {
-      const refusal = (name: string): string => formatError(() => readPickle(unb64(written.refusals[name]), name)).message;
-      expect(refusal("i8")).toMatch(/unsupported dtype <i8/);
-      expect(refusal(">f8")).toMatch(/unsupported dtype >f8: big-endian/);
-      expect(refusal("f2")).toMatch(/unsupported dtype <f2/);
-      expect(refusal("object")).toMatch(/unsupported pickle opcode|dtype/);
-      expect(refusal("structured")).toMatch(/structured/);
-      expect(refusal("list")).toMatch(/unsupported pickle opcode 0x5d/);
-      expect(refusal("int value")).toMatch(/the value of "a" is an int, not a NumPy array/);
-      expect(refusal("os.system")).toMatch(/refuses global (os|posix)\.system: only NumPy array reconstruction is allowed/);
-      expect(refusal("builtins.eval")).toMatch(/refuses global builtins\.eval/);
+    it("writePickle writes Python's pickle.dumps(protocol=4) bytes exactly (spelling numpy.core.multiarray)", () => {
+      const r = rng(21);
+      const medium = Object.fromEntries(
+        Array.from({ length: 12 }, (_, i) => [`m${i}`, randomArray(r, [randInt(r, 500, 4000)], i % 2 === 0)]),
+      );
+      const many: Input = {};
+      for (let i = 0; i < 1100; i++) many[`k${i}`] = randomArray(r, [1 + (i % 3)], i < 300);
+      const cases: Input[] = [
+        {},
+        { only: randomArray(r, [2, 3], false) },
+        bookLike(r, true),
+        bookLike(r, false),
+        medium, // frames close at object boundaries past 64 KiB
+        {
+          under: randomArray(r, [16383], false),
+          at: randomArray(r, [16384], false),
+          wide: randomArray(r, [70000], false),
+        },
+        many, // SETITEMS batches of 1000, memo indices past 255 (LONG_BINGET)
+        {
+          ["k".repeat(300)]: randomArray(r, [1], true),
+          "größe ✓": randomArray(r, [], false),
+          z: randomArray(r, [0, 3], true),
+        },
+        ...Array.from({ length: 20 }, () => randomArrays(r)),
+      ];
+      const spec = cases.map((c) =>
+        Object.fromEntries(
+          Object.entries(c).map(([k, a]) => [
+            k,
+            { shape: a.shape, dtype: dtypeOf(a.data), b64: b64(new Uint8Array(a.data.buffer)) },
+          ]),
+        ),
+      );
+      const theirs = JSON.parse(python(["dumps"], JSON.stringify(spec))) as string[];
+      cases.forEach((c, i) => {
+        const ours = writePickle(c);
+        const want = unb64(theirs[i]);
+        expectSameArrays(readPickle(ours, `case ${i}`), asPy(c));
+        const firstDiff = ours.findIndex((b, j) => b !== want[j]);
+        expect({ case: i, length: ours.length, firstDiff }).toEqual({ case: i, length: want.length, firstDiff: -1 });
+      });
     });
 
-    it("every truncation of Python's protocol 2 and 5 pickles (a sample of cut points) is a FileFormatError", () => {
-      const r = rng(22);
-      for (const protocol of ["protocol 2", "protocol 5"]) {
-        const whole = unb64(written.pickles[protocol]);
-        for (let k = 0; k < 1500; k++) {
-          const n = k < 500 ? k : randInt(r, 0, whole.length - 1);
-          formatError(() => readPickle(whole.subarray(0, n), `${protocol}, first ${n} bytes`));
+    describe("readPickle reads what Python's pickle.dump writes", () => {
+      const written = hasNumpy
+        ? (JSON.parse(python(["write-pickles"])) as {
+            arrays: Record<string, PyArray>;
+            pickles: Record<string, string>;
+            refusals: Record<string, string>;
+          })
+        : { arrays: {}, pickles: { "(no Python)": "" }, refusals: {} }; // it.each needs a row even when skipped
+
+      it.each(Object.keys(written.pickles))(
+        "at %s (NumPy 2's spellings; Fortran, transposed, strided, 0-d, empty arrays)",
+        (protocol) => {
+          expectSameArrays(readPickle(unb64(written.pickles[protocol]), protocol), written.arrays);
+        },
+      );
+
+      it("and refuses what it should, naming the global or the dtype", () => {
+        const refusal = (name: string): string =>
+          formatError(() => readPickle(unb64(written.refusals[name]), name)).message;
+        expect(refusal("i8")).toMatch(/unsupported dtype <i8/);
+        expect(refusal(">f8")).toMatch(/unsupported dtype >f8: big-endian/);
+        expect(refusal("f2")).toMatch(/unsupported dtype <f2/);
+        expect(refusal("object")).toMatch(/unsupported pickle opcode|dtype/);
+        expect(refusal("structured")).toMatch(/structured/);
+        expect(refusal("list")).toMatch(/unsupported pickle opcode 0x5d/);
+        expect(refusal("int value")).toMatch(/the value of "a" is an int, not a NumPy array/);
+        expect(refusal("os.system")).toMatch(
+          /refuses global (os|posix)\.system: only NumPy array reconstruction is allowed/,
+        );
+        expect(refusal("builtins.eval")).toMatch(/refuses global builtins\.eval/);
+      });
+
+      it("every truncation of Python's protocol 2 and 5 pickles (a sample of cut points) is a FileFormatError", () => {
+        const r = rng(22);
+        for (const protocol of ["protocol 2", "protocol 5"]) {
+          const whole = unb64(written.pickles[protocol]);
+          for (let k = 0; k < 1500; k++) {
+            const n = k < 500 ? k : randInt(r, 0, whole.length - 1);
+            formatError(() => readPickle(whole.subarray(0, n), `${protocol}, first ${n} bytes`));
+          }
         }
-      }
+      });
     });
-  });
 
-  it("Python reads the hand-assembled pickle as readPickle does", () => {
-    const bytes = handmade({ shape: [...int(2), ...int(3)], fortran: true, raw: f64(0, 3, 1, 4, 2, 5) });
-    expect(JSON.parse(python(["load-pickle"], b64(bytes)))).toEqual({ a: { shape: [2, 3], dtype: "float64", data: [0, 1, 2, 3, 4, 5] } });
-  });
-});
+    it("Python reads the hand-assembled pickle as readPickle does", () => {
+      const bytes = handmade({ shape: [...int(2), ...int(3)], fortran: true, raw: f64(0, 3, 1, 4, 2, 5) });
+      expect(JSON.parse(python(["load-pickle"], b64(bytes)))).toEqual({
+        a: { shape: [2, 3], dtype: "float64", data: [0, 1, 2, 3, 4, 5] },
+      });
+    });
+  },
+);
 
-describe.skipIf(!hasParams)(hasParams ? "pickle: the book's params.pkl" : "skipped: ../shared/fixtures/params.pkl not found", () => {
-  const bytes = hasParams ? new Uint8Array(readFileSync(paramsPath)) : new Uint8Array(0);
+describe.skipIf(!hasParams)(
+  hasParams ? "pickle: the book's params.pkl" : "skipped: ../shared/fixtures/params.pkl not found",
+  () => {
+    const bytes = hasParams ? new Uint8Array(readFileSync(paramsPath)) : new Uint8Array(0);
 
-  it("reads W1 (30,1,5,5) b1 (30) W2 (4320,100) b2 (100) W3 (100,10) b3 (10), float64", () => {
-    const params = readPickle(bytes, paramsPath);
-    expect(Object.entries(params).map(([k, a]) => [k, a.shape, a.dtype])).toEqual([
-      ["W1", [30, 1, 5, 5], "float64"], ["b1", [30], "float64"], ["W2", [4320, 100], "float64"],
-      ["b2", [100], "float64"], ["W3", [100, 10], "float64"], ["b3", [10], "float64"],
-    ]);
-  });
+    it("reads W1 (30,1,5,5) b1 (30) W2 (4320,100) b2 (100) W3 (100,10) b3 (10), float64", () => {
+      const params = readPickle(bytes, paramsPath);
+      expect(Object.entries(params).map(([k, a]) => [k, a.shape, a.dtype])).toEqual([
+        ["W1", [30, 1, 5, 5], "float64"],
+        ["b1", [30], "float64"],
+        ["W2", [4320, 100], "float64"],
+        ["b2", [100], "float64"],
+        ["W3", [100, 10], "float64"],
+        ["b3", [10], "float64"],
+      ]);
+    });
 
-  it("writePickle of what it reads is the file, byte for byte", () => {
-    const again = writePickle(readPickle(bytes, paramsPath));
-    expect(again.length).toBe(bytes.length);
-    expect(again.findIndex((b, i) => b !== bytes[i])).toBe(-1);
-  });
+    it("writePickle of what it reads is the file, byte for byte", () => {
+      const again = writePickle(readPickle(bytes, paramsPath));
+      expect(again.length).toBe(bytes.length);
+      expect(again.findIndex((b, i) => b !== bytes[i])).toBe(-1);
+    });
 
-  it.skipIf(!hasNumpy)("every value is the one Python's pickle.load reads", () => {
-    expectSameArrays(readPickle(bytes, paramsPath), JSON.parse(python(["load-pickle", paramsPath])) as Record<string, PyArray>);
-  });
-});
+    it.skipIf(!hasNumpy)("every value is the one Python's pickle.load reads", () => {
+      expectSameArrays(
+        readPickle(bytes, paramsPath),
+        JSON.parse(python(["load-pickle", paramsPath])) as Record<string, PyArray>,
+      );
+    });
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // safetensors
@@ -401,7 +613,10 @@ const headerLength = (file: Uint8Array): number => new DataView(file.buffer, fil
 
 /** A safetensors file of a given header (an object, or raw text) and data section. */
 function stFile(header: unknown, data: Uint8Array | number = 0, length?: number): Uint8Array {
-  const json = header instanceof Uint8Array ? header : new TextEncoder().encode(typeof header === "string" ? header : JSON.stringify(header));
+  const json =
+    header instanceof Uint8Array
+      ? header
+      : new TextEncoder().encode(typeof header === "string" ? header : JSON.stringify(header));
   const body = typeof data === "number" ? new Uint8Array(data) : data;
   const out = new Uint8Array(8 + json.length + body.length);
   new DataView(out.buffer).setUint32(0, length ?? json.length, true);
@@ -424,7 +639,14 @@ describe("safetensors: our reader reads our writer", () => {
 
   it("lays the file out as the reference writer: F64 then F32, by UTF-8 name, header padded to 8, every tensor aligned", () => {
     const r = rng(31);
-    const arrays: Input = { b: randomArray(r, [3], false), "10": randomArray(r, [1], true), "9": randomArray(r, [3], true), a: randomArray(r, [5], false), "\u{1F600}": randomArray(r, [1], false), "\uFFFD": randomArray(r, [1], false) };
+    const arrays: Input = {
+      b: randomArray(r, [3], false),
+      "10": randomArray(r, [1], true),
+      "9": randomArray(r, [3], true),
+      a: randomArray(r, [5], false),
+      "\u{1F600}": randomArray(r, [1], false),
+      "\uFFFD": randomArray(r, [1], false),
+    };
     const file = writeSafetensors(arrays, { format: "pt" });
     const n = headerLength(file);
     expect(n % 8).toBe(0);
@@ -433,21 +655,26 @@ describe("safetensors: our reader reads our writer", () => {
     expect(text.indexOf('"__metadata__"')).toBe(1);
     const order = [...text.matchAll(/"([^"]+)":\{"dtype"/g)].map((m) => m[1]);
     expect(order).toEqual(["10", "9", "a", "b", "\uFFFD", "\u{1F600}"]); // U+FFFD sorts before U+1F600 in UTF-8, not in UTF-16
-    for (const [k, a] of Object.entries(arrays)) expect((8 + n + header[k].data_offsets[0]) % a.data.BYTES_PER_ELEMENT).toBe(0);
+    for (const [k, a] of Object.entries(arrays))
+      expect((8 + n + header[k].data_offsets[0]) % a.data.BYTES_PER_ELEMENT).toBe(0);
   });
 
   it("matches the reference implementation's own test vectors", () => {
     const floats = Float32Array.of(0, 1, 2, 3, 4, 5);
     const empty = writeSafetensors({});
     expect(Array.from(empty)).toEqual([8, 0, 0, 0, 0, 0, 0, 0, ...Array.from("{}      ", (c) => c.charCodeAt(0))]);
-    expect(ascii(writeSafetensors({}, { framework: "pt" }).subarray(8))).toBe('{"__metadata__":{"framework":"pt"}}     ');
+    expect(ascii(writeSafetensors({}, { framework: "pt" }).subarray(8))).toBe(
+      '{"__metadata__":{"framework":"pt"}}     ',
+    );
     const attn = writeSafetensors({ "attn.0": { shape: [1, 2, 3], data: floats } });
     expect(headerLength(attn)).toBe(64);
     expect(ascii(attn.subarray(8, 72))).toBe('{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}');
     expect(Array.from(attn.subarray(72))).toEqual(Array.from(new Uint8Array(floats.buffer)));
     const forced = writeSafetensors({ attn0: { shape: [1, 1, 2, 3], data: floats } });
     expect(headerLength(forced)).toBe(72);
-    expect(ascii(forced.subarray(8, 80))).toBe(`{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}${" ".repeat(7)}`);
+    expect(ascii(forced.subarray(8, 80))).toBe(
+      `{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}${" ".repeat(7)}`,
+    );
   });
 
   it("the writer refuses bad input and the reserved name __metadata__ as argument errors", () => {
@@ -458,11 +685,17 @@ describe("safetensors: our reader reads our writer", () => {
 });
 
 describe("safetensors: malformed files", () => {
-  const good = { a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F64", shape: [1], data_offsets: [8, 16] } };
+  const good = {
+    a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+    b: { dtype: "F64", shape: [1], data_offsets: [8, 16] },
+  };
 
   it("the hand-built file itself reads", () => {
     const got = readSafetensors(stFile(good, 16), "x");
-    expect(Object.entries(got).map(([k, a]) => [k, a.shape, a.dtype])).toEqual([["a", [2], "float32"], ["b", [1], "float64"]]);
+    expect(Object.entries(got).map(([k, a]) => [k, a.shape, a.dtype])).toEqual([
+      ["a", [2], "float32"],
+      ["b", [1], "float64"],
+    ]);
   });
 
   it("refuses each malformed header or layout with what is wrong", () => {
@@ -472,21 +705,31 @@ describe("safetensors: malformed files", () => {
       [stFile("{not json", 0), /not valid JSON/],
       [stFile("[]", 0), /not a JSON object/],
       [stFile(Uint8Array.of(0xff, 0xfe)), /not valid UTF-8/],
-      [stFile({ a: { dtype: "I64", shape: [1], data_offsets: [0, 8] } }, 8), /unsupported dtype "I64": only F32 and F64/],
+      [
+        stFile({ a: { dtype: "I64", shape: [1], data_offsets: [0, 8] } }, 8),
+        /unsupported dtype "I64": only F32 and F64/,
+      ],
       [stFile({ a: { dtype: "BF16", shape: [1], data_offsets: [0, 2] } }, 2), /unsupported dtype "BF16"/],
       [stFile({ a: { dtype: "F32", shape: [-1], data_offsets: [0, 0] } }), /not a non-negative integer/],
       [stFile({ a: { dtype: "F32", shape: [1.5], data_offsets: [0, 6] } }, 6), /not a non-negative integer/],
       [stFile({ a: { dtype: "F32", shape: [65536, 65536], data_offsets: [0, 4] } }, 4), /more than 2\^31/],
-      [stFile({ a: { dtype: "F32", shape: [2], data_offsets: [0, 12] } }, 12), /span 12 bytes, but shape \[2\] of F32 needs 8/],
+      [
+        stFile({ a: { dtype: "F32", shape: [2], data_offsets: [0, 12] } }, 12),
+        /span 12 bytes, but shape \[2\] of F32 needs 8/,
+      ],
       [stFile({ a: { dtype: "F32", shape: [2], data_offsets: [8] } }, 8), /not a pair/],
-      [stFile({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, 4), /truncated: the tensors need 8 bytes of data, but 4/],
+      [
+        stFile({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, 4),
+        /truncated: the tensors need 8 bytes of data, but 4/,
+      ],
       [stFile({ ...good, b: { ...good.b, data_offsets: [4, 12] } }, 16), /overlap/],
       [stFile({ ...good, b: { ...good.b, data_offsets: [12, 20] } }, 20), /gap/],
       [stFile(good, 17), /1 bytes follow the last tensor's data/],
       [stFile({ ...good, __metadata__: { n: 1 } }, 16), /__metadata__ is not an object of strings/],
       [stFile({ a: "F32" }), /not described by an object/],
     ];
-    for (const [bytes, message] of cases) expect(formatError(() => readSafetensors(bytes, "x.safetensors")).message).toMatch(message);
+    for (const [bytes, message] of cases)
+      expect(formatError(() => readSafetensors(bytes, "x.safetensors")).message).toMatch(message);
   });
 
   it("a header length in the top bytes of the u64 is refused, not wrapped", () => {
@@ -496,11 +739,19 @@ describe("safetensors: malformed files", () => {
   });
 
   it("every truncation of a small file, and garbage, is a FileFormatError", () => {
-    const whole = writeSafetensors({ W: randomArray(rng(32), [2, 3], false), b: randomArray(rng(33), [3], true) }, { m: "x" });
+    const whole = writeSafetensors(
+      { W: randomArray(rng(32), [2, 3], false), b: randomArray(rng(33), [3], true) },
+      { m: "x" },
+    );
     for (let n = 0; n < whole.length; n++) formatError(() => readSafetensors(whole.subarray(0, n), `first ${n} bytes`));
     const r = rng(34);
     for (let trial = 0; trial < 2000; trial++) {
-      formatError(() => readSafetensors(Uint8Array.from({ length: randInt(r, 0, 64) }, () => randInt(r, 0, 255)), "garbage"));
+      formatError(() =>
+        readSafetensors(
+          Uint8Array.from({ length: randInt(r, 0, 64) }, () => randInt(r, 0, 255)),
+          "garbage",
+        ),
+      );
     }
   });
 
@@ -519,24 +770,43 @@ describe("safetensors: malformed files", () => {
   });
 });
 
-describe.skipIf(!hasNumpy)(hasNumpy ? "safetensors: against a Python reader and writer written from the format's description" : `safetensors against Python: ${noNumpy}`, () => {
-  it("readSafetensors reads Python's file, whose float64 data is not 8-byte aligned, into aligned arrays", () => {
-    const { arrays, file } = JSON.parse(python(["write-safetensors"])) as { arrays: Record<string, PyArray>; file: string };
-    const got = readSafetensors(unb64(file), "python.safetensors");
-    expectSameArrays(got, arrays);
-    for (const a of Object.values(got)) expect(a.data.byteOffset).toBe(0);
-  });
+describe.skipIf(!hasNumpy)(
+  hasNumpy
+    ? "safetensors: against a Python reader and writer written from the format's description"
+    : `safetensors against Python: ${noNumpy}`,
+  () => {
+    it("readSafetensors reads Python's file, whose float64 data is not 8-byte aligned, into aligned arrays", () => {
+      const { arrays, file } = JSON.parse(python(["write-safetensors"])) as {
+        arrays: Record<string, PyArray>;
+        file: string;
+      };
+      const got = readSafetensors(unb64(file), "python.safetensors");
+      expectSameArrays(got, arrays);
+      for (const a of Object.values(got)) expect(a.data.byteOffset).toBe(0);
+    });
 
-  it("Python's reader reads writeSafetensors' file: the values, the metadata, the reference layout", () => {
-    const r = rng(38);
-    const arrays: Input = { "conv.W": randomArray(r, [3, 1, 2, 2], false), bias: randomArray(r, [3], true), s: randomArray(r, [], false), e: randomArray(r, [0, 2], true), "affine.W": randomArray(r, [5, 7], true) };
-    const metadata = { format: "pt", producer: "zeroconv", note: "ünïcode ✓" };
-    const read = JSON.parse(python(["read-safetensors"], b64(writeSafetensors(arrays, metadata)))) as
-      { header_length: number; header: string; metadata: Record<string, string>; order: string[]; arrays: Record<string, PyArray> };
-    expect(read.header_length % 8).toBe(0);
-    expect(read.header).toMatch(/^\{"__metadata__":.*\} *$/);
-    expect(read.metadata).toEqual(metadata);
-    expect(read.order).toEqual(["affine.W", "bias", "e", "conv.W", "s"]);
-    expect(read.arrays).toEqual(asPy(arrays));
-  });
-});
+    it("Python's reader reads writeSafetensors' file: the values, the metadata, the reference layout", () => {
+      const r = rng(38);
+      const arrays: Input = {
+        "conv.W": randomArray(r, [3, 1, 2, 2], false),
+        bias: randomArray(r, [3], true),
+        s: randomArray(r, [], false),
+        e: randomArray(r, [0, 2], true),
+        "affine.W": randomArray(r, [5, 7], true),
+      };
+      const metadata = { format: "pt", producer: "zeroconv", note: "ünïcode ✓" };
+      const read = JSON.parse(python(["read-safetensors"], b64(writeSafetensors(arrays, metadata)))) as {
+        header_length: number;
+        header: string;
+        metadata: Record<string, string>;
+        order: string[];
+        arrays: Record<string, PyArray>;
+      };
+      expect(read.header_length % 8).toBe(0);
+      expect(read.header).toMatch(/^\{"__metadata__":.*\} *$/);
+      expect(read.metadata).toEqual(metadata);
+      expect(read.order).toEqual(["affine.W", "bias", "e", "conv.W", "s"]);
+      expect(read.arrays).toEqual(asPy(arrays));
+    });
+  },
+);

@@ -8,7 +8,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { ADVANCE, DESCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, rasterize, textWidth } from "../src/pictures/bitmap_font.js";
+import {
+  ADVANCE,
+  DESCENT,
+  GLYPH_HEIGHT,
+  GLYPH_WIDTH,
+  glyph,
+  rasterize,
+  textWidth,
+} from "../src/pictures/bitmap_font.js";
 import { greyImage, tileGrid, upscale, type GreyImage } from "../src/pictures/picture.js";
 import { linePlot, type LinePlotOptions, type Rgb } from "../src/pictures/plot.js";
 import { crc32, encodePng } from "../src/pictures/png.js";
@@ -26,12 +34,23 @@ if (!hasPython) console.warn(`test/png.test.ts: ${pyTitle}`);
 const dir = mkdtempSync(join(tmpdir(), "zeroconv-png-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Decoded { width: number; height: number; bitDepth: number; colorType: number; chunks: string[]; pixels: number[] }
+interface Decoded {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+  chunks: string[];
+  pixels: number[];
+}
 function pythonDecode(png: Uint8Array, name: string): { status: number | null; stderr: string; decoded?: Decoded } {
   const file = join(dir, name);
   writeFileSync(file, png);
   const run = spawnSync("python3", [scriptPath, file], { encoding: "utf8", maxBuffer: 64 << 20, timeout: 60_000 });
-  return { status: run.status, stderr: run.stderr, decoded: run.status === 0 ? (JSON.parse(run.stdout) as Decoded) : undefined };
+  return {
+    status: run.status,
+    stderr: run.stderr,
+    decoded: run.status === 0 ? (JSON.parse(run.stdout) as Decoded) : undefined,
+  };
 }
 
 const randPixels = (seed: number, n: number): Uint8Array => {
@@ -57,7 +76,10 @@ describe.skipIf(!hasPython)(pyTitle, () => {
   it(`${imageCases.length} random grey and RGB images round-trip exactly`, () => {
     imageCases.forEach((c, i) => {
       const pixels = randPixels(i, c.width * c.height * c.channels);
-      const { status, stderr, decoded } = pythonDecode(encodePng(c.width, c.height, pixels, c.channels), `case${i}.png`);
+      const { status, stderr, decoded } = pythonDecode(
+        encodePng(c.width, c.height, pixels, c.channels),
+        `case${i}.png`,
+      );
       expect(status, stderr).toBe(0);
       expect(decoded!.width).toBe(c.width);
       expect(decoded!.height).toBe(c.height);
@@ -90,7 +112,10 @@ describe("encodePng byte layout (read back with node:zlib)", () => {
   const ascii = (b: Uint8Array, at: number) => String.fromCharCode(...b.subarray(at, at + 4));
 
   it("signature, IHDR fields, one IDAT whose inflated rows are [0, row bytes…], empty IEND", () => {
-    for (const [width, height, channels] of [[3, 2, 1], [4, 5, 3]] as const) {
+    for (const [width, height, channels] of [
+      [3, 2, 1],
+      [4, 5, 3],
+    ] as const) {
       const pixels = randPixels(width * 10 + height, width * height * channels);
       const png = encodePng(width, height, pixels, channels);
       expect(Array.from(png.subarray(0, 8))).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
@@ -102,7 +127,8 @@ describe("encodePng byte layout (read back with node:zlib)", () => {
       expect(ascii(png, 37)).toBe("IDAT");
       const raw = zlib.inflateSync(png.subarray(41, 41 + idatLen));
       const want: number[] = [];
-      for (let y = 0; y < height; y++) want.push(0, ...pixels.subarray(y * width * channels, (y + 1) * width * channels));
+      for (let y = 0; y < height; y++)
+        want.push(0, ...pixels.subarray(y * width * channels, (y + 1) * width * channels));
       expect(Array.from(raw)).toEqual(want);
       const iend = 41 + idatLen + 4;
       expect([be32(png, iend), ascii(png, iend + 4), png.length]).toEqual([0, "IEND", iend + 12]);
@@ -138,19 +164,26 @@ describe("crc32", () => {
   const nodeCrc = typeof zlib.crc32 === "function" ? zlib.crc32 : undefined;
   const otherTitle = nodeCrc
     ? "matches node:zlib's crc32 on random data"
-    : hasPython ? "matches Python's zlib.crc32 on random data" : "skipped: neither node:zlib crc32 (Node >= 20.15) nor python3";
+    : hasPython
+      ? "matches Python's zlib.crc32 on random data"
+      : "skipped: neither node:zlib crc32 (Node >= 20.15) nor python3";
   it.skipIf(!nodeCrc && !hasPython)(otherTitle, () => {
     const want = nodeCrc
       ? samples.map((b) => nodeCrc(b) >>> 0)
-      : (JSON.parse(spawnSync("python3", ["-c",
-          "import json,sys,zlib; print(json.dumps([zlib.crc32(bytes(b)) for b in json.load(sys.stdin)]))"],
-        { input: JSON.stringify(samples.map((b) => Array.from(b))), encoding: "utf8" }).stdout) as number[]);
+      : (JSON.parse(
+          spawnSync(
+            "python3",
+            ["-c", "import json,sys,zlib; print(json.dumps([zlib.crc32(bytes(b)) for b in json.load(sys.stdin)]))"],
+            { input: JSON.stringify(samples.map((b) => Array.from(b))), encoding: "utf8" },
+          ).stdout,
+        ) as number[]);
     expect(samples.map((b) => crc32(b))).toEqual(want);
   });
 });
 
 describe("greyImage", () => {
-  const grey = (v: ArrayLike<number>, w: number, h: number, o?: Parameters<typeof greyImage>[3]) => Array.from(greyImage(v, w, h, o).pixels);
+  const grey = (v: ArrayLike<number>, w: number, h: number, o?: Parameters<typeof greyImage>[3]) =>
+    Array.from(greyImage(v, w, h, o).pixels);
 
   it("maps the data's own min..max onto 0..255, black = min", () => {
     // (v - 0) / 4 * 255 = 0, 63.75, 127.5, 191.25, 255, rounded.
@@ -163,7 +196,8 @@ describe("greyImage", () => {
   it("random data against the formula round((v - min) / (max - min) * 255)", () => {
     const r = rng(7);
     const v = Array.from({ length: 6 * 4 }, () => r() * 10 - 3);
-    const min = Math.min(...v), max = Math.max(...v);
+    const min = Math.min(...v),
+      max = Math.max(...v);
     expect(grey(v, 6, 4)).toEqual(v.map((x) => Math.round(((x - min) / (max - min)) * 255)));
   });
 
@@ -195,12 +229,17 @@ describe("greyImage", () => {
 });
 
 describe("upscale and tileGrid", () => {
-  const img = (width: number, height: number, px: number[]): GreyImage => ({ width, height, pixels: Uint8Array.from(px) });
+  const img = (width: number, height: number, px: number[]): GreyImage => ({
+    width,
+    height,
+    pixels: Uint8Array.from(px),
+  });
 
   it("upscale repeats every pixel factor x factor times", () => {
     const up = upscale(img(2, 2, [1, 2, 3, 4]), 3);
     expect([up.width, up.height]).toEqual([6, 6]);
-    const row12 = [1, 1, 1, 2, 2, 2], row34 = [3, 3, 3, 4, 4, 4];
+    const row12 = [1, 1, 1, 2, 2, 2],
+      row34 = [3, 3, 3, 4, 4, 4];
     expect(Array.from(up.pixels)).toEqual([...row12, ...row12, ...row12, ...row34, ...row34, ...row34]);
     const tall = upscale(img(1, 3, [7, 8, 9]), 2);
     expect([tall.width, tall.height, ...tall.pixels]).toEqual([2, 6, 7, 7, 7, 7, 8, 8, 8, 8, 9, 9, 9, 9]);
@@ -212,11 +251,7 @@ describe("upscale and tileGrid", () => {
     const t = [img(2, 1, [1, 2]), img(2, 1, [3, 4]), img(2, 1, [5, 6])];
     const g = tileGrid(t, 2, 1, 9);
     expect([g.width, g.height]).toEqual([5, 3]);
-    expect(Array.from(g.pixels)).toEqual([
-      1, 2, 9, 3, 4,
-      9, 9, 9, 9, 9,
-      5, 6, 9, 9, 9,
-    ]);
+    expect(Array.from(g.pixels)).toEqual([1, 2, 9, 3, 4, 9, 9, 9, 9, 9, 5, 6, 9, 9, 9]);
     const flat = tileGrid(t, 5, 2); // more columns than tiles: one row; background defaults to white
     expect([flat.width, flat.height, ...flat.pixels]).toEqual([10, 1, 1, 2, 255, 255, 3, 4, 255, 255, 5, 6]);
     const tight = tileGrid([img(1, 2, [1, 2]), img(1, 2, [3, 4])], 1, 0);
@@ -225,13 +260,24 @@ describe("upscale and tileGrid", () => {
 
   it("tileGrid places random tiles at (col * (w + gap), row * (h + gap))", () => {
     const r = rng(11);
-    const w = 3, h = 2, gap = 2, columns = 3;
-    const tiles = Array.from({ length: 7 }, () => img(w, h, Array.from({ length: w * h }, () => randInt(r, 0, 200))));
+    const w = 3,
+      h = 2,
+      gap = 2,
+      columns = 3;
+    const tiles = Array.from({ length: 7 }, () =>
+      img(
+        w,
+        h,
+        Array.from({ length: w * h }, () => randInt(r, 0, 200)),
+      ),
+    );
     const g = tileGrid(tiles, columns, gap, 250);
     expect([g.width, g.height]).toEqual([3 * w + 2 * gap, 3 * h + 2 * gap]);
     tiles.forEach((t, i) => {
-      const left = (i % columns) * (w + gap), top = Math.floor(i / columns) * (h + gap);
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) expect(g.pixels[(top + y) * g.width + left + x]).toBe(t.pixels[y * w + x]);
+      const left = (i % columns) * (w + gap),
+        top = Math.floor(i / columns) * (h + gap);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) expect(g.pixels[(top + y) * g.width + left + x]).toBe(t.pixels[y * w + x]);
     });
     const tileCells = tiles.length * w * h;
     expect(Array.from(g.pixels).filter((p) => p === 250).length).toBe(g.width * g.height - tileCells);
@@ -280,10 +326,14 @@ describe("bitmap font", () => {
       const want = new Set<string>();
       [...text].forEach((ch, i) => {
         const drop = ch === "g" ? DESCENT : 0;
-        glyph(ch).rows.forEach((row, r) => [...row].forEach((cell, c) => {
-          if (cell !== "#") return;
-          for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) want.add(`${(i * ADVANCE + c) * scale + dx},${(r + drop) * scale + dy}`);
-        }));
+        glyph(ch).rows.forEach((row, r) =>
+          [...row].forEach((cell, c) => {
+            if (cell !== "#") return;
+            for (let dy = 0; dy < scale; dy++)
+              for (let dx = 0; dx < scale; dx++)
+                want.add(`${(i * ADVANCE + c) * scale + dx},${(r + drop) * scale + dy}`);
+          }),
+        );
       });
       expect(got).toEqual(want);
       expect(textWidth(text, scale)).toBe((3 * 6 - 1) * scale);
@@ -293,7 +343,8 @@ describe("bitmap font", () => {
 });
 
 // The book's ch07 figure: train accuracy solid with markers, test accuracy dashed, epochs 0..20, ylim 0..1.
-const BLUE: Rgb = [31, 119, 180], ORANGE: Rgb = [255, 127, 14];
+const BLUE: Rgb = [31, 119, 180],
+  ORANGE: Rgb = [255, 127, 14];
 function ch07(extra: Partial<LinePlotOptions> = {}): LinePlotOptions {
   const epochs = Array.from({ length: 21 }, (_, i) => i);
   return {
@@ -301,7 +352,11 @@ function ch07(extra: Partial<LinePlotOptions> = {}): LinePlotOptions {
       { label: "train acc", values: epochs.map((e) => 0.99 - 0.85 * Math.exp(-e / 2.5)), color: BLUE },
       { label: "test acc", values: epochs.map((e) => 0.96 - 0.8 * Math.exp(-e / 2.5)), color: ORANGE, dashed: true },
     ],
-    xLabel: "epochs", yLabel: "accuracy", yMin: 0, yMax: 1, ...extra,
+    xLabel: "epochs",
+    yLabel: "accuracy",
+    yMin: 0,
+    yMax: 1,
+    ...extra,
   };
 }
 
@@ -312,7 +367,14 @@ describe("linePlot", () => {
     return [p.pixels[i], p.pixels[i + 1], p.pixels[i + 2]];
   };
   const isDark = ([r, g, b]: Rgb) => r < 60 && g < 60 && b < 60;
-  const count = (p: Img, pred: (c: Rgb, x: number, y: number) => boolean, x0 = 0, y0 = 0, x1 = p.width, y1 = p.height) => {
+  const count = (
+    p: Img,
+    pred: (c: Rgb, x: number, y: number) => boolean,
+    x0 = 0,
+    y0 = 0,
+    x1 = p.width,
+    y1 = p.height,
+  ) => {
     let n = 0;
     for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (pred(at(p, x, y), x, y)) n++;
     return n;
@@ -320,7 +382,8 @@ describe("linePlot", () => {
   const same = (a: Rgb) => (c: Rgb) => c[0] === a[0] && c[1] === a[1] && c[2] === a[2];
   /** The axes box: the rows and columns that are dark for more than half the picture. */
   const box = (p: Img) => {
-    const rows: number[] = [], cols: number[] = [];
+    const rows: number[] = [],
+      cols: number[] = [];
     for (let y = 0; y < p.height; y++) if (count(p, isDark, 0, y, p.width, y + 1) > p.width / 2) rows.push(y);
     for (let x = 0; x < p.width; x++) if (count(p, isDark, x, 0, x + 1, p.height) > p.height / 2) cols.push(x);
     return { rows, cols, L: cols[0], R: cols[cols.length - 1], T: rows[0], B: rows[rows.length - 1] };
@@ -384,7 +447,8 @@ describe("linePlot", () => {
 
   it("puts a legend with dark text in the lower right of the box, and none without series", () => {
     const { L, R, T, B } = box(plot);
-    const midX = Math.floor((L + R) / 2), midY = Math.floor((T + B) / 2);
+    const midX = Math.floor((L + R) / 2),
+      midY = Math.floor((T + B) / 2);
     expect(count(plot, isDark, midX, midY, R, B)).toBeGreaterThan(40);
     expect(count(plot, isDark, L + 1, T + 1, midX, midY)).toBe(0);
     // Each legend entry shows its series' colour next to the text.
@@ -397,31 +461,44 @@ describe("linePlot", () => {
   it("draws the title with the font's bitmaps: its first glyph matches 'A' pixel for pixel", () => {
     const p = linePlot(ch07({ title: "Accuracy" }));
     const { L, T } = box(p);
-    let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+    let x0 = Infinity,
+      y0 = Infinity,
+      x1 = -1,
+      y1 = -1;
     // Above the box and right of its left edge: the y tick labels stay left of it.
     for (let y = 0; y < T; y++) {
       for (let x = L; x < p.width; x++) {
         if (!isDark(at(p, x, y))) continue;
-        x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x);
+        y1 = Math.max(y1, y);
       }
     }
     // "Accuracy" spans the capitals' height plus the descent of its 'y'.
     const scale = (y1 - y0 + 1) / (GLYPH_HEIGHT + DESCENT);
     expect(Number.isInteger(scale)).toBe(true);
     expect(x1 - x0 + 1).toBe(textWidth("Accuracy", scale));
-    glyph("A").rows.forEach((row, r) => [...row].forEach((cell, c) => {
-      for (let dy = 0; dy < scale; dy++) {
-        for (let dx = 0; dx < scale; dx++) {
-          expect(at(p, x0 + c * scale + dx, y0 + r * scale + dy), `A row ${r} col ${c}`).toEqual(cell === "#" ? [0, 0, 0] : [255, 255, 255]);
+    glyph("A").rows.forEach((row, r) =>
+      [...row].forEach((cell, c) => {
+        for (let dy = 0; dy < scale; dy++) {
+          for (let dx = 0; dx < scale; dx++) {
+            expect(at(p, x0 + c * scale + dx, y0 + r * scale + dy), `A row ${r} col ${c}`).toEqual(
+              cell === "#" ? [0, 0, 0] : [255, 255, 255],
+            );
+          }
         }
-      }
-    }));
+      }),
+    );
   });
 
   it("derives y limits from the data when not given, and breaks lines at NaN", () => {
     const p = linePlot({
       series: [{ label: "loss", values: [2.3, 1.1, NaN, 0.5, 0.31], color: [200, 0, 0], marker: "none" }],
-      xLabel: "iteration", yLabel: "loss", width: 400, height: 300,
+      xLabel: "iteration",
+      yLabel: "loss",
+      width: 400,
+      height: 300,
     });
     expect(count(p, same([200, 0, 0]))).toBeGreaterThan(50);
     const { L, T, B } = box(p);

@@ -1,17 +1,45 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { init, maxPool2d, memoryStats, Pooling, Tensor } from "../src/index.js";
 import { refMaxPool, refMaxPoolBackward, type Ref } from "./reference.js";
-import { badOuts, dot, expectClose, expectExact, expectOutRefused, expectSameBytes, randInt, randTensor, rng } from "./util.js";
+import {
+  badOuts,
+  dot,
+  expectClose,
+  expectExact,
+  expectOutRefused,
+  expectSameBytes,
+  randInt,
+  randTensor,
+  rng,
+} from "./util.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
-interface PoolCase { N: number; C: number; H: number; W: number; PH: number; PW: number; stride: number; pad: number }
+interface PoolCase {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  PH: number;
+  PW: number;
+  stride: number;
+  pad: number;
+}
 function randPoolCase(r: () => number): PoolCase {
   for (;;) {
-    const PH = randInt(r, 1, 4), PW = randInt(r, 1, 4);
+    const PH = randInt(r, 1, 4),
+      PW = randInt(r, 1, 4);
     const c = {
-      N: randInt(r, 1, 3), C: randInt(r, 1, 4), H: randInt(r, 1, 20), W: randInt(r, 1, 20), PH, PW,
-      stride: randInt(r, 1, 3), pad: randInt(r, 0, Math.floor(Math.min(PH, PW) / 2)),
+      N: randInt(r, 1, 3),
+      C: randInt(r, 1, 4),
+      H: randInt(r, 1, 20),
+      W: randInt(r, 1, 20),
+      PH,
+      PW,
+      stride: randInt(r, 1, 3),
+      pad: randInt(r, 0, Math.floor(Math.min(PH, PW) / 2)),
     };
     if (c.H + 2 * c.pad >= PH && c.W + 2 * c.pad >= PW) return c;
   }
@@ -61,8 +89,15 @@ describe("Pooling (max)", () => {
     for (let i = 0; i < 150; i++) {
       const r = rng(9000 + i);
       const shape = [randInt(r, 1, 2), randInt(r, 1, 3), randInt(r, 2, 21), randInt(r, 2, 21)];
-      const specials = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => special[randInt(r, 0, special.length - 1)]);
-      const sets = [randTensor(rng(i), shape), tiedTensor(i, shape), { t: { shape, data: specials }, ref: { shape, data: Float64Array.from(specials) } }];
+      const specials = Float32Array.from(
+        { length: shape.reduce((a, b) => a * b, 1) },
+        () => special[randInt(r, 0, special.length - 1)],
+      );
+      const sets = [
+        randTensor(rng(i), shape),
+        tiedTensor(i, shape),
+        { t: { shape, data: specials }, ref: { shape, data: Float64Array.from(specials) } },
+      ];
       for (const data of sets) {
         const layer = new Pooling(2, 2, 2);
         try {
@@ -108,9 +143,12 @@ describe("Pooling (max)", () => {
     const dx = layer.backward(dout);
     const loss = () => dot(layer.forward(x).data, dout.data);
     for (let j = 0; j < x.data.length; j++) {
-      const v = x.data[j], h = 1e-4; // far below the gaps between random values
-      x.data[j] = v + h; const up = loss();
-      x.data[j] = v - h; const down = loss();
+      const v = x.data[j],
+        h = 1e-4; // far below the gaps between random values
+      x.data[j] = v + h;
+      const up = loss();
+      x.data[j] = v - h;
+      const down = loss();
       x.data[j] = v;
       expect(Math.abs((up - down) / (2 * h) - dx.data[j]), `x[${j}]`).toBeLessThan(1e-2);
     }
@@ -165,7 +203,14 @@ describe("maxPool2d's out option", () => {
     const { t, ref } = randTensor(rng(22), [2, 3, 8, 6]);
     const want = refMaxPool(ref, 2, 2, 2, 2, 0).y;
     for (const [what, out, kind, says] of badOuts([2, 3, 4, 3], ["N", "C", "outH", "outW"])) {
-      expectOutRefused("maxPool2d", what, () => maxPool2d(t, { poolH: 2, poolW: 2, out: out as never }), out, kind, says);
+      expectOutRefused(
+        "maxPool2d",
+        what,
+        () => maxPool2d(t, { poolH: 2, poolW: 2, out: out as never }),
+        out,
+        kind,
+        says,
+      );
       expectExact(maxPool2d(t, { poolH: 2, poolW: 2, out: new Tensor(new Float32Array(72), [2, 3, 4, 3]) }), want);
     }
   });
@@ -174,7 +219,9 @@ describe("maxPool2d's out option", () => {
     const before = memoryStats();
     const x = { shape: [1, 1, 2048, 4096], data: new Float32Array(2048 * 4096) };
     const out = { shape: [1, 1, 1024, 2047], data: new Float32Array(1024 * 2047) };
-    expect(() => maxPool2d(x, { poolH: 2, poolW: 2, out })).toThrow(/^maxPool2d: opts\.out must have the result's shape \[1, 1, 1024, 2048\]/);
+    expect(() => maxPool2d(x, { poolH: 2, poolW: 2, out })).toThrow(
+      /^maxPool2d: opts\.out must have the result's shape \[1, 1, 1024, 2048\]/,
+    );
     expect(memoryStats()).toEqual(before);
   });
 
@@ -186,7 +233,8 @@ describe("maxPool2d's out option", () => {
     const before = memoryStats();
     for (let i = 0; i < 1000; i++) {
       out.data.fill(NaN);
-      if (maxPool2d(t, { poolH: 2, poolW: 2, out }).data !== out.data) throw new Error(`call ${i} returned another array`);
+      if (maxPool2d(t, { poolH: 2, poolW: 2, out }).data !== out.data)
+        throw new Error(`call ${i} returned another array`);
     }
     expect(memoryStats()).toEqual(before);
     expectSameBytes(out.data, want.data);

@@ -2,12 +2,31 @@
 // references in the book's order (conv, relu, pool, affine, relu, affine, softmax-with-loss): the
 // network's independent check.
 import {
-  refAffine, refAffineBackward, refConv2d, refConv2dBackward, refMaxPool, refMaxPoolBackward,
-  refRelu, refReluBackward, refSoftmaxLoss, refSoftmaxLossBackward, type Ref,
+  refAffine,
+  refAffineBackward,
+  refConv2d,
+  refConv2dBackward,
+  refMaxPool,
+  refMaxPoolBackward,
+  refRelu,
+  refReluBackward,
+  refSoftmaxLoss,
+  refSoftmaxLossBackward,
+  type Ref,
 } from "./reference.js";
 
-export interface RefParams { W1: Ref; b1: Ref; W2: Ref; b2: Ref; W3: Ref; b3: Ref }
-export interface RefConv { stride: number; pad: number }
+export interface RefParams {
+  W1: Ref;
+  b1: Ref;
+  W2: Ref;
+  b2: Ref;
+  W3: Ref;
+  b3: Ref;
+}
+export interface RefConv {
+  stride: number;
+  pad: number;
+}
 
 /** Scores, and everything backward needs, for x [N, C, H, W]. */
 export function refForward(p: RefParams, conv: RefConv, x: Ref) {

@@ -13,10 +13,17 @@ const hasNumpy = probe.status === 0;
 const numpyMissing = `python3 with numpy not available (${probe.error?.message ?? probe.stderr.trim().split("\n").pop()})`;
 
 /** `title` when every need is met; otherwise skip, with a "skipped: …" title naming what is missing. */
-export function needs(file: string, title: string, what: { params?: boolean; numpy?: boolean }): { title: string; skip: boolean } {
-  const missing = what.params && !hasParams
-    ? "../shared/fixtures/params.pkl not found (a clone outside the project)"
-    : what.numpy && !hasNumpy ? numpyMissing : null;
+export function needs(
+  file: string,
+  title: string,
+  what: { params?: boolean; numpy?: boolean },
+): { title: string; skip: boolean } {
+  const missing =
+    what.params && !hasParams
+      ? "../shared/fixtures/params.pkl not found (a clone outside the project)"
+      : what.numpy && !hasNumpy
+        ? numpyMissing
+        : null;
   if (missing === null) return { title, skip: false };
   const skipped = `skipped: ${missing}: ${title}`;
   console.warn(`${file}: ${skipped}`);

@@ -2,26 +2,51 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { init, memoryStats, PARAM_NAMES, SimpleConvNet, Tensor, train, type SimpleConvNetOptions } from "../src/index.js";
+import {
+  init,
+  memoryStats,
+  PARAM_NAMES,
+  SimpleConvNet,
+  Tensor,
+  train,
+  type SimpleConvNetOptions,
+} from "../src/index.js";
 import { refForward, refLossAndGradient, type RefParams } from "./reference_net.js";
 import { expectClose, expectSameBytes, randInt, rng, toRef } from "./util.js";
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 const dir = mkdtempSync(join(tmpdir(), "zeroconv-net-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface TinyCase { opts: SimpleConvNetOptions; N: number }
+interface TinyCase {
+  opts: SimpleConvNetOptions;
+  N: number;
+}
 
 /** Small networks of every geometry the options allow, with weights big enough to matter. */
 function tinyCase(seed: number): TinyCase {
   const r = rng(seed);
-  const C = randInt(r, 1, 3), H = randInt(r, 4, 11), W = randInt(r, 4, 11);
-  const filterSize = randInt(r, 1, 4), pad = randInt(r, 0, 2), stride = randInt(r, 1, 2);
-  if (Math.floor((H + 2 * pad - filterSize) / stride) + 1 < 2 || Math.floor((W + 2 * pad - filterSize) / stride) + 1 < 2) return tinyCase(seed + 1000);
+  const C = randInt(r, 1, 3),
+    H = randInt(r, 4, 11),
+    W = randInt(r, 4, 11);
+  const filterSize = randInt(r, 1, 4),
+    pad = randInt(r, 0, 2),
+    stride = randInt(r, 1, 2);
+  if (
+    Math.floor((H + 2 * pad - filterSize) / stride) + 1 < 2 ||
+    Math.floor((W + 2 * pad - filterSize) / stride) + 1 < 2
+  )
+    return tinyCase(seed + 1000);
   return {
     opts: {
-      inputDim: [C, H, W], convParam: { filterNum: randInt(r, 1, 4), filterSize, pad, stride },
-      hiddenSize: randInt(r, 1, 7), outputSize: randInt(r, 2, 6), weightInitStd: 0.5, seed,
+      inputDim: [C, H, W],
+      convParam: { filterNum: randInt(r, 1, 4), filterSize, pad, stride },
+      hiddenSize: randInt(r, 1, 7),
+      outputSize: randInt(r, 2, 6),
+      weightInitStd: 0.5,
+      seed,
     },
     N: randInt(r, 1, 5),
   };
@@ -29,13 +54,19 @@ function tinyCase(seed: number): TinyCase {
 
 function randomize(net: SimpleConvNet, seed: number): void {
   const r = rng(seed);
-  for (const name of PARAM_NAMES) net.params[name].data.forEach((_, i, a) => { a[i] = r() * 2 - 1; });
+  for (const name of PARAM_NAMES)
+    net.params[name].data.forEach((_, i, a) => {
+      a[i] = r() * 2 - 1;
+    });
 }
 
 function images(opts: SimpleConvNetOptions, N: number, seed: number): Tensor {
   const [C, H, W] = opts.inputDim!;
   const r = rng(seed);
-  return new Tensor(Float32Array.from({ length: N * C * H * W }, () => r() * 2 - 1), [N, C, H, W]);
+  return new Tensor(
+    Float32Array.from({ length: N * C * H * W }, () => r() * 2 - 1),
+    [N, C, H, W],
+  );
 }
 
 const refParams = (net: SimpleConvNet): RefParams =>
@@ -47,7 +78,12 @@ describe("SimpleConvNet", () => {
   it("is the book's network by default: the parameter shapes of ch07/simple_convnet.py", () => {
     const net = new SimpleConvNet({ seed: 1 });
     expect(Object.fromEntries(PARAM_NAMES.map((n) => [n, net.params[n].shape]))).toEqual({
-      W1: [30, 1, 5, 5], b1: [30], W2: [4320, 100], b2: [100], W3: [100, 10], b3: [10],
+      W1: [30, 1, 5, 5],
+      b1: [30],
+      W2: [4320, 100],
+      b2: [100],
+      W3: [100, 10],
+      b3: [10],
     });
     expect(net.params.b1.data.every((v) => v === 0)).toBe(true);
     const w2 = net.params.W2.data;
@@ -58,7 +94,9 @@ describe("SimpleConvNet", () => {
   });
 
   it("gives the same weights for the same seed and different ones for another", () => {
-    const a = new SimpleConvNet({ seed: 7 }), b = new SimpleConvNet({ seed: 7 }), c = new SimpleConvNet({ seed: 8 });
+    const a = new SimpleConvNet({ seed: 7 }),
+      b = new SimpleConvNet({ seed: 7 }),
+      c = new SimpleConvNet({ seed: 8 });
     expectSameBytes(a.params.W2.data, b.params.W2.data);
     expect(a.params.W1.data).not.toEqual(c.params.W1.data);
   });
@@ -68,7 +106,11 @@ describe("SimpleConvNet", () => {
       const net = new SimpleConvNet(opts);
       randomize(net, i);
       const x = images(opts, N, 100 + i);
-      const want = refForward(refParams(net), { stride: opts.convParam!.stride!, pad: opts.convParam!.pad! }, toRef(x)).scores;
+      const want = refForward(
+        refParams(net),
+        { stride: opts.convParam!.stride!, pad: opts.convParam!.pad! },
+        toRef(x),
+      ).scores;
       expectClose(net.predict(x), want, 1e-5);
       // Flattened images are the same images.
       expectClose(net.predict({ shape: [N, x.size / N], data: x.data }), want, 1e-5);
@@ -82,7 +124,12 @@ describe("SimpleConvNet", () => {
       const x = images(opts, N, 200 + i);
       const r = rng(300 + i);
       const t = Int32Array.from({ length: N }, () => randInt(r, 0, opts.outputSize! - 1));
-      const want = refLossAndGradient(refParams(net), { stride: opts.convParam!.stride!, pad: opts.convParam!.pad! }, toRef(x), t);
+      const want = refLossAndGradient(
+        refParams(net),
+        { stride: opts.convParam!.stride!, pad: opts.convParam!.pad! },
+        toRef(x),
+        t,
+      );
       const grads = net.gradient(x, t);
       expect(net.lastLoss).toBeCloseTo(want.loss, 4);
       expect(net.loss(x, t)).toBeCloseTo(want.loss, 4);
@@ -98,7 +145,11 @@ describe("SimpleConvNet", () => {
 
   it("gradient matches numerical derivatives of loss on a tiny network", () => {
     const opts: SimpleConvNetOptions = {
-      inputDim: [1, 6, 6], convParam: { filterNum: 2, filterSize: 3, pad: 1, stride: 1 }, hiddenSize: 4, outputSize: 3, seed: 3,
+      inputDim: [1, 6, 6],
+      convParam: { filterNum: 2, filterSize: 3, pad: 1, stride: 1 },
+      hiddenSize: 4,
+      outputSize: 3,
+      seed: 3,
     };
     const net = new SimpleConvNet(opts);
     randomize(net, 9);
@@ -133,15 +184,25 @@ describe("SimpleConvNet", () => {
     const K = opts.outputSize!;
     const idx = Uint8Array.from({ length: N }, (_, i) => i % K);
     const oneHot = new Tensor(new Float32Array(N * K), [N, K]);
-    idx.forEach((c, i) => { oneHot.data[i * K + c] = 1; });
+    idx.forEach((c, i) => {
+      oneHot.data[i * K + c] = 1;
+    });
     expect(net.loss(x, oneHot)).toBe(net.loss(x, idx));
     expect(net.loss(x, Array.from(idx))).toBe(net.loss(x, idx));
-    const a = net.gradient(x, idx), b = net.gradient(x, oneHot);
+    const a = net.gradient(x, idx),
+      b = net.gradient(x, oneHot);
     for (const name of PARAM_NAMES) expect(b[name].data).toEqual(a[name].data);
   });
 
   it("accuracy is the share of rows whose largest score is the label, for any batch size", () => {
-    const opts: SimpleConvNetOptions = { inputDim: [1, 8, 8], convParam: { filterNum: 3, filterSize: 3 }, hiddenSize: 6, outputSize: 4, weightInitStd: 0.5, seed: 2 };
+    const opts: SimpleConvNetOptions = {
+      inputDim: [1, 8, 8],
+      convParam: { filterNum: 3, filterSize: 3 },
+      hiddenSize: 6,
+      outputSize: 4,
+      weightInitStd: 0.5,
+      seed: 2,
+    };
     const net = new SimpleConvNet(opts);
     const N = 37;
     const x = images(opts, N, 5);
@@ -160,7 +221,9 @@ describe("SimpleConvNet", () => {
     const net = new SimpleConvNet({ seed: 1 });
     const before = memoryStats().bytesInUse;
     const x = new Tensor(new Float32Array(2 * 784), [2, 1, 28, 28]);
-    expect(() => net.predict(new Tensor(new Float32Array(2 * 3 * 28 * 28), [2, 3, 28, 28]))).toThrow(/x must be \[N, 1, 28, 28\].*got \[2, 3, 28, 28\]/);
+    expect(() => net.predict(new Tensor(new Float32Array(2 * 3 * 28 * 28), [2, 3, 28, 28]))).toThrow(
+      /x must be \[N, 1, 28, 28\].*got \[2, 3, 28, 28\]/,
+    );
     expect(() => net.predict({ shape: [2, 783], data: new Float32Array(2 * 783) })).toThrow(RangeError);
     expect(() => net.predict("x" as never)).toThrow(TypeError);
     expect(() => net.loss(x, new Uint8Array([1]))).toThrow(/t has 1 labels but x has 2 images/);
@@ -195,7 +258,9 @@ describe("SimpleConvNet", () => {
     small.saveParams(path);
     const net = new SimpleConvNet({ seed: 2 });
     const before = net.params.W1.data.slice();
-    expect(() => net.loadParams(path)).toThrow(/W2 in the file has shape \[4320, 50\]; this network's W2 is \[4320, 100\]/);
+    expect(() => net.loadParams(path)).toThrow(
+      /W2 in the file has shape \[4320, 50\]; this network's W2 is \[4320, 100\]/,
+    );
     expectSameBytes(net.params.W1.data, before);
     expect(() => net.saveParams(join(dir, "w.txt"))).toThrow(/name it \.pkl .* or \.safetensors/);
     expect(() => net.loadParams(42 as never)).toThrow(TypeError);
@@ -206,7 +271,8 @@ describe("SimpleConvNet", () => {
     // Independent of MNIST; the committed MNIST weights are checked in test/mnist-network.test.ts.
     const r = rng(42);
     const make = (n: number): [Tensor, Uint8Array] => {
-      const x = new Float32Array(n * 144), t = new Uint8Array(n);
+      const x = new Float32Array(n * 144),
+        t = new Uint8Array(n);
       for (let i = 0; i < n; i++) {
         const c = randInt(r, 0, 9);
         t[i] = c;
@@ -216,8 +282,15 @@ describe("SimpleConvNet", () => {
       }
       return [new Tensor(x, [n, 1, 12, 12]), t];
     };
-    const net = new SimpleConvNet({ inputDim: [1, 12, 12], convParam: { filterNum: 4, filterSize: 3 }, hiddenSize: 16, outputSize: 10, seed: 5 });
-    const trainSet = make(2000), testSet = make(500);
+    const net = new SimpleConvNet({
+      inputDim: [1, 12, 12],
+      convParam: { filterNum: 4, filterSize: 3 },
+      hiddenSize: 16,
+      outputSize: 10,
+      seed: 5,
+    });
+    const trainSet = make(2000),
+      testSet = make(500);
     const result = train(net, trainSet, testSet, { epochs: 3, batchSize: 20, evalSamples: 500, seed: 1 });
     expect(result.losses.length).toBe(300);
     expect(result.epochs.map((e) => e.epoch)).toEqual([0, 1, 2, 3]);
@@ -228,7 +301,13 @@ describe("SimpleConvNet", () => {
 
   it("training is reproducible: the same seeds give the same weights", () => {
     const run = (): Float32Array => {
-      const net = new SimpleConvNet({ inputDim: [1, 8, 8], convParam: { filterNum: 2, filterSize: 3 }, hiddenSize: 5, outputSize: 3, seed: 4 });
+      const net = new SimpleConvNet({
+        inputDim: [1, 8, 8],
+        convParam: { filterNum: 2, filterSize: 3 },
+        hiddenSize: 5,
+        outputSize: 3,
+        seed: 4,
+      });
       const x = images({ inputDim: [1, 8, 8] }, 60, 3);
       const t = Uint8Array.from({ length: 60 }, (_, i) => i % 3);
       train(net, [x, t], [x, t], { epochs: 2, batchSize: 10, seed: 9 });

@@ -7,7 +7,18 @@
 // bytes in use are exactly what they were before. The figures are printed for the README.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  Adam, Affine, conv2d, im2col, init, matmul, maxPool2d, memoryStats, Relu, SimpleConvNet, type Tensor, type TensorLike,
+  Adam,
+  Affine,
+  conv2d,
+  im2col,
+  init,
+  matmul,
+  maxPool2d,
+  memoryStats,
+  Relu,
+  SimpleConvNet,
+  type Tensor,
+  type TensorLike,
 } from "../src/index.js";
 import { refAffine, refConv2d, refIm2col, refMatmul, refMaxPool, refRelu } from "./reference.js";
 import { expectClose, expectExact, randInt, randTensor, rng } from "./util.js";
@@ -23,8 +34,12 @@ const FORWARDS = 100_000;
 const STEPS = 10_000;
 
 const figures: string[] = [];
-beforeAll(async () => { await init(); });
-afterAll(() => { for (const f of figures) console.log(f); });
+beforeAll(async () => {
+  await init();
+});
+afterAll(() => {
+  for (const f of figures) console.log(f);
+});
 
 describe("soak", () => {
   it(`${FORWARDS.toLocaleString("en")} forward passes of changing tiny shapes: memory flat after the first 10%, nothing held at the end`, () => {
@@ -33,25 +48,52 @@ describe("soak", () => {
     // Ten shapes per kind, drawn once; each call takes one in a scrambled order, so blocks of
     // every size are freed and reused in ever different sequences.
     const convs = Array.from({ length: 10 }, () => {
-      const N = randInt(r, 1, 4), C = randInt(r, 1, 3), H = randInt(r, 4, 64), W = randInt(r, 4, 64), FN = randInt(r, 1, 8), F = randInt(r, 1, 3);
-      return { x: randTensor(r, [N, C, H, W]), w: randTensor(r, [FN, C, F, F]), b: randTensor(r, [FN]), stride: randInt(r, 1, 2), pad: randInt(r, 0, 1) };
+      const N = randInt(r, 1, 4),
+        C = randInt(r, 1, 3),
+        H = randInt(r, 4, 64),
+        W = randInt(r, 4, 64),
+        FN = randInt(r, 1, 8),
+        F = randInt(r, 1, 3);
+      return {
+        x: randTensor(r, [N, C, H, W]),
+        w: randTensor(r, [FN, C, F, F]),
+        b: randTensor(r, [FN]),
+        stride: randInt(r, 1, 2),
+        pad: randInt(r, 0, 1),
+      };
     });
     const pools = Array.from({ length: 10 }, () => {
       const p = randInt(r, 2, 3);
-      return { x: randTensor(r, [randInt(r, 1, 4), randInt(r, 1, 3), randInt(r, p, 64), randInt(r, p, 64)]), p, stride: randInt(r, 1, p) };
+      return {
+        x: randTensor(r, [randInt(r, 1, 4), randInt(r, 1, 3), randInt(r, p, 64), randInt(r, p, 64)]),
+        p,
+        stride: randInt(r, 1, p),
+      };
     });
     const matmuls = Array.from({ length: 10 }, () => {
-      const M = randInt(r, 1, 128), K = randInt(r, 1, 128), N = randInt(r, 1, 128);
+      const M = randInt(r, 1, 128),
+        K = randInt(r, 1, 128),
+        N = randInt(r, 1, 128);
       return { a: randTensor(r, [M, K]), b: randTensor(r, [K, N]) };
     });
-    const relus = Array.from({ length: 10 }, () => randTensor(r, Array.from({ length: randInt(r, 1, 4) }, () => randInt(r, 1, 16))));
+    const relus = Array.from({ length: 10 }, () =>
+      randTensor(
+        r,
+        Array.from({ length: randInt(r, 1, 4) }, () => randInt(r, 1, 16)),
+      ),
+    );
     const affines = Array.from({ length: 10 }, () => {
-      const rest = Array.from({ length: randInt(r, 1, 3) }, () => randInt(r, 1, 8)), M = randInt(r, 1, 32);
+      const rest = Array.from({ length: randInt(r, 1, 3) }, () => randInt(r, 1, 8)),
+        M = randInt(r, 1, 32);
       const D = rest.reduce((a, b) => a * b, 1);
-      const w = randTensor(r, [D, M]), b = randTensor(r, [M]);
+      const w = randTensor(r, [D, M]),
+        b = randTensor(r, [M]);
       return { layer: new Affine(w.t, b.t), w, b, x: randTensor(r, [randInt(r, 1, 4), ...rest]) };
     });
-    const cols = Array.from({ length: 10 }, (_, i) => ({ ...convs[i], order: i % 2 === 0 ? "kernel" as const : "output" as const }));
+    const cols = Array.from({ length: 10 }, (_, i) => ({
+      ...convs[i],
+      order: i % 2 === 0 ? ("kernel" as const) : ("output" as const),
+    }));
     const relu = new Relu();
 
     const calls: (() => Tensor)[][] = [
@@ -73,21 +115,36 @@ describe("soak", () => {
     const end = memoryStats();
 
     // Still right after all that: one of each kind against the reference.
-    const c = convs[3], p = pools[3], m = matmuls[3], x = relus[3], a = affines[3], k = cols[3];
-    expectClose(conv2d(c.x.t, c.w.t, c.b.t, { stride: c.stride, pad: c.pad }), refConv2d(c.x.ref, c.w.ref, c.b.ref, c.stride, c.pad), 1e-5);
-    expectExact(maxPool2d(p.x.t, { poolH: p.p, poolW: p.p, stride: p.stride }), refMaxPool(p.x.ref, p.p, p.p, p.stride, p.stride, 0).y);
+    const c = convs[3],
+      p = pools[3],
+      m = matmuls[3],
+      x = relus[3],
+      a = affines[3],
+      k = cols[3];
+    expectClose(
+      conv2d(c.x.t, c.w.t, c.b.t, { stride: c.stride, pad: c.pad }),
+      refConv2d(c.x.ref, c.w.ref, c.b.ref, c.stride, c.pad),
+      1e-5,
+    );
+    expectExact(
+      maxPool2d(p.x.t, { poolH: p.p, poolW: p.p, stride: p.stride }),
+      refMaxPool(p.x.ref, p.p, p.p, p.stride, p.stride, 0).y,
+    );
     expectClose(matmul(m.a.t, m.b.t), refMatmul(m.a.ref, m.b.ref), 1e-5);
     expectExact(relu.forward(x.t), refRelu(x.ref));
     expectClose(a.layer.forward(a.x.t), refAffine(a.x.ref, a.w.ref, a.b.ref), 1e-5);
-    expectExact(im2col(k.x.t, k.w.t.shape[2], k.w.t.shape[3], k.stride, k.pad, k.order), refIm2col(k.x.ref, k.w.t.shape[2], k.w.t.shape[3], k.stride, k.pad));
+    expectExact(
+      im2col(k.x.t, k.w.t.shape[2], k.w.t.shape[3], k.stride, k.pad, k.order),
+      refIm2col(k.x.ref, k.w.t.shape[2], k.w.t.shape[3], k.stride, k.pad),
+    );
 
     relu.dispose();
     for (const l of affines) l.layer.dispose();
     const disposed = memoryStats();
     figures.push(
       `soak: ${FORWARDS} forward passes in ${seconds.toFixed(1)} s; bytes in use ${start.bytesInUse} at the start, ` +
-      `${end.bytesInUse} at the end with the layers' buffers, ${disposed.bytesInUse} after dispose(); high-water ${end.highWater} bytes; ` +
-      `memory ${start.memoryBytes} bytes at the start, ${settled} after 10% of the passes, ${end.memoryBytes} at the end`,
+        `${end.bytesInUse} at the end with the layers' buffers, ${disposed.bytesInUse} after dispose(); high-water ${end.highWater} bytes; ` +
+        `memory ${start.memoryBytes} bytes at the start, ${settled} after 10% of the passes, ${end.memoryBytes} at the end`,
     );
     expect(end.memoryBytes).toBe(settled);
     expect(end.highWater).toBeLessThan(HIGH_WATER_BOUND);
@@ -97,10 +154,17 @@ describe("soak", () => {
   it(`${STEPS.toLocaleString("en")} Adam training steps of a tiny SimpleConvNet: memory flat after the first 10%, nothing held after dispose()`, () => {
     const r = rng(7);
     const start = memoryStats();
-    const net = new SimpleConvNet({ inputDim: [1, 8, 8], convParam: { filterNum: 2, filterSize: 3 }, hiddenSize: 8, weightInitStd: 0.1, seed: 3 });
+    const net = new SimpleConvNet({
+      inputDim: [1, 8, 8],
+      convParam: { filterNum: 2, filterSize: 3 },
+      hiddenSize: 8,
+      weightInitStd: 0.1,
+      seed: 3,
+    });
     const adam = new Adam();
     // 64 images, each labelled by the quadrant that holds its brightest pixel: learnable, so the loss must fall.
-    const pool = 64, image = 64;
+    const pool = 64,
+      image = 64;
     const xs = Float32Array.from({ length: pool * image }, () => r());
     const ts = Int32Array.from({ length: pool }, (_, n) => {
       let best = 0;
@@ -129,9 +193,9 @@ describe("soak", () => {
     const disposed = memoryStats();
     figures.push(
       `soak: ${STEPS} training steps in ${seconds.toFixed(1)} s (mean loss ${early.toFixed(3)} over the first 500, ${late.toFixed(3)} over the last 500; ` +
-      `accuracy ${accuracy.toFixed(2)} on the 64 images); bytes in use ${start.bytesInUse} at the start, ${end.bytesInUse} with Adam's moments, ` +
-      `${disposed.bytesInUse} after dispose(); high-water ${end.highWater} bytes; memory ${start.memoryBytes} bytes at the start, ` +
-      `${settled} after 10% of the steps, ${end.memoryBytes} at the end`,
+        `accuracy ${accuracy.toFixed(2)} on the 64 images); bytes in use ${start.bytesInUse} at the start, ${end.bytesInUse} with Adam's moments, ` +
+        `${disposed.bytesInUse} after dispose(); high-water ${end.highWater} bytes; memory ${start.memoryBytes} bytes at the start, ` +
+        `${settled} after 10% of the steps, ${end.memoryBytes} at the end`,
     );
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(late).toBeLessThan(early);

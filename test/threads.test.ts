@@ -42,7 +42,8 @@ describe("threads", () => {
   it("a worker's calls after gate() wait for the caller's between(), which may throw without hanging the pool", () => {
     // The worker copies src once its gate opens; between() first spins for 30 ms (the copy would
     // long be done without a gate) and only then writes src.
-    const child = runModule(`
+    const child = runModule(
+      `
       import { init } from "./dist/index.js";
       import { getRuntime } from "./dist/runtime/wasm.js";
       import { forShares } from "./dist/runtime/parallel.js";
@@ -66,7 +67,10 @@ describe("threads", () => {
       let thrown = "";
       try { run(5, true); } catch (e) { thrown = e.message; }
       console.log(JSON.stringify({ threads: rt.info.threads, first, thrown, after: run(7, false) }));
-    `, wasmFlags, {});
+    `,
+      wasmFlags,
+      {},
+    );
     expect(child.status, child.stderr).toBe(0);
     expect(JSON.parse(child.stdout)).toEqual({ threads: 2, first: [3], thrown: "between failed", after: [7] });
   });
@@ -74,6 +78,8 @@ describe("threads", () => {
   it("ZEROCONV_THREADS is checked like the option", () => {
     const child = runModule(`import { init } from "./dist/index.js"; await init();`, [], { ZEROCONV_THREADS: "two" });
     expect(child.status).not.toBe(0);
-    expect(child.stderr).toMatch(/RangeError: init: the environment variable ZEROCONV_THREADS must be an integer from 1 to 64; got "two"/);
+    expect(child.stderr).toMatch(
+      /RangeError: init: the environment variable ZEROCONV_THREADS must be an integer from 1 to 64; got "two"/,
+    );
   });
 });

@@ -29,12 +29,27 @@ export function toRef(t: TensorLike): Ref {
 }
 
 /** A random im2col/conv geometry within the issue's ranges whose output is at least 1x1. */
-export interface Case { N: number; C: number; H: number; W: number; FH: number; FW: number; stride: number; pad: number }
+export interface Case {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  FH: number;
+  FW: number;
+  stride: number;
+  pad: number;
+}
 export function randCase(r: () => number): Case {
   for (;;) {
     const c: Case = {
-      N: randInt(r, 1, 3), C: randInt(r, 1, 4), H: randInt(r, 1, 20), W: randInt(r, 1, 20),
-      FH: randInt(r, 1, 5), FW: randInt(r, 1, 5), stride: randInt(r, 1, 3), pad: randInt(r, 0, 2),
+      N: randInt(r, 1, 3),
+      C: randInt(r, 1, 4),
+      H: randInt(r, 1, 20),
+      W: randInt(r, 1, 20),
+      FH: randInt(r, 1, 5),
+      FW: randInt(r, 1, 5),
+      stride: randInt(r, 1, 3),
+      pad: randInt(r, 0, 2),
     };
     if (c.H + 2 * c.pad >= c.FH && c.W + 2 * c.pad >= c.FW) return c;
   }
@@ -59,7 +74,8 @@ export const caseName = (c: Case): string =>
 /** Every element equal to the float32 rounding of the reference (copies and maxima are exact). */
 export function expectExact(got: TensorLike, want: Ref): void {
   expect(Array.from(got.shape)).toEqual(want.shape);
-  const g = got.data, w = want.data;
+  const g = got.data,
+    w = want.data;
   for (let i = 0; i < w.length; i++) {
     if (!Object.is(g[i], Math.fround(w[i]))) {
       throw new Error(`element ${i} of ${w.length}: got ${g[i]}, want ${Math.fround(w[i])}`);
@@ -75,7 +91,9 @@ export function expectClose(got: TensorLike, want: Ref, tol: number): void {
   for (let i = 0; i < want.data.length; i++) {
     const err = Math.abs(got.data[i] - want.data[i]);
     if (!(err <= tol * scale)) {
-      throw new Error(`element ${i} of ${want.data.length}: got ${got.data[i]}, want ${want.data[i]} (error ${err} > ${tol} * ${scale})`);
+      throw new Error(
+        `element ${i} of ${want.data.length}: got ${got.data[i]}, want ${want.data[i]} (error ${err} > ${tol} * ${scale})`,
+      );
     }
   }
 }
@@ -87,7 +105,8 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 export function expectSameBytes(a: Float32Array, b: Float32Array): void {
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length),
+    y = new Uint32Array(b.buffer, b.byteOffset, b.length);
   expect(x.length).toBe(y.length);
   for (let i = 0; i < x.length; i++) {
     if (x[i] !== y[i]) throw new Error(`byte pattern differs at element ${i}: ${a[i]} vs ${b[i]}`);
@@ -95,7 +114,10 @@ export function expectSameBytes(a: Float32Array, b: Float32Array): void {
 }
 
 /** A tensor as the NumPy reference scripts write it to JSON. */
-export interface Stored { shape: number[]; data: number[] }
+export interface Stored {
+  shape: number[];
+  data: number[];
+}
 
 /** |got - want| <= tol * max|want| for every element (float32 results against NumPy's float64). */
 export function expectRelClose(what: string, got: TensorLike, want: Stored, tol = 1e-4): void {
@@ -104,7 +126,9 @@ export function expectRelClose(what: string, got: TensorLike, want: Stored, tol 
   want.data.forEach((w, i) => {
     const err = Math.abs(got.data[i] - w);
     if (!(err <= tol * scale)) {
-      throw new Error(`${what}: element ${i} of ${want.data.length}: got ${got.data[i]}, want ${w} (|error| ${err} > ${tol} * max|want| ${scale})`);
+      throw new Error(
+        `${what}: element ${i} of ${want.data.length}: got ${got.data[i]}, want ${w} (|error| ${err} > ${tol} * max|want| ${scale})`,
+      );
     }
   });
 }
@@ -116,9 +140,15 @@ export const wasmFlags = process.execArgv.filter((a) => a.startsWith("--experime
  * Runs `script` as an ES module in a fresh node (each process can init() once) from the repository
  * root, so `./dist/index.js` is the built package; `env` is added to this process's environment.
  */
-export function runModule(script: string, flags: string[] = [], env: Record<string, string> = {}): SpawnSyncReturns<string> {
+export function runModule(
+  script: string,
+  flags: string[] = [],
+  env: Record<string, string> = {},
+): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [...flags, "--input-type=module", "-e", script], {
-    encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, ...env },
   });
 }
 
@@ -141,11 +171,31 @@ export function badOuts(shape: number[], dims: string[]): [string, unknown, Erro
   const expected = `${fmt(shape)} [${dims.join(", ")}]`;
   return [
     ["one column too many", { shape: wider, data: filled(prod(wider)) }, RangeError, [expected, `got ${fmt(wider)}`]],
-    ["one more on the first axis, data of the right size", { shape: taller, data: filled(size) }, RangeError, [expected, `got ${fmt(taller)}`]],
-    ["the right size, flattened, as a Tensor", new Tensor(filled(size), [size]), RangeError, [expected, `got ${fmt([size])}`]],
+    [
+      "one more on the first axis, data of the right size",
+      { shape: taller, data: filled(size) },
+      RangeError,
+      [expected, `got ${fmt(taller)}`],
+    ],
+    [
+      "the right size, flattened, as a Tensor",
+      new Tensor(filled(size), [size]),
+      RangeError,
+      [expected, `got ${fmt([size])}`],
+    ],
     ["the right shape, one element short", { shape, data: filled(size - 1) }, RangeError, [`${size - 1} elements`]],
-    ["Float64Array data", { shape, data: new Float64Array(size).fill(SENTINEL) }, TypeError, ["Float32Array", "Float64Array"]],
-    ["an array of numbers", { shape, data: Array<number>(size).fill(SENTINEL) }, TypeError, ["Float32Array", `Array(${size})`]],
+    [
+      "Float64Array data",
+      { shape, data: new Float64Array(size).fill(SENTINEL) },
+      TypeError,
+      ["Float32Array", "Float64Array"],
+    ],
+    [
+      "an array of numbers",
+      { shape, data: Array<number>(size).fill(SENTINEL) },
+      TypeError,
+      ["Float32Array", `Array(${size})`],
+    ],
     ["no shape", { data: filled(size) }, TypeError, ["tensor"]],
     ["a shape that is a string", { shape: shape.join("x"), data: filled(size) }, TypeError, ["shape"]],
     ["a number", 42, TypeError, ["number 42"]],
@@ -157,7 +207,14 @@ export function badOuts(shape: number[], dims: string[]): [string, unknown, Erro
  * `call` (given one of badOuts' `out`s) must throw `kind` whose message names `${fn}: opts.out`
  * and `says`, with WASM memory as it was and out's data unwritten.
  */
-export function expectOutRefused(fn: string, what: string, call: () => unknown, out: unknown, kind: ErrorClass, says: string[]): void {
+export function expectOutRefused(
+  fn: string,
+  what: string,
+  call: () => unknown,
+  out: unknown,
+  kind: ErrorClass,
+  says: string[],
+): void {
   const before = memoryStats();
   let error: unknown;
   try {
@@ -170,5 +227,6 @@ export function expectOutRefused(fn: string, what: string, call: () => unknown, 
   for (const s of [`${fn}: opts.out`, ...says]) expect(message, what).toContain(s);
   expect(memoryStats(), what).toEqual(before);
   const data = out instanceof Float32Array ? out : (out as { data?: ArrayLike<number> }).data;
-  if (data && Array.from(data).some((v) => v !== SENTINEL)) throw new Error(`${what}: the refused call wrote into out's data`);
+  if (data && Array.from(data).some((v) => v !== SENTINEL))
+    throw new Error(`${what}: the refused call wrote into out's data`);
 }

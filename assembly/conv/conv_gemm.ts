@@ -21,8 +21,22 @@ function packImageB(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
 // pixels j0 .. j0 + n - 1 land in columns 0 .. n - 1 of y, whose row stride is ldy, so threads
 // can each take a range of pixels of the same image.
 export function conv_gemm(
-  x: usize, c: i32, h: i32, w: i32, fh: i32, fw: i32, stride: i32, pad: i32, outW: i32,
-  j0: i32, n: i32, wts: usize, fn: i32, y: usize, ldy: i32, work: usize,
+  x: usize,
+  c: i32,
+  h: i32,
+  w: i32,
+  fh: i32,
+  fw: i32,
+  stride: i32,
+  pad: i32,
+  outW: i32,
+  j0: i32,
+  n: i32,
+  wts: usize,
+  fn: i32,
+  y: usize,
+  ldy: i32,
+  work: usize,
 ): void {
   img = x;
   imgH = h;

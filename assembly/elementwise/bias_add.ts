@@ -2,7 +2,7 @@
 export function bias_add(y: usize, bias: usize, n: i32, channels: i32, planeSize: i32): void {
   for (let img = 0; img < n; img++) {
     for (let ch = 0; ch < channels; ch++) {
-      const b = load<f32>(bias + (<usize>ch << 2));
+      const b = load<f32>(bias + ((<usize>ch) << 2));
       const vb = f32x4.splat(b);
       let i = 0;
       for (; i + 4 <= planeSize; i += 4) {

@@ -1,6 +1,6 @@
 // db[ch] = sum over n and the plane of dy[n][ch][i] (NCHW): the bias gradient.
 export function bias_grad(dy: usize, n: i32, channels: i32, planeSize: i32, db: usize): void {
-  memory.fill(db, 0, <usize>channels << 2);
+  memory.fill(db, 0, (<usize>channels) << 2);
   for (let img = 0; img < n; img++) {
     for (let ch = 0; ch < channels; ch++) {
       let acc = f32x4.splat(0);
@@ -9,13 +9,16 @@ export function bias_grad(dy: usize, n: i32, channels: i32, planeSize: i32, db: 
         acc = f32x4.add(acc, v128.load(dy));
         dy += 16;
       }
-      let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
-        f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+      let s =
+        f32x4.extract_lane(acc, 0) +
+        f32x4.extract_lane(acc, 1) +
+        f32x4.extract_lane(acc, 2) +
+        f32x4.extract_lane(acc, 3);
       for (; i < planeSize; i++) {
         s += load<f32>(dy);
         dy += 4;
       }
-      const p = db + (<usize>ch << 2);
+      const p = db + ((<usize>ch) << 2);
       store<f32>(p, load<f32>(p) + s);
     }
   }

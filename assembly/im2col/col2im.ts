@@ -3,11 +3,20 @@ import { addPaddedRow, runEnd, runStart } from "./padded_row";
 // The adjoint of im2col_kernel_order: x = sum over slices, overlapping windows accumulate and
 // values that fell on padding are dropped (the book's col2im). Reads the colT[n][k][p] layout.
 export function col2im(
-  colT: usize, n: i32, c: i32, h: i32, w: i32,
-  fh: i32, fw: i32, stride: i32, pad: i32, outH: i32, outW: i32,
+  colT: usize,
+  n: i32,
+  c: i32,
+  h: i32,
+  w: i32,
+  fh: i32,
+  fw: i32,
+  stride: i32,
+  pad: i32,
+  outH: i32,
+  outW: i32,
   x: usize,
 ): void {
-  const planeBytes = <usize>(h * w) << 2;
+  const planeBytes = (<usize>(h * w)) << 2;
   memory.fill(x, 0, <usize>(n * c) * planeBytes);
   let src = colT;
   let plane = x;
@@ -21,9 +30,9 @@ export function col2im(
           for (let oy = 0; oy < outH; oy++) {
             const iy = oy * stride - pad + fy;
             if (<u32>iy < <u32>h) {
-              addPaddedRow(src, x0, stride, i0, i1, plane + (<usize>(iy * w) << 2));
+              addPaddedRow(src, x0, stride, i0, i1, plane + ((<usize>(iy * w)) << 2));
             }
-            src += <usize>outW << 2;
+            src += (<usize>outW) << 2;
           }
         }
       }

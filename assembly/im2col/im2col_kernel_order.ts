@@ -6,12 +6,21 @@ import { copyPaddedRow, runEnd, runStart, zeroRun } from "./padded_row";
 // to produce NCHW directly (W[FN,K] x colT[K,P] = y[FN,P]), so the convolution uses it as is and
 // only the public im2col pays for the transpose to the book's rows.
 export function im2col_kernel_order(
-  x: usize, n: i32, c: i32, h: i32, w: i32,
-  fh: i32, fw: i32, stride: i32, pad: i32, outH: i32, outW: i32,
+  x: usize,
+  n: i32,
+  c: i32,
+  h: i32,
+  w: i32,
+  fh: i32,
+  fw: i32,
+  stride: i32,
+  pad: i32,
+  outH: i32,
+  outW: i32,
   colT: usize,
 ): void {
-  const planeBytes = <usize>(h * w) << 2;
-  const sliceBytes = <usize>(outH * outW) << 2;
+  const planeBytes = (<usize>(h * w)) << 2;
+  const sliceBytes = (<usize>(outH * outW)) << 2;
   let dst = colT;
   let plane = x;
   for (let img = 0; img < n; img++) {
@@ -25,11 +34,11 @@ export function im2col_kernel_order(
           for (let oy = 0; oy < outH; oy++) {
             const iy = oy * stride - pad + fy;
             if (<u32>iy < <u32>h) {
-              copyPaddedRow(plane + (<usize>(iy * w) << 2), w, x0, stride, i0, i1, outW, out);
+              copyPaddedRow(plane + ((<usize>(iy * w)) << 2), w, x0, stride, i0, i1, outW, out);
             } else {
               zeroRun(out, outW);
             }
-            out += <usize>outW << 2;
+            out += (<usize>outW) << 2;
           }
           dst += sliceBytes;
         }

@@ -4,12 +4,21 @@ import { copyPaddedRow, runEnd, runStart, zeroRun } from "./padded_row";
 // starts at (oy*stride - pad, ox*stride - pad) -- the memo started it at (oy, ox), right only at
 // stride 1. It writes the book's im2col rows directly: col[(n*outH + oy)*outW + ox][(c*fh + fy)*fw + fx].
 export function im2col_output_order(
-  x: usize, n: i32, c: i32, h: i32, w: i32,
-  fh: i32, fw: i32, stride: i32, pad: i32, outH: i32, outW: i32,
+  x: usize,
+  n: i32,
+  c: i32,
+  h: i32,
+  w: i32,
+  fh: i32,
+  fw: i32,
+  stride: i32,
+  pad: i32,
+  outH: i32,
+  outW: i32,
   col: usize,
 ): void {
-  const planeBytes = <usize>(h * w) << 2;
-  const fwBytes = <usize>fw << 2;
+  const planeBytes = (<usize>(h * w)) << 2;
+  const fwBytes = (<usize>fw) << 2;
   let dst = col;
   for (let img = 0; img < n; img++) {
     const image = x + <usize>(img * c) * planeBytes;
@@ -24,7 +33,7 @@ export function im2col_output_order(
           for (let fy = 0; fy < fh; fy++) {
             const iy = iy0 + fy;
             if (<u32>iy < <u32>h) {
-              copyPaddedRow(plane + (<usize>(iy * w) << 2), w, ix0, 1, i0, i1, fw, dst);
+              copyPaddedRow(plane + ((<usize>(iy * w)) << 2), w, ix0, 1, i0, i1, fw, dst);
             } else {
               zeroRun(dst, fw);
             }

@@ -8,9 +8,9 @@ const TILE: i32 = 32;
 // dst[b][j][i] = src[b][i][j] for `batch` matrices of rows x cols, in 4x4 register blocks: four
 // row loads, eight shuffles, four contiguous stores. Edges that do not fill a block go scalar.
 export function transpose_4x4(src: usize, rows: i32, cols: i32, dst: usize, batch: i32): void {
-  const srcRow = <usize>cols << 2;
-  const dstRow = <usize>rows << 2;
-  const matBytes = <usize>(rows * cols) << 2;
+  const srcRow = (<usize>cols) << 2;
+  const dstRow = (<usize>rows) << 2;
+  const matBytes = (<usize>(rows * cols)) << 2;
   for (let b = 0; b < batch; b++) {
     const s = src + <usize>b * matBytes;
     const d = dst + <usize>b * matBytes;
@@ -23,15 +23,19 @@ export function transpose_4x4(src: usize, rows: i32, cols: i32, dst: usize, batc
           const s0 = s + <usize>i * srcRow;
           let j = jj;
           for (; j + 4 <= jEnd; j += 4) {
-            const p = s0 + (<usize>j << 2);
+            const p = s0 + ((<usize>j) << 2);
             storeTransposed4x4(
-              v128.load(p), v128.load(p + srcRow), v128.load(p + 2 * srcRow), v128.load(p + 3 * srcRow),
-              d + <usize>j * dstRow + (<usize>i << 2), dstRow,
+              v128.load(p),
+              v128.load(p + srcRow),
+              v128.load(p + 2 * srcRow),
+              v128.load(p + 3 * srcRow),
+              d + <usize>j * dstRow + ((<usize>i) << 2),
+              dstRow,
             );
           }
           for (; j < jEnd; j++) {
-            const q = d + <usize>j * dstRow + (<usize>i << 2);
-            const p = s0 + (<usize>j << 2);
+            const q = d + <usize>j * dstRow + ((<usize>i) << 2);
+            const p = s0 + ((<usize>j) << 2);
             store<f32>(q, load<f32>(p));
             store<f32>(q, load<f32>(p + srcRow), 4);
             store<f32>(q, load<f32>(p + 2 * srcRow), 8);
@@ -40,7 +44,7 @@ export function transpose_4x4(src: usize, rows: i32, cols: i32, dst: usize, batc
         }
         for (; i < iEnd; i++) {
           for (let j = jj; j < jEnd; j++) {
-            store<f32>(d + <usize>j * dstRow + (<usize>i << 2), load<f32>(s + <usize>i * srcRow + (<usize>j << 2)));
+            store<f32>(d + <usize>j * dstRow + ((<usize>i) << 2), load<f32>(s + <usize>i * srcRow + ((<usize>j) << 2)));
           }
         }
       }

@@ -11,7 +11,7 @@ export function softmax_cross_entropy_backward(y: usize, t: usize, n: i32, rows:
     dx += 16;
   }
   for (; i < n; i++) {
-    store<f32>(dx, (load<f32>(y) - load<f32>(t)) * scale / <f32>rows);
+    store<f32>(dx, ((load<f32>(y) - load<f32>(t)) * scale) / <f32>rows);
     y += 4;
     t += 4;
     dx += 4;

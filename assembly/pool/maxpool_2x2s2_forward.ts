@@ -3,9 +3,18 @@
 // four candidates of each window are compared in maxpool_forward's order and by its rule (the
 // first maximum in row-major window order wins; NaN beats every number), so both kernels give
 // the same maxima and argmax bit for bit. outH = h / 2 and outW = w / 2, rounded down.
-export function maxpool_2x2s2_forward(x: usize, planes: i32, h: i32, w: i32, outH: i32, outW: i32, y: usize, argmax: usize): void {
-  const rowBytes = <usize>w << 2;
-  const planeBytes = <usize>(h * w) << 2;
+export function maxpool_2x2s2_forward(
+  x: usize,
+  planes: i32,
+  h: i32,
+  w: i32,
+  outH: i32,
+  outW: i32,
+  y: usize,
+  argmax: usize,
+): void {
+  const rowBytes = (<usize>w) << 2;
+  const planeBytes = (<usize>(h * w)) << 2;
   for (let pl = 0; pl < planes; pl++) {
     const src = x + <usize>pl * planeBytes;
     for (let oy = 0; oy < outH; oy++) {
@@ -13,11 +22,16 @@ export function maxpool_2x2s2_forward(x: usize, planes: i32, h: i32, w: i32, out
       let r1 = r0 + rowBytes;
       const first = 2 * oy * w;
       let i0 = i32x4(first, first + 2, first + 4, first + 6);
-      const right = i32x4.splat(1), down = i32x4.splat(w), downRight = i32x4.splat(w + 1), step = i32x4.splat(8);
+      const right = i32x4.splat(1),
+        down = i32x4.splat(w),
+        downRight = i32x4.splat(w + 1),
+        step = i32x4.splat(8);
       let ox = 0;
       for (; ox + 4 <= outW; ox += 4) {
-        const a0 = v128.load(r0), a1 = v128.load(r0, 16);
-        const b0 = v128.load(r1), b1 = v128.load(r1, 16);
+        const a0 = v128.load(r0),
+          a1 = v128.load(r0, 16);
+        const b0 = v128.load(r1),
+          b1 = v128.load(r1, 16);
         let best = i32x4.shuffle(a0, a1, 0, 2, 4, 6);
         let index = i0;
         const c1 = i32x4.shuffle(a0, a1, 1, 3, 5, 7);
@@ -47,11 +61,20 @@ export function maxpool_2x2s2_forward(x: usize, planes: i32, h: i32, w: i32, out
         let best = load<f32>(r0);
         let bestIndex = at;
         let v = load<f32>(r0, 4);
-        if (v > best || (v != v && best == best)) { best = v; bestIndex = at + 1; }
+        if (v > best || (v != v && best == best)) {
+          best = v;
+          bestIndex = at + 1;
+        }
         v = load<f32>(r1);
-        if (v > best || (v != v && best == best)) { best = v; bestIndex = at + w; }
+        if (v > best || (v != v && best == best)) {
+          best = v;
+          bestIndex = at + w;
+        }
         v = load<f32>(r1, 4);
-        if (v > best || (v != v && best == best)) { best = v; bestIndex = at + w + 1; }
+        if (v > best || (v != v && best == best)) {
+          best = v;
+          bestIndex = at + w + 1;
+        }
         store<f32>(y, best);
         store<i32>(argmax, bestIndex);
         r0 += 8;

@@ -6,11 +6,21 @@
 // (inference). The caller guarantees pad < ph and
 // pad < pw, which makes every window hold at least one real element.
 export function maxpool_forward(
-  x: usize, planes: i32, h: i32, w: i32,
-  ph: i32, pw: i32, strideY: i32, strideX: i32, pad: i32, outH: i32, outW: i32,
-  y: usize, argmax: usize,
+  x: usize,
+  planes: i32,
+  h: i32,
+  w: i32,
+  ph: i32,
+  pw: i32,
+  strideY: i32,
+  strideX: i32,
+  pad: i32,
+  outH: i32,
+  outW: i32,
+  y: usize,
+  argmax: usize,
 ): void {
-  const planeBytes = <usize>(h * w) << 2;
+  const planeBytes = (<usize>(h * w)) << 2;
   for (let pl = 0; pl < planes; pl++) {
     const src = x + <usize>pl * planeBytes;
     for (let oy = 0; oy < outH; oy++) {
@@ -20,11 +30,11 @@ export function maxpool_forward(
         const x0 = max(ox * strideX - pad, 0);
         const x1 = min(ox * strideX - pad + pw, w);
         let bestIndex = y0 * w + x0;
-        let best = load<f32>(src + (<usize>bestIndex << 2));
+        let best = load<f32>(src + ((<usize>bestIndex) << 2));
         for (let iy = y0; iy < y1; iy++) {
           for (let ix = x0; ix < x1; ix++) {
             const index = iy * w + ix;
-            const v = load<f32>(src + (<usize>index << 2));
+            const v = load<f32>(src + ((<usize>index) << 2));
             if (v > best || (v != v && best == best)) {
               best = v;
               bestIndex = index;

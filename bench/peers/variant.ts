@@ -6,15 +6,36 @@
 // Progress goes to stderr; the result is one JSON line on stdout after RESULT_MARK.
 import { init, type InitOptions } from "../../src/index.js";
 import {
-  agreement, BenchData, osThreads, parseArgs, RESULT_MARK, selected, time, workloadValue, workload, WORKLOADS,
-  type CaseResult, type Library, type VariantResult,
+  agreement,
+  BenchData,
+  osThreads,
+  parseArgs,
+  RESULT_MARK,
+  selected,
+  time,
+  workloadValue,
+  workload,
+  WORKLOADS,
+  type CaseResult,
+  type Library,
+  type VariantResult,
 } from "./common.js";
 import { peakLibrary } from "./lib_peak.js";
 import { zeroconvLibrary } from "./lib_zeroconv.js";
 
 export const VARIANTS = [
-  "zeroconv-simd", "zeroconv-fma", "zeroconv-fma-out", "zeroconv-2t", "zeroconv-2t-simd", "tfjs-wasm-1t", "tfjs-wasm-2t",
-  "ort-web-1t", "ort-web-2t", "ort-node-1t", "ort-node-2t", "peak",
+  "zeroconv-simd",
+  "zeroconv-fma",
+  "zeroconv-fma-out",
+  "zeroconv-2t",
+  "zeroconv-2t-simd",
+  "tfjs-wasm-1t",
+  "tfjs-wasm-2t",
+  "ort-web-1t",
+  "ort-web-2t",
+  "ort-node-1t",
+  "ort-node-2t",
+  "peak",
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
 
@@ -28,8 +49,14 @@ const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toPrecision(3));
  * "fma-out" is "fma" passing one preallocated output per case as opts.out (lib_zeroconv.ts).
  */
 async function zeroconv(kind: "simd" | "fma" | "fma-out" | "2t" | "2t-simd"): Promise<Library> {
-  const opts: Record<string, unknown> = kind === "simd" ? { build: "simd" } : kind === "fma" || kind === "fma-out" ? { build: "relaxed-simd" }
-    : kind === "2t" ? { threads: 2 } : { threads: 2, build: "simd" };
+  const opts: Record<string, unknown> =
+    kind === "simd"
+      ? { build: "simd" }
+      : kind === "fma" || kind === "fma-out"
+        ? { build: "relaxed-simd" }
+        : kind === "2t"
+          ? { threads: 2 }
+          : { threads: 2, build: "simd" };
   let r: Record<string, unknown>;
   try {
     r = (await init(opts as InitOptions)) as unknown as Record<string, unknown>;
@@ -38,21 +65,37 @@ async function zeroconv(kind: "simd" | "fma" | "fma-out" | "2t" | "2t-simd"): Pr
   }
   // init() validates the relaxed build and throws when the engine refuses it; the check below
   // guards the table against a silent fallback all the same.
-  if ((kind === "fma" || kind === "fma-out") && r.build !== "relaxed-simd") throw new Unavailable(`init(${JSON.stringify(opts)}) loaded the ${String(r.build)} build`);
-  if (kind === "simd" && r.build !== "simd") throw new Unavailable(`init({ build: "simd" }) loaded the ${String(r.build)} build`);
-  if ((kind === "2t" || kind === "2t-simd") && r.threads !== 2) throw new Unavailable(`init({ threads: 2 }) runs ${String(r.threads)} thread(s)`);
+  if ((kind === "fma" || kind === "fma-out") && r.build !== "relaxed-simd")
+    throw new Unavailable(`init(${JSON.stringify(opts)}) loaded the ${String(r.build)} build`);
+  if (kind === "simd" && r.build !== "simd")
+    throw new Unavailable(`init({ build: "simd" }) loaded the ${String(r.build)} build`);
+  if ((kind === "2t" || kind === "2t-simd") && r.threads !== 2)
+    throw new Unavailable(`init({ threads: 2 }) runs ${String(r.threads)} thread(s)`);
   const out = kind === "fma-out";
-  return zeroconvLibrary({ init: JSON.stringify(opts), result: JSON.stringify(r), ...(out ? { out: "one preallocated output per case, as opts.out" } : {}) }, { out });
+  return zeroconvLibrary(
+    {
+      init: JSON.stringify(opts),
+      result: JSON.stringify(r),
+      ...(out ? { out: "one preallocated output per case, as opts.out" } : {}),
+    },
+    { out },
+  );
 }
 
 async function library(v: Variant): Promise<Library> {
   switch (v) {
-    case "zeroconv-simd": return zeroconv("simd");
-    case "zeroconv-fma": return zeroconv("fma");
-    case "zeroconv-fma-out": return zeroconv("fma-out");
-    case "zeroconv-2t": return zeroconv("2t");
-    case "zeroconv-2t-simd": return zeroconv("2t-simd");
-    case "tfjs-wasm-1t": case "tfjs-wasm-2t": {
+    case "zeroconv-simd":
+      return zeroconv("simd");
+    case "zeroconv-fma":
+      return zeroconv("fma");
+    case "zeroconv-fma-out":
+      return zeroconv("fma-out");
+    case "zeroconv-2t":
+      return zeroconv("2t");
+    case "zeroconv-2t-simd":
+      return zeroconv("2t-simd");
+    case "tfjs-wasm-1t":
+    case "tfjs-wasm-2t": {
       await init();
       const { tfjsLibrary } = await import("./lib_tfjs.js");
       try {
@@ -61,12 +104,16 @@ async function library(v: Variant): Promise<Library> {
         throw new Unavailable((e as Error).message ?? String(e));
       }
     }
-    case "ort-web-1t": case "ort-web-2t": case "ort-node-1t": case "ort-node-2t": {
+    case "ort-web-1t":
+    case "ort-web-2t":
+    case "ort-node-1t":
+    case "ort-node-2t": {
       await init();
       const { ortLibrary } = await import("./lib_ort.js");
       return ortLibrary(v.startsWith("ort-web") ? "web" : "node", v.endsWith("2t") ? 2 : 1);
     }
-    case "peak": throw new Error("peak has no Library");
+    case "peak":
+      throw new Error("peak has no Library");
   }
 }
 
@@ -74,7 +121,10 @@ async function runPeak(result: VariantResult, quick: boolean): Promise<void> {
   const { info, plain, fma } = await peakLibrary();
   result.info = info;
   const w = workload("PEAK");
-  for (const [kernel, c] of [["mul+add", plain], ["relaxed_madd", fma]] as const) {
+  for (const [kernel, c] of [
+    ["mul+add", plain],
+    ["relaxed_madd", fma],
+  ] as const) {
     const r: CaseResult = { workload: "PEAK", kernel };
     if (typeof c === "string") r.error = c;
     else {
@@ -88,7 +138,9 @@ async function runPeak(result: VariantResult, quick: boolean): Promise<void> {
 
 const variant = process.argv[2] as Variant;
 if (!VARIANTS.includes(variant)) {
-  process.stderr.write(`variant.ts: the first argument must be one of ${VARIANTS.join(", ")}; got ${String(variant)}\n`);
+  process.stderr.write(
+    `variant.ts: the first argument must be one of ${VARIANTS.join(", ")}; got ${String(variant)}\n`,
+  );
   process.exit(2);
 }
 const args = parseArgs(process.argv.slice(3));
@@ -114,8 +166,12 @@ try {
         if (c.output) {
           r.check = agreement(w.id, await c.output(), isReference);
           if (r.check === null) log(`${w.id}: no zeroconv reference output to check against`);
-          else if (!r.check.ok) log(`${w.id}: ERROR: output DISAGREES with ${r.check.against}: max diff / max |ref| = ${r.check.relErr.toExponential(2)}`);
-          else log(`${w.id}: agree with ${r.check.against} (max diff / max |ref| = ${r.check.relErr.toExponential(2)})`);
+          else if (!r.check.ok)
+            log(
+              `${w.id}: ERROR: output DISAGREES with ${r.check.against}: max diff / max |ref| = ${r.check.relErr.toExponential(2)}`,
+            );
+          else
+            log(`${w.id}: agree with ${r.check.against} (max diff / max |ref| = ${r.check.relErr.toExponential(2)})`);
         }
         if (c.correct) {
           r.correct = await c.correct();
@@ -123,8 +179,10 @@ try {
         }
         const t = await time(`${variant} ${w.id}`, c.run, args.quick);
         Object.assign(r, t, { value: workloadValue(w, t.median) });
-        log(`${w.id}: ${fmt(r.value!)} ${w.unit} (median ${(t.median * 1e3).toPrecision(3)} ms, ${t.samples} samples, cpu/wall ${t.cpuPerWall.toFixed(2)}` +
-          `${t.otherCores === undefined ? "" : `, other processes ${t.otherCores.toFixed(2)} cores`})`);
+        log(
+          `${w.id}: ${fmt(r.value!)} ${w.unit} (median ${(t.median * 1e3).toPrecision(3)} ms, ${t.samples} samples, cpu/wall ${t.cpuPerWall.toFixed(2)}` +
+            `${t.otherCores === undefined ? "" : `, other processes ${t.otherCores.toFixed(2)} cores`})`,
+        );
       } catch (e) {
         r.error = (e as Error)?.message ?? String(e);
         log(`${w.id}: ERROR: ${r.error}`);

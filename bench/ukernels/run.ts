@@ -4,7 +4,12 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
-const SHAPES: [name: string, mr: number, nr: number][] = [["tile_4x8", 4, 8], ["tile_5x8", 5, 8], ["tile_2x16", 2, 16], ["tile_6x8", 6, 8]];
+const SHAPES: [name: string, mr: number, nr: number][] = [
+  ["tile_4x8", 4, 8],
+  ["tile_5x8", 5, 8],
+  ["tile_2x16", 2, 16],
+  ["tile_6x8", 6, 8],
+];
 const KC = 256;
 
 function measure(file: string): Record<string, number> {
@@ -14,7 +19,9 @@ function measure(file: string): Record<string, number> {
   new Float32Array(k.memory.buffer).fill(0.001);
   const out: Record<string, number> = {};
   for (const [name, mr, nr] of SHAPES) {
-    const a = 65536, b = a + 6 * KC * 4 + 64, c = b + 16 * KC * 4 + 64;
+    const a = 65536,
+      b = a + 6 * KC * 4 + 64,
+      c = b + 16 * KC * 4 + 64;
     const reps = 2000;
     const t0 = performance.now();
     while (performance.now() - t0 < 300) k[name](KC, a, b, c, reps);
@@ -34,7 +41,21 @@ if (process.argv[2] === "--one") {
   console.log(JSON.stringify(measure(process.argv[3])));
 } else {
   const plain = measure("build/bench/ukernels.wasm");
-  const fma = JSON.parse(execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", "bench/ukernels/run.ts", "--one", "build/bench/ukernels.relaxed.wasm"], { encoding: "utf8" }));
+  const fma = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        "--experimental-wasm-relaxed-simd",
+        "--import",
+        "tsx",
+        "bench/ukernels/run.ts",
+        "--one",
+        "build/bench/ukernels.relaxed.wasm",
+      ],
+      { encoding: "utf8" },
+    ),
+  );
   console.log(`| MR x NR | plain SIMD GFLOP/s | FMA GFLOP/s |\n|---|---:|---:|`);
-  for (const [name, mr, nr] of SHAPES) console.log(`| ${mr}x${nr} | ${plain[name].toFixed(1)} | ${fma[name].toFixed(1)} |`);
+  for (const [name, mr, nr] of SHAPES)
+    console.log(`| ${mr}x${nr} | ${plain[name].toFixed(1)} | ${fma[name].toFixed(1)} |`);
 }

@@ -15,8 +15,18 @@ export interface Command {
 }
 
 export function helpText(c: Command): string {
-  const rows = Object.entries(c.flags).map(([name, [kind, help]]) => `  --${name}${kind === "string" ? " <value>" : ""}`.padEnd(30) + help);
-  return [`zeroconv ${c.name}: ${c.summary}`, "", `usage: ${c.usage}`, "", "options:", ...rows, `${"  --help".padEnd(30)}show this help`].join("\n");
+  const rows = Object.entries(c.flags).map(
+    ([name, [kind, help]]) => `  --${name}${kind === "string" ? " <value>" : ""}`.padEnd(30) + help,
+  );
+  return [
+    `zeroconv ${c.name}: ${c.summary}`,
+    "",
+    `usage: ${c.usage}`,
+    "",
+    "options:",
+    ...rows,
+    `${"  --help".padEnd(30)}show this help`,
+  ].join("\n");
 }
 
 /** Parses `argv` strictly against the command's flags; unknown flags and stray arguments are UsageErrors. */
@@ -48,7 +58,9 @@ export function integerFlag(flags: Flags, name: string, fallback: number, min = 
   if (raw === undefined) return fallback;
   const v = Number(raw);
   if (raw === "" || !Number.isInteger(v) || v < min) {
-    throw new UsageError(`--${name} must be ${min === 1 ? "a positive integer" : `an integer >= ${min}`}; got ${JSON.stringify(flags[name])}`);
+    throw new UsageError(
+      `--${name} must be ${min === 1 ? "a positive integer" : `an integer >= ${min}`}; got ${JSON.stringify(flags[name])}`,
+    );
   }
   return v;
 }
@@ -58,6 +70,7 @@ export function positiveFlag(flags: Flags, name: string, fallback: number): numb
   const raw = flagText(flags, name);
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (raw === "" || !(v > 0 && Number.isFinite(v))) throw new UsageError(`--${name} must be a positive number; got ${JSON.stringify(flags[name])}`);
+  if (raw === "" || !(v > 0 && Number.isFinite(v)))
+    throw new UsageError(`--${name} must be a positive number; got ${JSON.stringify(flags[name])}`);
   return v;
 }

@@ -32,6 +32,7 @@ export const bench: Command = {
     }
     console.log(`median of ${repeats} calls, 1 thread\n`);
     console.log("what".padEnd(44) + "ms/call".padStart(10) + "images/s".padStart(12));
-    for (const [what, ms, rate] of rows) console.log(what.padEnd(44) + ms.toFixed(3).padStart(10) + String(Math.round(rate)).padStart(12));
+    for (const [what, ms, rate] of rows)
+      console.log(what.padEnd(44) + ms.toFixed(3).padStart(10) + String(Math.round(rate)).padStart(12));
   },
 };

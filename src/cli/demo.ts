@@ -38,7 +38,12 @@ export const demo: Command = {
     const pooled = pool.forward(convolved);
     conv.dispose();
     pool.dispose();
-    for (const [name, t] of [["input", x], ["filter", filter], ["convolution", convolved], ["pooling", pooled]] as const) {
+    for (const [name, t] of [
+      ["input", x],
+      ["filter", filter],
+      ["convolution", convolved],
+      ["pooling", pooled],
+    ] as const) {
       console.log(`${name}.shape = [${t.shape.join(", ")}]`);
     }
 
@@ -48,7 +53,10 @@ export const demo: Command = {
       stage("convolution.png", "convolution: 24×24", convolved, 14),
       stage("pooling.png", "pooling 2×2, stride 2: 12×12", pooled, 28),
     ];
-    const cols: Record<SliceOrder, Tensor> = { kernel: im2col(x, 5, 5, 1, 0, "kernel"), output: im2col(x, 5, 5, 1, 0, "output") };
+    const cols: Record<SliceOrder, Tensor> = {
+      kernel: im2col(x, 5, 5, 1, 0, "kernel"),
+      output: im2col(x, 5, 5, 1, 0, "output"),
+    };
     figures.push(...slicePictures(cols));
     figures.push(filterGrid(net.params.W1));
     for (const f of figures) writePng(join(outDir, f.file), f.image, 1);
@@ -66,15 +74,22 @@ export const demo: Command = {
     const t0 = performance.now();
     const accuracy = net.accuracy(xTest, tTest);
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`test accuracy: ${(accuracy * 100).toFixed(2)}% of ${tTest.length} images in ${seconds.toFixed(2)} s (${Math.round(tTest.length / seconds)} images/s)`);
+    console.log(
+      `test accuracy: ${(accuracy * 100).toFixed(2)}% of ${tTest.length} images in ${seconds.toFixed(2)} s (${Math.round(tTest.length / seconds)} images/s)`,
+    );
     if (!same) process.exitCode = 1;
   },
 };
 
-interface Figure { file: string; caption: string; image: GreyImage }
+interface Figure {
+  file: string;
+  caption: string;
+  image: GreyImage;
+}
 
 function stage(file: string, caption: string, t: Tensor, scale: number): Figure {
-  const h = t.shape[t.shape.length - 2], w = t.shape[t.shape.length - 1];
+  const h = t.shape[t.shape.length - 2],
+    w = t.shape[t.shape.length - 1];
   return { file, caption, image: upscale(greyImage(t.data, w, h), scale) };
 }
 
@@ -88,32 +103,60 @@ function slicePictures(cols: Record<SliceOrder, Tensor>): Figure[] {
   const range = { min: Math.min(...cols.kernel.data), max: Math.max(...cols.kernel.data) };
   const column = (m: Tensor, k: number): Float32Array => Float32Array.from({ length: P }, (_, p) => m.data[p * K + k]);
   const slices = Array.from({ length: K }, (_, k) => upscale(greyImage(column(cols.kernel, k), 24, 24, range), 3));
-  const windows = Array.from({ length: P }, (_, p) => upscale(greyImage(cols.output.data.subarray(p * K, (p + 1) * K), 5, 5, range), 4));
+  const windows = Array.from({ length: P }, (_, p) =>
+    upscale(greyImage(cols.output.data.subarray(p * K, (p + 1) * K), 5, 5, range), 4),
+  );
   const transposed = (m: Tensor): GreyImage => {
     const t = new Float32Array(P * K);
     for (let p = 0; p < P; p++) for (let k = 0; k < K; k++) t[k * P + p] = m.data[p * K + k];
     return upscale(greyImage(t, P, K, range), 2);
   };
   return [
-    { file: "im2col_kernel_order_slices.png", caption: `kernel order: ${K} slices of 24×24, one per filter offset (fy, fx)`, image: tileGrid(slices, 5, 4) },
-    { file: "im2col_output_order_windows.png", caption: `output order: ${P} windows of 5×5, one per output pixel (oy, ox)`, image: tileGrid(windows, 24, 2) },
-    { file: "im2col_kernel_order_matrix.png", caption: `kernel order after transpose + reshape: the ${P}×${K} matrix, drawn transposed (${K} rows × ${P} columns)`, image: transposed(cols.kernel) },
-    { file: "im2col_output_order_matrix.png", caption: `output order: the same ${P}×${K} matrix, drawn transposed`, image: transposed(cols.output) },
+    {
+      file: "im2col_kernel_order_slices.png",
+      caption: `kernel order: ${K} slices of 24×24, one per filter offset (fy, fx)`,
+      image: tileGrid(slices, 5, 4),
+    },
+    {
+      file: "im2col_output_order_windows.png",
+      caption: `output order: ${P} windows of 5×5, one per output pixel (oy, ox)`,
+      image: tileGrid(windows, 24, 2),
+    },
+    {
+      file: "im2col_kernel_order_matrix.png",
+      caption: `kernel order after transpose + reshape: the ${P}×${K} matrix, drawn transposed (${K} rows × ${P} columns)`,
+      image: transposed(cols.kernel),
+    },
+    {
+      file: "im2col_output_order_matrix.png",
+      caption: `output order: the same ${P}×${K} matrix, drawn transposed`,
+      image: transposed(cols.output),
+    },
   ];
 }
 
 /** The 30 learned first-layer filters, as the book's visualize_filter.py draws them (gray_r). */
 function filterGrid(W1: Tensor): Figure {
   const [FN, , FH, FW] = W1.shape;
-  const tiles = Array.from({ length: FN }, (_, f) => upscale(greyImage(W1.data.subarray(f * FH * FW, (f + 1) * FH * FW), FW, FH, { invert: true }), 10));
-  return { file: "filters.png", caption: `the ${FN} learned first-layer filters (W1), dark = large`, image: tileGrid(tiles, 10, 6) };
+  const tiles = Array.from({ length: FN }, (_, f) =>
+    upscale(greyImage(W1.data.subarray(f * FH * FW, (f + 1) * FH * FW), FW, FH, { invert: true }), 10),
+  );
+  return {
+    file: "filters.png",
+    caption: `the ${FN} learned first-layer filters (W1), dark = large`,
+    image: tileGrid(tiles, 10, 6),
+  };
 }
 
 function page(figures: Figure[]): string {
   const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
-  const items = figures.map((f) =>
-    `<figure><img src="${f.file}" width="${f.image.width}" height="${f.image.height}" alt="${escapeHtml(f.caption)}">` +
-    `<figcaption>${escapeHtml(f.caption)}</figcaption></figure>`).join("\n");
+  const items = figures
+    .map(
+      (f) =>
+        `<figure><img src="${f.file}" width="${f.image.width}" height="${f.image.height}" alt="${escapeHtml(f.caption)}">` +
+        `<figcaption>${escapeHtml(f.caption)}</figcaption></figure>`,
+    )
+    .join("\n");
   return `<!doctype html>
 <meta charset="utf-8">
 <title>zeroconv demo: one MNIST image through conv and pooling</title>

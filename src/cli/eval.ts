@@ -22,6 +22,8 @@ export const evaluate: Command = {
     const seconds = (performance.now() - t0) / 1000;
     const correct = Math.round(accuracy * tTest.length);
     console.log(`${paramsPath}`);
-    console.log(`test accuracy: ${(accuracy * 100).toFixed(2)}% (${correct} of ${tTest.length}) in ${seconds.toFixed(2)} s, ${Math.round(tTest.length / seconds)} images/s`);
+    console.log(
+      `test accuracy: ${(accuracy * 100).toFixed(2)}% (${correct} of ${tTest.length}) in ${seconds.toFixed(2)} s, ${Math.round(tTest.length / seconds)} images/s`,
+    );
   },
 };

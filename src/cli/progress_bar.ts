@@ -6,7 +6,10 @@ export class ProgressBar {
   private lastTenth = -1;
   private drawn = false;
 
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly width = 30) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly width = 30,
+  ) {}
 
   draw(fraction: number, text: string): void {
     const f = Math.min(Math.max(fraction, 0), 1);

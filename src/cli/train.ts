@@ -11,7 +11,8 @@ import { ProgressBar } from "./progress_bar.js";
 export const trainCommand: Command = {
   name: "train",
   summary: "train SimpleConvNet on MNIST as the book's ch07/train_convnet.py (Adam, batch 100, 20 epochs)",
-  usage: "zeroconv train [--epochs 20] [--batch-size 100] [--lr 0.001] [--seed 0] [--out weights/simple_convnet.safetensors]",
+  usage:
+    "zeroconv train [--epochs 20] [--batch-size 100] [--lr 0.001] [--seed 0] [--out weights/simple_convnet.safetensors]",
   flags: {
     epochs: ["string", "passes over the 60,000 training images (default 20)"],
     "batch-size": ["string", "images per step (default 100)"],
@@ -28,7 +29,8 @@ export const trainCommand: Command = {
     const seed = integerFlag(flags, "seed", 0, 0);
     const evalSamples = integerFlag(flags, "eval-samples", 1000);
     const out = resolve(String(flags.out ?? "weights/simple_convnet.safetensors"));
-    if (!/\.(safetensors|pkl|pickle)$/i.test(out)) throw new UsageError(`--out must end in .safetensors or .pkl; got ${JSON.stringify(out)}`);
+    if (!/\.(safetensors|pkl|pickle)$/i.test(out))
+      throw new UsageError(`--out must end in .safetensors or .pkl; got ${JSON.stringify(out)}`);
     const stem = out.replace(/\.[^.]+$/, "");
     // Before the minutes of training, not after: a directory that cannot be made fails now.
     mkdirSync(dirname(out), { recursive: true });
@@ -48,26 +50,42 @@ export const trainCommand: Command = {
       console.log(line);
       lines.push(line);
     };
-    log(`SimpleConvNet on MNIST: ${xTrain.shape[0]} training images, Adam lr ${lr}, batch ${batchSize}, ${epochs} epochs, seed ${seed}; WASM SIMD ${simd}, 1 thread`);
+    log(
+      `SimpleConvNet on MNIST: ${xTrain.shape[0]} training images, Adam lr ${lr}, batch ${batchSize}, ${epochs} epochs, seed ${seed}; WASM SIMD ${simd}, 1 thread`,
+    );
     let epochStart = 0;
     const result = train(net, [xTrain, tTrain], test, {
-      epochs, batchSize, lr, seed, evalSamples,
+      epochs,
+      batchSize,
+      lr,
+      seed,
+      evalSamples,
       onStep: (s: StepInfo) => {
         const rate = (s.step * batchSize) / Math.max(s.seconds - epochStart, 1e-9);
-        bar.draw(s.step / s.stepsPerEpoch, `epoch ${s.epoch}/${epochs}  loss ${s.loss.toFixed(4)}  ${Math.round(rate)} images/s`);
+        bar.draw(
+          s.step / s.stepsPerEpoch,
+          `epoch ${s.epoch}/${epochs}  loss ${s.loss.toFixed(4)}  ${Math.round(rate)} images/s`,
+        );
       },
       onEpoch: (e: EpochInfo) => {
         const took = e.epoch === 0 ? "" : `  (${(e.seconds - epochStart).toFixed(1)} s)`;
-        log(`epoch ${String(e.epoch).padStart(2)}  train acc ${e.trainAccuracy.toFixed(4)}  test acc ${e.testAccuracy.toFixed(4)}${took}`);
+        log(
+          `epoch ${String(e.epoch).padStart(2)}  train acc ${e.trainAccuracy.toFixed(4)}  test acc ${e.testAccuracy.toFixed(4)}${took}`,
+        );
         epochStart = e.seconds;
       },
     });
-    log(`test accuracy (all ${test[1].length} images): ${(result.testAccuracy * 100).toFixed(2)}%  total ${result.seconds.toFixed(1)} s`);
+    log(
+      `test accuracy (all ${test[1].length} images): ${(result.testAccuracy * 100).toFixed(2)}%  total ${result.seconds.toFixed(1)} s`,
+    );
 
     net.saveParams(out);
     const plot = linePlot({
       title: "SimpleConvNet on MNIST",
-      xLabel: "epochs", yLabel: "accuracy", yMin: 0, yMax: 1,
+      xLabel: "epochs",
+      yLabel: "accuracy",
+      yMin: 0,
+      yMax: 1,
       series: [
         { label: "train", values: result.epochs.map((e) => e.trainAccuracy), color: [31, 119, 180] },
         { label: "test", values: result.epochs.map((e) => e.testAccuracy), color: [255, 127, 14], dashed: true },

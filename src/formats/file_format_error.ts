@@ -7,7 +7,10 @@ export class FileFormatError extends Error {
   override readonly name = "FileFormatError";
 
   /** `file` is the path, or a caller-given label such as "params bytes" when there is no path. */
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`${file}: ${problem}`);
   }
 }

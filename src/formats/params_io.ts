@@ -13,7 +13,9 @@ function formatOfPath(fn: string, path: string): Format {
   const lower = path.toLowerCase();
   if (lower.endsWith(".pkl") || lower.endsWith(".pickle")) return "pickle";
   if (lower.endsWith(".safetensors")) return "safetensors";
-  throw new RangeError(`${fn}: cannot tell the format of ${JSON.stringify(path)}: name it .pkl (the book's pickle) or .safetensors`);
+  throw new RangeError(
+    `${fn}: cannot tell the format of ${JSON.stringify(path)}: name it .pkl (the book's pickle) or .safetensors`,
+  );
 }
 
 /** A pickle starts with PROTO (0x80); a safetensors file with its header length, little-endian. */
@@ -23,7 +25,10 @@ function formatOfBytes(bytes: Uint8Array): Format {
 
 function nodeFs(fn: string): typeof import("node:fs") {
   const fs = typeof process === "object" ? process.getBuiltinModule?.("node:fs") : undefined;
-  if (fs === undefined) throw new TypeError(`${fn}: a file path needs Node.js (20.16 or later); elsewhere pass the file's bytes as a Uint8Array`);
+  if (fs === undefined)
+    throw new TypeError(
+      `${fn}: a file path needs Node.js (20.16 or later); elsewhere pass the file's bytes as a Uint8Array`,
+    );
   return fs;
 }
 
@@ -34,7 +39,9 @@ export function readParams(fn: string, source: unknown): Record<string, NamedArr
     return formatOfBytes(source) === "pickle" ? readPickle(source, label) : readSafetensors(source, label);
   }
   if (typeof source !== "string") {
-    throw new TypeError(`${fn}: source must be a file path (string) or the file's bytes (Uint8Array); got ${describe(source)}`);
+    throw new TypeError(
+      `${fn}: source must be a file path (string) or the file's bytes (Uint8Array); got ${describe(source)}`,
+    );
   }
   const format = formatOfPath(fn, source);
   let bytes: Uint8Array;
@@ -54,7 +61,8 @@ export function readParams(fn: string, source: unknown): Record<string, NamedArr
 export function writeParams(fn: string, path: string, params: Record<string, Tensor>): void {
   if (typeof path !== "string") throw new TypeError(`${fn}: path must be a string; got ${describe(path)}`);
   const format = formatOfPath(fn, path);
-  const bytes = format === "pickle" ? writePickle(params) : writeSafetensors(params, { format: "pt", producer: "zeroconv" });
+  const bytes =
+    format === "pickle" ? writePickle(params) : writeSafetensors(params, { format: "pt", producer: "zeroconv" });
   const fs = nodeFs(fn);
   const temp = `${path}.${process.pid}.tmp`;
   try {

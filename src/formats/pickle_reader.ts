@@ -17,7 +17,10 @@ class PyDict {
 }
 type Role = "reconstruct" | "ndarray" | "dtype" | "frombuffer" | "encode" | "bytes";
 class Global {
-  constructor(readonly role: Role, readonly name: string) {}
+  constructor(
+    readonly role: Role,
+    readonly name: string,
+  ) {}
 }
 /** numpy.dtype(spec, align, copy); BUILD then sets its byte order, as dtype.__setstate__ does. */
 class DType {
@@ -29,22 +32,38 @@ class NdArray {
   constructor(public array: NamedArray | null) {}
 }
 /** A tuple is a plain array: the reader makes no lists. */
-type Value = null | boolean | number | bigint | string | Uint8Array | readonly Value[] | Py2Str | PyDict | Global | DType | NdArray;
+type Value =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | readonly Value[]
+  | Py2Str
+  | PyDict
+  | Global
+  | DType
+  | NdArray;
 
 // Keyed by JSON of [module, name] so that no module/name split can spell an allowed pair.
-const ALLOWED = new Map<string, Role>(([
-  ["numpy.core.multiarray", "_reconstruct", "reconstruct"],
-  ["numpy._core.multiarray", "_reconstruct", "reconstruct"],
-  ["numpy", "ndarray", "ndarray"],
-  ["numpy", "dtype", "dtype"],
-  ["numpy.core.numeric", "_frombuffer", "frombuffer"],
-  ["numpy._core.numeric", "_frombuffer", "frombuffer"],
-  // Protocol 2 has no bytes opcode: Python 3 writes bytes as _codecs.encode(str, "latin1"), and
-  // b"" (an empty array's data) as bytes(), under its Python 2 name.
-  ["_codecs", "encode", "encode"],
-  ["__builtin__", "bytes", "bytes"],
-  ["builtins", "bytes", "bytes"],
-] as const).map(([module, name, role]) => [JSON.stringify([module, name]), role]));
+const ALLOWED = new Map<string, Role>(
+  (
+    [
+      ["numpy.core.multiarray", "_reconstruct", "reconstruct"],
+      ["numpy._core.multiarray", "_reconstruct", "reconstruct"],
+      ["numpy", "ndarray", "ndarray"],
+      ["numpy", "dtype", "dtype"],
+      ["numpy.core.numeric", "_frombuffer", "frombuffer"],
+      ["numpy._core.numeric", "_frombuffer", "frombuffer"],
+      // Protocol 2 has no bytes opcode: Python 3 writes bytes as _codecs.encode(str, "latin1"), and
+      // b"" (an empty array's data) as bytes(), under its Python 2 name.
+      ["_codecs", "encode", "encode"],
+      ["__builtin__", "bytes", "bytes"],
+      ["builtins", "bytes", "bytes"],
+    ] as const
+  ).map(([module, name, role]) => [JSON.stringify([module, name]), role]),
+);
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const latin1 = (bytes: Uint8Array): string => Array.from(bytes, (b) => String.fromCharCode(b)).join("");
@@ -80,7 +99,10 @@ class Reader {
    */
   budget: number;
 
-  constructor(readonly bytes: Uint8Array, readonly file: string) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly file: string,
+  ) {
     this.budget = 4 * bytes.length + 4096;
   }
 
@@ -90,7 +112,8 @@ class Reader {
 
   spend(n: number): void {
     this.budget -= n;
-    if (this.budget < 0) this.fail(`the pickle rebuilds more data than a file of ${this.bytes.length} bytes holds (at offset ${this.at})`);
+    if (this.budget < 0)
+      this.fail(`the pickle rebuilds more data than a file of ${this.bytes.length} bytes holds (at offset ${this.at})`);
   }
 
   /** The next `n` bytes, checked: a length field may claim anything. */
@@ -205,7 +228,8 @@ function pushText(r: Reader, n: number): void {
 
 function pushGlobal(r: Reader, module: string, name: string): void {
   const role = ALLOWED.get(JSON.stringify([module, name]));
-  if (role === undefined) r.fail(`refuses global ${clip(`${module}.${name}`)}: only NumPy array reconstruction is allowed`);
+  if (role === undefined)
+    r.fail(`refuses global ${clip(`${module}.${name}`)}: only NumPy array reconstruction is allowed`);
   r.push(new Global(role, `${module}.${name}`));
 }
 
@@ -243,8 +267,10 @@ function resolveDtype(r: Reader, d: DType): NamedArray["dtype"] {
   const [, prefix, body] = /^([<>=|]?)(.*)$/s.exec(d.spec) as RegExpExecArray;
   const order = d.byteorder ?? (prefix || "=");
   const name = clip(`${order}${body}`);
-  if (body !== "f4" && body !== "f8") r.fail(`unsupported dtype ${name}: only float32 (<f4) and float64 (<f8) arrays can be read`);
-  if (order === ">") r.fail(`unsupported dtype ${name}: big-endian; only little-endian float32 and float64 can be read`);
+  if (body !== "f4" && body !== "f8")
+    r.fail(`unsupported dtype ${name}: only float32 (<f4) and float64 (<f8) arrays can be read`);
+  if (order === ">")
+    r.fail(`unsupported dtype ${name}: big-endian; only little-endian float32 and float64 can be read`);
   if (!"<=|".includes(order) || order.length !== 1) r.fail(`dtype ${name} has an unknown byte order`);
   return body === "f4" ? "float32" : "float64";
 }
@@ -254,11 +280,19 @@ function resolveDtype(r: Reader, d: DType): NamedArray["dtype"] {
  * a.transpose(perm)), copied to C order. A Fortran-order array is the C-order array of the
  * reversed shape, transposed by the reversed axes.
  */
-function makeArray(r: Reader, raw: Uint8Array, d: DType, memShape: number[], perm: readonly number[] | null): NamedArray {
+function makeArray(
+  r: Reader,
+  raw: Uint8Array,
+  d: DType,
+  memShape: number[],
+  perm: readonly number[] | null,
+): NamedArray {
   const dtype = resolveDtype(r, d);
   const count = countElements(memShape) as number;
   if (raw.length !== count * itemSize(dtype)) {
-    r.fail(`array data has ${raw.length} bytes, but shape [${memShape.join(", ")}] of ${dtype} needs ${count * itemSize(dtype)}`);
+    r.fail(
+      `array data has ${raw.length} bytes, but shape [${memShape.join(", ")}] of ${dtype} needs ${count * itemSize(dtype)}`,
+    );
   }
   r.spend(perm === null ? raw.length : 2 * raw.length);
   const data = decodeFloats(raw, 0, count, dtype);
@@ -302,9 +336,13 @@ function fromBuffer(r: Reader, args: readonly Value[]): NdArray {
   const shape = r.shape(shapeValue, "_frombuffer's shape");
   const order = r.str(orderValue, "_frombuffer's order");
   if (order === "C" && axisOrder === null) return new NdArray(makeArray(r, raw, d, shape, null));
-  if (order === "F" && axisOrder === null) return new NdArray(makeArray(r, raw, d, shape.slice().reverse(), reversedAxes(shape.length)));
-  if (order === "K" && axisOrder !== null) return new NdArray(makeArray(r, raw, d, shape, permutation(r, axisOrder, shape.length)));
-  return r.fail(`_frombuffer with order ${shown(order)} and axis order ${kindOf(axisOrder)} is not an array layout NumPy writes`);
+  if (order === "F" && axisOrder === null)
+    return new NdArray(makeArray(r, raw, d, shape.slice().reverse(), reversedAxes(shape.length)));
+  if (order === "K" && axisOrder !== null)
+    return new NdArray(makeArray(r, raw, d, shape, permutation(r, axisOrder, shape.length)));
+  return r.fail(
+    `_frombuffer with order ${shown(order)} and axis order ${kindOf(axisOrder)} is not an array layout NumPy writes`,
+  );
 }
 
 function permutation(r: Reader, v: Value, n: number): number[] {
@@ -322,13 +360,16 @@ function arrayState(r: Reader, state: Value): NamedArray {
   const d = asDType(r, dtype, "array dtype");
   const fortran = r.flag(fortranValue, "array Fortran flag");
   const raw = r.byteString(rawValue, "array data");
-  return fortran ? makeArray(r, raw, d, shape.slice().reverse(), reversedAxes(shape.length)) : makeArray(r, raw, d, shape, null);
+  return fortran
+    ? makeArray(r, raw, d, shape.slice().reverse(), reversedAxes(shape.length))
+    : makeArray(r, raw, d, shape, null);
 }
 
 /** dtype.__setstate__((3 or 4, byteorder, subarray, names, fields, elsize, alignment, flags[, metadata])). */
 function dtypeState(r: Reader, state: Value): string {
   const t = r.tuple(state, "dtype state", [8, 9]);
-  if (t[0] !== 3 && t[0] !== 4) r.fail(`dtype state version is ${typeof t[0] === "number" ? t[0] : kindOf(t[0])}, not 3 or 4`);
+  if (t[0] !== 3 && t[0] !== 4)
+    r.fail(`dtype state version is ${typeof t[0] === "number" ? t[0] : kindOf(t[0])}, not 3 or 4`);
   if (t[2] !== null || t[3] !== null || t[4] !== null) r.fail("structured and subarray dtypes are not supported");
   return r.str(t[1], "dtype byte order");
 }
@@ -336,7 +377,8 @@ function dtypeState(r: Reader, state: Value): string {
 const CALLS: Record<Role, (r: Reader, args: readonly Value[], name: string) => Value> = {
   reconstruct(r: Reader, args: readonly Value[], name: string) {
     const [type, shape, dtype] = r.tuple(args, `arguments of ${name}`, [3]);
-    if (!(type instanceof Global && type.role === "ndarray")) r.fail(`${name} builds ${kindOf(type)}, not numpy.ndarray`);
+    if (!(type instanceof Global && type.role === "ndarray"))
+      r.fail(`${name} builds ${kindOf(type)}, not numpy.ndarray`);
     r.tuple(shape, `${name}'s shape`, [0, 1]);
     r.byteString(dtype, `${name}'s dtype`);
     return new NdArray(null);
@@ -347,10 +389,12 @@ const CALLS: Record<Role, (r: Reader, args: readonly Value[], name: string) => V
     r.flag(copy, "dtype copy");
     return new DType(r.str(spec, "dtype"));
   },
-  frombuffer: (r: Reader, args: readonly Value[], name: string) => fromBuffer(r, r.tuple(args, `arguments of ${name}`, [4, 5])),
+  frombuffer: (r: Reader, args: readonly Value[], name: string) =>
+    fromBuffer(r, r.tuple(args, `arguments of ${name}`, [4, 5])),
   encode(r: Reader, args: readonly Value[], name: string) {
     const [text, encoding] = r.tuple(args, `arguments of ${name}`, [2]);
-    if (typeof text !== "string" || encoding !== "latin1") r.fail(`${name} is allowed only as encode(str, "latin1"), which protocol 2 writes for bytes`);
+    if (typeof text !== "string" || encoding !== "latin1")
+      r.fail(`${name} is allowed only as encode(str, "latin1"), which protocol 2 writes for bytes`);
     r.spend(text.length);
     const out = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) {
@@ -370,8 +414,10 @@ const CALLS: Record<Role, (r: Reader, args: readonly Value[], name: string) => V
 function reduce(r: Reader): void {
   const args = r.pop();
   const callee = r.pop();
-  if (!(callee instanceof Global)) r.fail(`REDUCE at offset ${r.at} calls ${kindOf(callee)}, not an allowed NumPy global`);
-  if (!Array.isArray(args)) r.fail(`REDUCE at offset ${r.at}: the arguments of ${callee.name} are ${kindOf(args)}, not a tuple`);
+  if (!(callee instanceof Global))
+    r.fail(`REDUCE at offset ${r.at} calls ${kindOf(callee)}, not an allowed NumPy global`);
+  if (!Array.isArray(args))
+    r.fail(`REDUCE at offset ${r.at}: the arguments of ${callee.name} are ${kindOf(args)}, not a tuple`);
   r.push(CALLS[callee.role](r, args, callee.name));
 }
 
@@ -384,9 +430,27 @@ function build(r: Reader): void {
 }
 
 const OPCODES = new Map<number, (r: Reader) => void>([
-  [0x80, (r) => { const p = r.uint(1); if (p < 2 || p > 5) r.fail(`pickle protocol ${p} is not supported (2 to 5 are)`); }], // PROTO
-  [0x95, (r) => { const n = r.uint(8); if (n > r.bytes.length - r.pos) r.fail(`truncated: a frame at offset ${r.at} of ${n} bytes runs past the end`); }], // FRAME
-  [0x28, (r) => { r.marks.push(r.stack); r.stack = []; }], // MARK
+  [
+    0x80,
+    (r) => {
+      const p = r.uint(1);
+      if (p < 2 || p > 5) r.fail(`pickle protocol ${p} is not supported (2 to 5 are)`);
+    },
+  ], // PROTO
+  [
+    0x95,
+    (r) => {
+      const n = r.uint(8);
+      if (n > r.bytes.length - r.pos) r.fail(`truncated: a frame at offset ${r.at} of ${n} bytes runs past the end`);
+    },
+  ], // FRAME
+  [
+    0x28,
+    (r) => {
+      r.marks.push(r.stack);
+      r.stack = [];
+    },
+  ], // MARK
   [0x7d, (r) => r.push(new PyDict())], // EMPTY_DICT
   [0x29, (r) => r.push([])], // EMPTY_TUPLE
   [0x4e, (r) => r.push(null)], // NONE
@@ -400,15 +464,49 @@ const OPCODES = new Map<number, (r: Reader) => void>([
   [0x58, (r) => pushText(r, r.uint(4))], // BINUNICODE
   [0x8d, (r) => pushText(r, r.uint(8))], // BINUNICODE8
   [0x55, (r) => r.push(new Py2Str(r.take(r.uint(1))))], // SHORT_BINSTRING
-  [0x54, (r) => { const n = r.int32(); if (n < 0) r.fail(`BINSTRING at offset ${r.at} has a negative length`); r.push(new Py2Str(r.take(n))); }], // BINSTRING
+  [
+    0x54,
+    (r) => {
+      const n = r.int32();
+      if (n < 0) r.fail(`BINSTRING at offset ${r.at} has a negative length`);
+      r.push(new Py2Str(r.take(n)));
+    },
+  ], // BINSTRING
   [0x43, (r) => r.push(r.take(r.uint(1)))], // SHORT_BINBYTES
   [0x42, (r) => r.push(r.take(r.uint(4)))], // BINBYTES
   [0x8e, (r) => r.push(r.take(r.uint(8)))], // BINBYTES8
   [0x96, (r) => r.push(r.take(r.uint(8)))], // BYTEARRAY8
-  [0x85, (r) => { const a = r.pop(); r.push([a]); }], // TUPLE1
-  [0x86, (r) => { const b = r.pop(); const a = r.pop(); r.push([a, b]); }], // TUPLE2
-  [0x87, (r) => { const c = r.pop(); const b = r.pop(); const a = r.pop(); r.push([a, b, c]); }], // TUPLE3
-  [0x74, (r) => { const items = r.popMark(); r.push(items); }], // TUPLE
+  [
+    0x85,
+    (r) => {
+      const a = r.pop();
+      r.push([a]);
+    },
+  ], // TUPLE1
+  [
+    0x86,
+    (r) => {
+      const b = r.pop();
+      const a = r.pop();
+      r.push([a, b]);
+    },
+  ], // TUPLE2
+  [
+    0x87,
+    (r) => {
+      const c = r.pop();
+      const b = r.pop();
+      const a = r.pop();
+      r.push([a, b, c]);
+    },
+  ], // TUPLE3
+  [
+    0x74,
+    (r) => {
+      const items = r.popMark();
+      r.push(items);
+    },
+  ], // TUPLE
   [0x94, (r) => r.memoPut(r.memo.size)], // MEMOIZE
   [0x70, (r) => r.memoPut(decimal(r))], // PUT
   [0x71, (r) => r.memoPut(r.uint(1))], // BINPUT
@@ -416,12 +514,32 @@ const OPCODES = new Map<number, (r: Reader) => void>([
   [0x67, (r) => r.memoGet(decimal(r))], // GET
   [0x68, (r) => r.memoGet(r.uint(1))], // BINGET
   [0x6a, (r) => r.memoGet(r.uint(4))], // LONG_BINGET
-  [0x63, (r) => { const module = r.line(); pushGlobal(r, module, r.line()); }], // GLOBAL
+  [
+    0x63,
+    (r) => {
+      const module = r.line();
+      pushGlobal(r, module, r.line());
+    },
+  ], // GLOBAL
   [0x93, stackGlobal], // STACK_GLOBAL
   [0x52, reduce], // REDUCE
   [0x62, build], // BUILD
-  [0x73, (r) => { const v = r.pop(); const k = r.pop(); setItems(r, [k, v]); }], // SETITEM
-  [0x75, (r) => { const items = r.popMark(); if (items.length % 2) r.fail(`SETITEMS at offset ${r.at} has an odd number of items`); setItems(r, items); }], // SETITEMS
+  [
+    0x73,
+    (r) => {
+      const v = r.pop();
+      const k = r.pop();
+      setItems(r, [k, v]);
+    },
+  ], // SETITEM
+  [
+    0x75,
+    (r) => {
+      const items = r.popMark();
+      if (items.length % 2) r.fail(`SETITEMS at offset ${r.at} has an odd number of items`);
+      setItems(r, items);
+    },
+  ], // SETITEMS
 ]);
 
 const STOP = 0x2e;
@@ -440,10 +558,13 @@ function result(r: Reader): Record<string, NamedArray> {
   if (r.stack.length !== 1) r.fail(`the pickle leaves ${r.stack.length} objects on its stack, not 1`);
   const top = r.stack[0];
   if (!(top instanceof PyDict)) r.fail(`the pickle holds ${kindOf(top)}, not a dict of NumPy arrays`);
-  return toRecord(Array.from(top.items, ([key, v]): [string, NamedArray] => {
-    if (!(v instanceof NdArray) || v.array === null) r.fail(`the value of ${shown(key)} is ${kindOf(v)}, not a NumPy array`);
-    return [key, v.array];
-  }));
+  return toRecord(
+    Array.from(top.items, ([key, v]): [string, NamedArray] => {
+      if (!(v instanceof NdArray) || v.array === null)
+        r.fail(`the value of ${shown(key)} is ${kindOf(v)}, not a NumPy array`);
+      return [key, v.array];
+    }),
+  );
 }
 
 /**
@@ -455,7 +576,8 @@ function result(r: Reader): Record<string, NamedArray> {
  * array stored under two keys comes back as one object under both, as Python would have it.
  */
 export function readPickle(bytes: Uint8Array, file: string): Record<string, NamedArray> {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`readPickle: bytes must be a Uint8Array; got ${describe(bytes)}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`readPickle: bytes must be a Uint8Array; got ${describe(bytes)}`);
   if (typeof file !== "string") throw new TypeError(`readPickle: file must be a string; got ${describe(file)}`);
   // Typed explicitly so that r.fail(), which never returns, narrows types after it.
   const r: Reader = new Reader(bytes, file);
@@ -465,7 +587,8 @@ export function readPickle(bytes: Uint8Array, file: string): Record<string, Name
     const op = bytes[r.pos++];
     if (op === STOP) break;
     const run = OPCODES.get(op);
-    if (run === undefined) r.fail(`unsupported pickle opcode ${opcodeName(op)} at offset ${r.at}: not one a dict of NumPy arrays uses`);
+    if (run === undefined)
+      r.fail(`unsupported pickle opcode ${opcodeName(op)} at offset ${r.at}: not one a dict of NumPy arrays uses`);
     run(r);
   }
   if (r.pos !== bytes.length) r.fail(`${bytes.length - r.pos} bytes follow the STOP opcode at offset ${r.at}`);

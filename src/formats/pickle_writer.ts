@@ -39,7 +39,8 @@ class ByteBuffer {
   }
 }
 
-const le = (value: number, n: number): number[] => Array.from({ length: n }, (_, i) => Math.floor(value / 2 ** (8 * i)) % 256);
+const le = (value: number, n: number): number[] =>
+  Array.from({ length: n }, (_, i) => Math.floor(value / 2 ** (8 * i)) % 256);
 
 /** pickle.encode_long: the shortest little-endian two's complement that keeps the sign. */
 function encodeLong(value: number): number[] {
@@ -103,9 +104,12 @@ class Writer {
 
   private saveInt(v: number): void {
     this.boundary();
-    if (v >= 0 && v <= 0xff) this.frame.push(0x4b, v); // BININT1
-    else if (v >= 0 && v <= 0xffff) this.frame.push(0x4d, ...le(v, 2)); // BININT2
-    else if (v >= -(2 ** 31) && v < 2 ** 31) this.frame.push(0x4a, ...le(v >>> 0, 4)); // BININT
+    if (v >= 0 && v <= 0xff)
+      this.frame.push(0x4b, v); // BININT1
+    else if (v >= 0 && v <= 0xffff)
+      this.frame.push(0x4d, ...le(v, 2)); // BININT2
+    else if (v >= -(2 ** 31) && v < 2 ** 31)
+      this.frame.push(0x4a, ...le(v >>> 0, 4)); // BININT
     else {
       const bytes = encodeLong(v);
       this.frame.push(0x8a, bytes.length, ...bytes); // LONG1
@@ -127,7 +131,8 @@ class Writer {
     this.boundary();
     if (shared && this.recall(`str:${s}`)) return;
     const bytes = utf8Encoder.encode(s);
-    if (bytes.length < 256) this.frame.push(0x8c, bytes.length); // SHORT_BINUNICODE
+    if (bytes.length < 256)
+      this.frame.push(0x8c, bytes.length); // SHORT_BINUNICODE
     else this.frame.push(0x58, ...le(bytes.length, 4)); // BINUNICODE
     this.frame.append(bytes);
     this.memoize(shared ? `str:${s}` : undefined);
@@ -137,7 +142,8 @@ class Writer {
     this.boundary();
     if (token !== undefined && this.recall(token)) return;
     const n = payload.length;
-    if (n <= 0xff) this.frame.push(0x43, n); // SHORT_BINBYTES
+    if (n <= 0xff)
+      this.frame.push(0x43, n); // SHORT_BINBYTES
     else if (n > 0xffffffff || n >= FRAME_SIZE_TARGET) {
       // pickle's _write_large_bytes: close the frame, then header and payload outside any frame.
       this.commitFrame();
@@ -180,8 +186,16 @@ class Writer {
     this.saveTuple([() => this.saveStr(spec, false), () => this.saveBool(false), () => this.saveBool(true)]);
     this.frame.push(0x52); // REDUCE
     this.memoize(token);
-    const state = [() => this.saveInt(3), () => this.saveStr("<", true), () => this.saveNone(), () => this.saveNone(),
-      () => this.saveNone(), () => this.saveInt(-1), () => this.saveInt(-1), () => this.saveInt(0)];
+    const state = [
+      () => this.saveInt(3),
+      () => this.saveStr("<", true),
+      () => this.saveNone(),
+      () => this.saveNone(),
+      () => this.saveNone(),
+      () => this.saveInt(-1),
+      () => this.saveInt(-1),
+      () => this.saveInt(0),
+    ];
     this.saveTuple(state);
     this.frame.push(0x62); // BUILD
   }

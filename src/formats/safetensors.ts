@@ -4,8 +4,14 @@
 // pickle it cannot run anything, so it is the format to share weights in.
 import { FileFormatError } from "./file_format_error.js";
 import {
-  checkArrayInputs, countElements, decodeFloats, encodeFloats, itemSize, toRecord,
-  type ArrayInput, type NamedArray,
+  checkArrayInputs,
+  countElements,
+  decodeFloats,
+  encodeFloats,
+  itemSize,
+  toRecord,
+  type ArrayInput,
+  type NamedArray,
 } from "./named_array.js";
 import { describe } from "../tensor/tensor.js";
 
@@ -30,11 +36,24 @@ const isOffset = (v: unknown): v is number => typeof v === "number" && Number.is
 const shown = (s: string): string => JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
 
 /** The header's JSON, checked to be an object; `fail` throws. */
-function parseHeader(bytes: Uint8Array, fail: (problem: string) => never): { header: Record<string, unknown>; dataStart: number } {
-  if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, but a safetensors file starts with an 8-byte header length`);
-  const n = bytes[0] + bytes[1] * 2 ** 8 + bytes[2] * 2 ** 16 + bytes[3] * 2 ** 24 + (bytes[4] + bytes[5] * 2 ** 8 + bytes[6] * 2 ** 16 + bytes[7] * 2 ** 24) * 2 ** 32;
-  if (n > MAX_HEADER_SIZE) fail(`header length ${n} is beyond the format's limit of ${MAX_HEADER_SIZE} bytes: not a safetensors file, or a corrupt one`);
-  if (n > bytes.length - 8) fail(`truncated: the header claims ${n} bytes, but only ${bytes.length - 8} follow its length`);
+function parseHeader(
+  bytes: Uint8Array,
+  fail: (problem: string) => never,
+): { header: Record<string, unknown>; dataStart: number } {
+  if (bytes.length < 8)
+    fail(`truncated: ${bytes.length} bytes, but a safetensors file starts with an 8-byte header length`);
+  const n =
+    bytes[0] +
+    bytes[1] * 2 ** 8 +
+    bytes[2] * 2 ** 16 +
+    bytes[3] * 2 ** 24 +
+    (bytes[4] + bytes[5] * 2 ** 8 + bytes[6] * 2 ** 16 + bytes[7] * 2 ** 24) * 2 ** 32;
+  if (n > MAX_HEADER_SIZE)
+    fail(
+      `header length ${n} is beyond the format's limit of ${MAX_HEADER_SIZE} bytes: not a safetensors file, or a corrupt one`,
+    );
+  if (n > bytes.length - 8)
+    fail(`truncated: the header claims ${n} bytes, but only ${bytes.length - 8} follow its length`);
   let text: string;
   try {
     text = utf8.decode(bytes.subarray(8, 8 + n));
@@ -56,7 +75,8 @@ function parseEntry(name: string, info: unknown, fail: (problem: string) => neve
   if (!isObject(info)) fail(`${what} is not described by an object`);
   const { dtype, shape, data_offsets: offsets } = info;
   if (typeof dtype !== "string") fail(`${what} has no dtype string`);
-  if (!Object.hasOwn(DTYPES, dtype)) fail(`${what} has unsupported dtype ${shown(dtype)}: only F32 and F64 can be read`);
+  if (!Object.hasOwn(DTYPES, dtype))
+    fail(`${what} has unsupported dtype ${shown(dtype)}: only F32 and F64 can be read`);
   if (!Array.isArray(shape)) fail(`${what} has no shape array`);
   const count = countElements(shape);
   if (typeof count === "string") fail(`${what}: ${count}`);
@@ -66,7 +86,9 @@ function parseEntry(name: string, info: unknown, fail: (problem: string) => neve
   const [begin, end] = offsets as [number, number];
   const needed = count * itemSize(DTYPES[dtype]);
   if (end < begin || end - begin !== needed) {
-    fail(`${what}'s data_offsets [${begin}, ${end}] span ${end - begin} bytes, but shape [${shape.join(", ")}] of ${dtype} needs ${needed}`);
+    fail(
+      `${what}'s data_offsets [${begin}, ${end}] span ${end - begin} bytes, but shape [${shape.join(", ")}] of ${dtype} needs ${needed}`,
+    );
   }
   return { name, dtype: DTYPES[dtype], shape: shape as number[], begin, end };
 }
@@ -86,14 +108,18 @@ function checkLayout(entries: Entry[], dataLength: number, fail: (problem: strin
   let at = 0;
   for (const e of entries) {
     if (e.begin !== at) {
-      fail(`tensor ${shown(e.name)}'s data_offsets [${e.begin}, ${e.end}] ${e.begin < at ? "overlap the tensor before" : "leave a gap after the tensor before"} (which ends at ${at})`);
+      fail(
+        `tensor ${shown(e.name)}'s data_offsets [${e.begin}, ${e.end}] ${e.begin < at ? "overlap the tensor before" : "leave a gap after the tensor before"} (which ends at ${at})`,
+      );
     }
     at = e.end;
   }
   if (at !== dataLength) {
-    fail(at > dataLength
-      ? `truncated: the tensors need ${at} bytes of data, but ${dataLength} follow the header`
-      : `${dataLength - at} bytes follow the last tensor's data`);
+    fail(
+      at > dataLength
+        ? `truncated: the tensors need ${at} bytes of data, but ${dataLength} follow the header`
+        : `${dataLength - at} bytes follow the last tensor's data`,
+    );
   }
 }
 
@@ -105,7 +131,8 @@ function checkLayout(entries: Entry[], dataLength: number, fail: (problem: strin
  * strings are checked and not returned.
  */
 export function readSafetensors(bytes: Uint8Array, file: string): Record<string, NamedArray> {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`readSafetensors: bytes must be a Uint8Array; got ${describe(bytes)}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`readSafetensors: bytes must be a Uint8Array; got ${describe(bytes)}`);
   if (typeof file !== "string") throw new TypeError(`readSafetensors: file must be a string; got ${describe(file)}`);
   const fail = (problem: string): never => {
     throw new FileFormatError(file, problem);
@@ -117,10 +144,15 @@ export function readSafetensors(bytes: Uint8Array, file: string): Record<string,
     else entries.push(parseEntry(name, info, fail));
   }
   checkLayout(entries, bytes.length - dataStart, fail);
-  return toRecord(entries.map((e): [string, NamedArray] => {
-    const count = (e.end - e.begin) / itemSize(e.dtype);
-    return [e.name, { shape: e.shape, dtype: e.dtype, data: decodeFloats(bytes, dataStart + e.begin, count, e.dtype) }];
-  }));
+  return toRecord(
+    entries.map((e): [string, NamedArray] => {
+      const count = (e.end - e.begin) / itemSize(e.dtype);
+      return [
+        e.name,
+        { shape: e.shape, dtype: e.dtype, data: decodeFloats(bytes, dataStart + e.begin, count, e.dtype) },
+      ];
+    }),
+  );
 }
 
 /** Rust's String order, which the reference writer sorts names by: UTF-8 bytes, not UTF-16 units. */
@@ -139,7 +171,8 @@ function compareUtf8(a: string, b: string): number {
  */
 export function writeSafetensors(arrays: Record<string, ArrayInput>, metadata?: Record<string, string>): Uint8Array {
   const entries = checkArrayInputs("writeSafetensors", arrays);
-  if (entries.some(([name]) => name === METADATA)) throw new RangeError(`writeSafetensors: ${METADATA} is reserved and cannot name a tensor`);
+  if (entries.some(([name]) => name === METADATA))
+    throw new RangeError(`writeSafetensors: ${METADATA} is reserved and cannot name a tensor`);
   if (metadata !== undefined && (!isObject(metadata) || !Object.values(metadata).every((v) => typeof v === "string"))) {
     throw new TypeError("writeSafetensors: metadata must be an object of strings");
   }
@@ -149,7 +182,11 @@ export function writeSafetensors(arrays: Record<string, ArrayInput>, metadata?: 
   const parts = metadata === undefined ? [] : [`${JSON.stringify(METADATA)}:${JSON.stringify(metadata)}`];
   let offset = 0;
   for (const [name, a] of entries) {
-    const info = { dtype: a.data instanceof Float64Array ? "F64" : "F32", shape: a.shape, data_offsets: [offset, offset + a.data.byteLength] };
+    const info = {
+      dtype: a.data instanceof Float64Array ? "F64" : "F32",
+      shape: a.shape,
+      data_offsets: [offset, offset + a.data.byteLength],
+    };
     parts.push(`${JSON.stringify(name)}:${JSON.stringify(info)}`);
     offset += a.data.byteLength;
   }

@@ -7,23 +7,48 @@ import { asTensor } from "../tensor/as_tensor.js";
 import { disposable } from "../runtime/disposable.js";
 
 /** y[N, M] = x[N, D] W[D, M] + b[M]. */
-export function affineForward(rt: Runtime, px: number, N: number, D: number, pW: number, M: number, pb: number, py: number, work: number,
-  packedW = 0): void {
+export function affineForward(
+  rt: Runtime,
+  px: number,
+  N: number,
+  D: number,
+  pW: number,
+  M: number,
+  pb: number,
+  py: number,
+  work: number,
+  packedW = 0,
+): void {
   if (packedW !== 0) rt.kernels.sgemm_packed_b(N, M, D, px, D, 1, packedW, py, M, work);
   else rt.kernels.sgemm(N, M, D, px, D, 1, pW, M, 1, 0, py, M, work);
   rt.kernels.bias_add(py, pb, N, M, 1);
 }
 
 /** dW = x^T dout and db = the column sums of dout; dx = dout W^T when `pdx` is not 0. Transposes are strides. */
-export function affineBackward(rt: Runtime, pdout: number, px: number, N: number, D: number, pW: number, M: number,
-  pdW: number, pdb: number, pdx: number, work: number): void {
+export function affineBackward(
+  rt: Runtime,
+  pdout: number,
+  px: number,
+  N: number,
+  D: number,
+  pW: number,
+  M: number,
+  pdW: number,
+  pdb: number,
+  pdx: number,
+  work: number,
+): void {
   const k = rt.kernels;
   k.sgemm(D, M, N, px, 1, D, pdout, M, 1, 0, pdW, M, work);
   k.bias_grad(pdout, N, M, 1, pdb);
   if (pdx !== 0) k.sgemm(N, D, M, pdout, M, 1, pW, 1, M, 0, pdx, D, work);
 }
 
-interface AffineSeen { xShape: number[]; N: number; D: number }
+interface AffineSeen {
+  xShape: number[];
+  N: number;
+  D: number;
+}
 
 /**
  * The book's Affine layer: y = x W + b for x [N, D], or for x [N, ...] of any rank, flattened to
@@ -104,9 +129,12 @@ export class Affine {
 
 function checkAffineBias(fn: string, name: string, b: unknown, M: number): void {
   const [len] = checkTensor(fn, name, b, ["M"]);
-  if (len !== M) throw new RangeError(`${fn}: ${name} must have shape [${M}], one bias per output column of W; got [${len}]`);
+  if (len !== M)
+    throw new RangeError(`${fn}: ${name} must have shape [${M}], one bias per output column of W; got [${len}]`);
 }
 
 // `using` frees it at the end of a block, where the runtime has Symbol.dispose (src/runtime/disposable.ts).
-export interface Affine { [Symbol.dispose](): void }
+export interface Affine {
+  [Symbol.dispose](): void;
+}
 disposable(Affine);

@@ -67,7 +67,15 @@ export class Convolution {
     const rt = getRuntime();
     checkSameShape(fn, "dout", checkTensor(fn, "dout", dout, ["N", "FN", "outH", "outW"]), [g.N, g.FN, g.outH, g.outW]);
     checkSameShape(fn, "this.W", checkTensor(fn, "this.W", this.W, ["FN", "C", "FH", "FW"]), [g.FN, g.C, g.FH, g.FW]);
-    const sizes = [dout.data.length, g.FN * g.K, g.FN * g.K, g.FN, g.K * g.P, g.N * g.C * g.H * g.W, sgemmWorkspaceFloats(rt)];
+    const sizes = [
+      dout.data.length,
+      g.FN * g.K,
+      g.FN * g.K,
+      g.FN,
+      g.K * g.P,
+      g.N * g.C * g.H * g.W,
+      sgemmWorkspaceFloats(rt),
+    ];
     return withBuffers(rt, fn, sizes, ([pdout, pw, pdW, pdb, pdcolT, pdx, work]) => {
       writeFloats(rt, pdout, dout.data);
       writeFloats(rt, pw, this.W.data);
@@ -86,5 +94,7 @@ export class Convolution {
 }
 
 // `using` frees it at the end of a block, where the runtime has Symbol.dispose (src/runtime/disposable.ts).
-export interface Convolution { [Symbol.dispose](): void }
+export interface Convolution {
+  [Symbol.dispose](): void;
+}
 disposable(Convolution);

@@ -14,16 +14,23 @@ export interface CheckedLabels {
 /** Validates `t` against `rows` rows of `classes` scores. */
 export function checkLabels(fn: string, name: string, t: unknown, rows: number, classes: number): CheckedLabels {
   if (t !== null && typeof t === "object" && "shape" in t) return fromOneHot(fn, name, t, rows, classes);
-  if (t === null || typeof t !== "object" || typeof (t as ArrayLike<unknown>).length !== "number" ||
-      t instanceof Float32Array || t instanceof Float64Array) {
+  if (
+    t === null ||
+    typeof t !== "object" ||
+    typeof (t as ArrayLike<unknown>).length !== "number" ||
+    t instanceof Float32Array ||
+    t instanceof Float64Array
+  ) {
     throw new TypeError(
       `${fn}: ${name} must be class indices (Uint8Array, Int32Array or an array of integers) or one-hot rows ` +
-      `{ shape: [${rows}, ${classes}], data }; got ${describe(t)}`,
+        `{ shape: [${rows}, ${classes}], data }; got ${describe(t)}`,
     );
   }
   const items = t as ArrayLike<unknown>;
   if (items.length !== rows) {
-    throw new RangeError(`${fn}: ${name} has ${items.length} labels but x has ${rows} images; give one class index per image`);
+    throw new RangeError(
+      `${fn}: ${name} has ${items.length} labels but x has ${rows} images; give one class index per image`,
+    );
   }
   const indices = new Int32Array(rows);
   const targets = new Float32Array(rows * classes);
@@ -42,7 +49,9 @@ export function checkLabels(fn: string, name: string, t: unknown, rows: number, 
 function fromOneHot(fn: string, name: string, t: object, rows: number, classes: number): CheckedLabels {
   const shape = checkTensor(fn, name, t, ["rows", "classes"]);
   if (shape[0] !== rows || shape[1] !== classes) {
-    throw new RangeError(`${fn}: one-hot ${name} must have shape ${formatShape([rows, classes])}, one row per image; got ${formatShape(shape)}`);
+    throw new RangeError(
+      `${fn}: one-hot ${name} must have shape ${formatShape([rows, classes])}, one row per image; got ${formatShape(shape)}`,
+    );
   }
   const targets = Float32Array.from((t as TensorLike).data);
   const indices = new Int32Array(rows);

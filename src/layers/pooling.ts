@@ -70,5 +70,7 @@ export class Pooling {
 }
 
 // `using` frees it at the end of a block, where the runtime has Symbol.dispose (src/runtime/disposable.ts).
-export interface Pooling { [Symbol.dispose](): void }
+export interface Pooling {
+  [Symbol.dispose](): void;
+}
 disposable(Pooling);

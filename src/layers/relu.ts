@@ -49,5 +49,7 @@ export class Relu {
 }
 
 // `using` frees it at the end of a block, where the runtime has Symbol.dispose (src/runtime/disposable.ts).
-export interface Relu { [Symbol.dispose](): void }
+export interface Relu {
+  [Symbol.dispose](): void;
+}
 disposable(Relu);

@@ -10,14 +10,25 @@ import { disposable } from "../runtime/disposable.js";
  * Softmax of scores [rows, cols] into probabilities at `py` and the mean cross-entropy against
  * `labels.indices`. Also writes the dense targets to `pt` for backward.
  */
-export function softmaxLoss(rt: Runtime, pscores: number, rows: number, cols: number, labels: CheckedLabels,
-  plabels: number, pt: number, py: number): number {
+export function softmaxLoss(
+  rt: Runtime,
+  pscores: number,
+  rows: number,
+  cols: number,
+  labels: CheckedLabels,
+  plabels: number,
+  pt: number,
+  py: number,
+): number {
   new Int32Array(rt.kernels.memory.buffer, plabels, rows).set(labels.indices);
   writeFloats(rt, pt, labels.targets);
   return rt.kernels.softmax_cross_entropy(pscores, rows, cols, plabels, py);
 }
 
-interface LossSeen { rows: number; cols: number }
+interface LossSeen {
+  rows: number;
+  cols: number;
+}
 
 /**
  * The book's SoftmaxWithLoss: forward(x, t) turns scores into probabilities (kept as `y`) and
@@ -60,7 +71,8 @@ export class SoftmaxWithLoss {
   backward(dout = 1): Tensor {
     const fn = "SoftmaxWithLoss.backward";
     const { rows, cols } = this.state.last(fn);
-    if (typeof dout !== "number") throw new TypeError(`${fn}: dout must be a number (the loss's upstream gradient); got ${typeof dout}`);
+    if (typeof dout !== "number")
+      throw new TypeError(`${fn}: dout must be a number (the loss's upstream gradient); got ${typeof dout}`);
     const rt = getRuntime();
     const n = rows * cols;
     const pkept = this.kept.pointer;
@@ -79,5 +91,7 @@ export class SoftmaxWithLoss {
 }
 
 // `using` frees it at the end of a block, where the runtime has Symbol.dispose (src/runtime/disposable.ts).
-export interface SoftmaxWithLoss { [Symbol.dispose](): void }
+export interface SoftmaxWithLoss {
+  [Symbol.dispose](): void;
+}
 disposable(SoftmaxWithLoss);

@@ -23,7 +23,10 @@ export class Random {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) | 0;
     };
-    this.s0 = next(); this.s1 = next(); this.s2 = next(); this.s3 = next();
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
   }
 
   /** A uniform 32-bit unsigned integer. */
@@ -52,7 +55,8 @@ export class Random {
       return z;
     }
     const u = 1 - this.next(); // (0, 1]: log(0) would be -Infinity
-    const r = Math.sqrt(-2 * Math.log(u)), theta = 2 * Math.PI * this.next();
+    const r = Math.sqrt(-2 * Math.log(u)),
+      theta = 2 * Math.PI * this.next();
     this.spareNormal = r * Math.sin(theta);
     return r * Math.cos(theta);
   }

@@ -12,7 +12,12 @@ import { Random } from "./random.js";
 import { readParams, writeParams } from "../formats/params_io.js";
 import { MAX_MEMORY_BYTES } from "../runtime/heap.js";
 
-export interface ConvParam { filterNum?: number; filterSize?: number; pad?: number; stride?: number }
+export interface ConvParam {
+  filterNum?: number;
+  filterSize?: number;
+  pad?: number;
+  stride?: number;
+}
 
 export interface SimpleConvNetOptions {
   /** [C, H, W] of one image. */
@@ -32,10 +37,19 @@ export type Params = Record<ParamName, Tensor>;
 
 /** Every size the network's buffers and kernels need, derived once from the options. */
 interface NetShape {
-  C: number; H: number; W: number;
-  FN: number; FS: number; stride: number; pad: number;
-  convH: number; convW: number; poolH: number; poolW: number;
-  hidden: number; classes: number;
+  C: number;
+  H: number;
+  W: number;
+  FN: number;
+  FS: number;
+  stride: number;
+  pad: number;
+  convH: number;
+  convW: number;
+  poolH: number;
+  poolW: number;
+  hidden: number;
+  classes: number;
   /** C*FS*FS: one im2col row. */ K: number;
   /** convH*convW: conv pixels per image. */ P: number;
   /** FN*poolH*poolW: the first affine layer's input width. */ pooled: number;
@@ -60,12 +74,16 @@ export class SimpleConvNet {
     getRuntime(); // of no use before init(); say so now rather than at the first call
     this.s = netShape(options);
     const std = options.weightInitStd ?? 0.01;
-    if (typeof std !== "number") throw new TypeError(`SimpleConvNet: weightInitStd must be a number; got ${describe(std)}`);
+    if (typeof std !== "number")
+      throw new TypeError(`SimpleConvNet: weightInitStd must be a number; got ${describe(std)}`);
     // Infinity would make every weight ±Infinity or NaN (Infinity * 0): a network that answers only NaN.
-    if (!(std >= 0 && std < Infinity)) throw new RangeError(`SimpleConvNet: weightInitStd must be a finite number >= 0; got ${std}`);
+    if (!(std >= 0 && std < Infinity))
+      throw new RangeError(`SimpleConvNet: weightInitStd must be a finite number >= 0; got ${std}`);
     const seed = options.seed;
-    if (seed !== undefined && typeof seed !== "number") throw new TypeError(`SimpleConvNet: seed must be a number; got ${describe(seed)}`);
-    if (seed !== undefined && !Number.isInteger(seed)) throw new RangeError(`SimpleConvNet: seed must be an integer; got ${seed}`);
+    if (seed !== undefined && typeof seed !== "number")
+      throw new TypeError(`SimpleConvNet: seed must be a number; got ${describe(seed)}`);
+    if (seed !== undefined && !Number.isInteger(seed))
+      throw new RangeError(`SimpleConvNet: seed must be an integer; got ${seed}`);
     const random = new Random(seed);
     const gaussian = (shape: number[]): Tensor => {
       const t = zeros(shape);
@@ -74,9 +92,12 @@ export class SimpleConvNet {
     };
     const { C, FN, FS, pooled, hidden, classes } = this.s;
     this.params = {
-      W1: gaussian([FN, C, FS, FS]), b1: zeros([FN]),
-      W2: gaussian([pooled, hidden]), b2: zeros([hidden]),
-      W3: gaussian([hidden, classes]), b3: zeros([classes]),
+      W1: gaussian([FN, C, FS, FS]),
+      b1: zeros([FN]),
+      W2: gaussian([pooled, hidden]),
+      b2: zeros([hidden]),
+      W3: gaussian([hidden, classes]),
+      b3: zeros([classes]),
     };
   }
 
@@ -100,9 +121,16 @@ export class SimpleConvNet {
     const labels = checkLabels(fn, "t", t, N, this.s.classes);
     const { classes } = this.s;
     let total = 0;
-    this.eachChunk(fn, x, N, CHUNK, (rt, pscores, start, n, [plabels, pt, py]) => {
-      total += n * softmaxLoss(rt, pscores, n, classes, chunkOf(labels, start, n, classes), plabels, pt, py);
-    }, [CHUNK, CHUNK * classes, CHUNK * classes]);
+    this.eachChunk(
+      fn,
+      x,
+      N,
+      CHUNK,
+      (rt, pscores, start, n, [plabels, pt, py]) => {
+        total += n * softmaxLoss(rt, pscores, n, classes, chunkOf(labels, start, n, classes), plabels, pt, py);
+      },
+      [CHUNK, CHUNK * classes, CHUNK * classes],
+    );
     return total / N;
   }
 
@@ -132,8 +160,35 @@ export class SimpleConvNet {
     const rt = getRuntime();
     const g = this.convGeometry(N);
     return withBuffers(rt, fn, this.gradientFloats(rt, N), (ptrs) => {
-      const [pW1, , pW2, , pW3, , dW1, db1, dW2, db2, dW3, db3, px, pcolT, conv, pool, parg, hidden, scores,
-        plabels, pt, py, dscores, dhidden, dpool, dconv, work] = ptrs;
+      const [
+        pW1,
+        ,
+        pW2,
+        ,
+        pW3,
+        ,
+        dW1,
+        db1,
+        dW2,
+        db2,
+        dW3,
+        db3,
+        px,
+        pcolT,
+        conv,
+        pool,
+        parg,
+        hidden,
+        scores,
+        plabels,
+        pt,
+        py,
+        dscores,
+        dhidden,
+        dpool,
+        dconv,
+        work,
+      ] = ptrs;
       this.writeParams(rt, ptrs);
       writeFloats(rt, px, x.data);
       this.forward(rt, g, ptrs, px, pcolT, s.K * s.P, conv, [pool, parg, hidden, scores], work);
@@ -147,7 +202,9 @@ export class SimpleConvNet {
       k.maxpool_backward(dpool, parg, N * s.FN, s.poolH * s.poolW, s.P, dconv);
       convBackward(rt, g, dconv, pW1, pcolT, dW1, db1, 0, 0, work);
       const grads = {} as Params;
-      PARAM_NAMES.forEach((name, i) => { grads[name] = readTensor(rt, ptrs[6 + i], [...this.params[name].shape]); });
+      PARAM_NAMES.forEach((name, i) => {
+        grads[name] = readTensor(rt, ptrs[6 + i], [...this.params[name].shape]);
+      });
       return grads;
     });
   }
@@ -162,9 +219,14 @@ export class SimpleConvNet {
     for (const name of PARAM_NAMES) {
       const a = arrays[name];
       const want = this.params[name].shape;
-      if (a === undefined) throw new RangeError(`SimpleConvNet.loadParams: the file has no ${name} (it has ${Object.keys(arrays).join(", ")})`);
+      if (a === undefined)
+        throw new RangeError(
+          `SimpleConvNet.loadParams: the file has no ${name} (it has ${Object.keys(arrays).join(", ")})`,
+        );
       if (a.shape.length !== want.length || a.shape.some((d, i) => d !== want[i])) {
-        throw new RangeError(`SimpleConvNet.loadParams: ${name} in the file has shape ${formatShape(a.shape)}; this network's ${name} is ${formatShape(want)}`);
+        throw new RangeError(
+          `SimpleConvNet.loadParams: ${name} in the file has shape ${formatShape(a.shape)}; this network's ${name} is ${formatShape(want)}`,
+        );
       }
     }
     // Only after every check, so a bad file leaves the network as it was.
@@ -182,21 +244,50 @@ export class SimpleConvNet {
    * into one image's `conv` scratch, which bias and pooling then read while it is still in cache
    * (a whole batch's conv output is 6.9 MB for MNIST: it went to DRAM and back).
    */
-  private forward(rt: Runtime, g: ConvGeometry, pp: number[], px: number, pcolT: number, colStride: number,
-    conv: number, acts: number[], work: number, gate = (): void => {}, packedW2 = 0): void {
+  private forward(
+    rt: Runtime,
+    g: ConvGeometry,
+    pp: number[],
+    px: number,
+    pcolT: number,
+    colStride: number,
+    conv: number,
+    acts: number[],
+    work: number,
+    gate = (): void => {},
+    packedW2 = 0,
+  ): void {
     const [pool, parg, hidden, scores] = acts;
-    const s = this.s, k = rt.kernels;
+    const s = this.s,
+      k = rt.kernels;
     const [pW1, pb1, pW2, pb2, pW3, pb3] = pp;
     const one = { ...g, N: 1 };
-    const imageBytes = s.C * s.H * s.W * 4, pooledBytes = s.pooled * 4;
+    const imageBytes = s.C * s.H * s.W * 4,
+      pooledBytes = s.pooled * 4;
     for (let i = 0; i < g.N; i++) {
       // A non-zero colStride also tells convForward that colT must be written (backward reads it).
       convForward(rt, one, px + i * imageBytes, pW1, pb1, pcolT + i * colStride * 4, colStride, conv, work);
       // Pooling before relu gives the book's values exactly (max and relu commute) with a quarter of the relu work;
       // ties can only differ where the window's max is <= 0, whose gradient relu zeroes either way.
-      poolForward(rt, {
-        N: 1, C: s.FN, H: s.convH, W: s.convW, PH: 2, PW: 2, SY: 2, SX: 2, pad: 0, outH: s.poolH, outW: s.poolW,
-      }, conv, pool + i * pooledBytes, parg === 0 ? 0 : parg + i * pooledBytes);
+      poolForward(
+        rt,
+        {
+          N: 1,
+          C: s.FN,
+          H: s.convH,
+          W: s.convW,
+          PH: 2,
+          PW: 2,
+          SY: 2,
+          SX: 2,
+          pad: 0,
+          outH: s.poolH,
+          outW: s.poolW,
+        },
+        conv,
+        pool + i * pooledBytes,
+        parg === 0 ? 0 : parg + i * pooledBytes,
+      );
     }
     k.relu_forward(pool, g.N * s.pooled, pool);
     gate(); // the affine layers' parameters may still be on their way (eachChunk)
@@ -217,8 +308,19 @@ export class SimpleConvNet {
   private convGeometry(n: number): ConvGeometry {
     const s = this.s;
     return {
-      N: n, C: s.C, H: s.H, W: s.W, FH: s.FS, FW: s.FS, stride: s.stride, pad: s.pad,
-      outH: s.convH, outW: s.convW, FN: s.FN, K: s.K, P: s.P,
+      N: n,
+      C: s.C,
+      H: s.H,
+      W: s.W,
+      FH: s.FS,
+      FW: s.FS,
+      stride: s.stride,
+      pad: s.pad,
+      outH: s.convH,
+      outW: s.convW,
+      FN: s.FN,
+      K: s.K,
+      P: s.P,
     };
   }
 
@@ -228,8 +330,14 @@ export class SimpleConvNet {
    * chunk's images with its own conv and SGEMM scratch; the activations stay one contiguous
    * buffer per kind, so `body` sees no difference.
    */
-  private eachChunk(fn: string, x: TensorLike, N: number, chunk: number,
-    body: (rt: Runtime, pscores: number, start: number, n: number, extra: number[]) => void, extra: number[] = []): void {
+  private eachChunk(
+    fn: string,
+    x: TensorLike,
+    N: number,
+    chunk: number,
+    body: (rt: Runtime, pscores: number, start: number, n: number, extra: number[]) => void,
+    extra: number[] = [],
+  ): void {
     const rt = getRuntime();
     const s = this.s;
     const c = Math.min(chunk, N);
@@ -240,7 +348,16 @@ export class SimpleConvNet {
     const [poolFloats, , hiddenFloats, scoreFloats] = activationFloats(s, c);
     // W2 packed whole into SGEMM's 8-column panels, shared by every thread and chunk.
     const packedW2Floats = s.pooled * Math.ceil(s.hidden / 8) * 8;
-    const sizes = [...this.paramFloats(), c * imageFloats, poolFloats, hiddenFloats, scoreFloats, packedW2Floats, ...extra, ...scratch];
+    const sizes = [
+      ...this.paramFloats(),
+      c * imageFloats,
+      poolFloats,
+      hiddenFloats,
+      scoreFloats,
+      packedW2Floats,
+      ...extra,
+      ...scratch,
+    ];
     withBuffers(rt, fn, sizes, (ptrs) => {
       const px = ptrs[6];
       const acts = [ptrs[7], 0, ptrs[8], ptrs[9]];
@@ -258,12 +375,30 @@ export class SimpleConvNet {
       for (let start = 0; start < N; start += c) {
         const n = Math.min(c, N - start);
         writeFloats(rt, px, slice(x.data, start * imageFloats, (start + n) * imageFloats));
-        forShares(rt, n, threads, (k, first, count, t, gate) => {
-          const [conv, work] = scratchPtrs.slice(2 * t, 2 * t + 2);
-          const at = activationFloats(s, first).map((floats, i) => acts[i] === 0 ? 0 : acts[i] + floats * 4);
-          this.forward({ ...rt, kernels: k }, this.convGeometry(count), ptrs, px + first * imageFloats * 4, 0, 0, conv, at, work, gate, packedW2);
-        }, 4, // whole 4-image row panels of the affine GEMMs: 52 + 48 wastes no rows, 50 + 50 half a panel each
-        start === 0 ? writeAffine : undefined);
+        forShares(
+          rt,
+          n,
+          threads,
+          (k, first, count, t, gate) => {
+            const [conv, work] = scratchPtrs.slice(2 * t, 2 * t + 2);
+            const at = activationFloats(s, first).map((floats, i) => (acts[i] === 0 ? 0 : acts[i] + floats * 4));
+            this.forward(
+              { ...rt, kernels: k },
+              this.convGeometry(count),
+              ptrs,
+              px + first * imageFloats * 4,
+              0,
+              0,
+              conv,
+              at,
+              work,
+              gate,
+              packedW2,
+            );
+          },
+          4, // whole 4-image row panels of the affine GEMMs: 52 + 48 wastes no rows, 50 + 50 half a panel each
+          start === 0 ? writeAffine : undefined,
+        );
         body(rt, acts[3], start, n, extraPtrs);
       }
     });
@@ -285,8 +420,20 @@ export class SimpleConvNet {
   private gradientFloats(rt: Runtime, N: number): number[] {
     const s = this.s;
     return [
-      ...this.paramFloats(), ...this.paramFloats(), N * s.C * s.H * s.W, N * s.K * s.P, s.FN * s.P, ...activationFloats(s, N),
-      N, N * s.classes, N * s.classes, N * s.classes, N * s.hidden, N * s.pooled, N * s.FN * s.P, sgemmWorkspaceFloats(rt),
+      ...this.paramFloats(),
+      ...this.paramFloats(),
+      N * s.C * s.H * s.W,
+      N * s.K * s.P,
+      s.FN * s.P,
+      ...activationFloats(s, N),
+      N,
+      N * s.classes,
+      N * s.classes,
+      N * s.classes,
+      N * s.hidden,
+      N * s.pooled,
+      N * s.FN * s.P,
+      sgemmWorkspaceFloats(rt),
     ];
   }
 
@@ -294,7 +441,12 @@ export class SimpleConvNet {
    * @internal For train(), which must check a whole data set before its first step: images `x`
    * and labels `t` as gradient() takes them; returns the number of images and their classes.
    */
-  checkDataSet(fn: string, names: { x: string; t: string }, x: unknown, t: unknown): { N: number; indices: Int32Array } {
+  checkDataSet(
+    fn: string,
+    names: { x: string; t: string },
+    x: unknown,
+    t: unknown,
+  ): { N: number; indices: Int32Array } {
     const N = this.checkImages(fn, x, names.x);
     return { N, indices: checkLabels(fn, names.t, t, N, this.s.classes).indices };
   }
@@ -307,14 +459,22 @@ export class SimpleConvNet {
   private checkParams(fn: string): void {
     const s = this.s;
     const shapes: Record<ParamName, number[]> = {
-      W1: [s.FN, s.C, s.FS, s.FS], b1: [s.FN], W2: [s.pooled, s.hidden], b2: [s.hidden], W3: [s.hidden, s.classes], b3: [s.classes],
+      W1: [s.FN, s.C, s.FS, s.FS],
+      b1: [s.FN],
+      W2: [s.pooled, s.hidden],
+      b2: [s.hidden],
+      W3: [s.hidden, s.classes],
+      b3: [s.classes],
     };
     for (const name of PARAM_NAMES) {
       const p: unknown = this.params[name];
-      if (!(p instanceof Tensor)) throw new TypeError(`${fn}: this.params.${name} must be a Tensor; got ${describe(p)}`);
+      if (!(p instanceof Tensor))
+        throw new TypeError(`${fn}: this.params.${name} must be a Tensor; got ${describe(p)}`);
       const want = shapes[name];
       if (p.shape.length !== want.length || p.shape.some((d, i) => d !== want[i])) {
-        throw new RangeError(`${fn}: this.params.${name} must have shape ${formatShape(want)}, the network's; got ${formatShape(p.shape)}`);
+        throw new RangeError(
+          `${fn}: this.params.${name} must have shape ${formatShape(want)}, the network's; got ${formatShape(p.shape)}`,
+        );
       }
     }
   }
@@ -322,15 +482,23 @@ export class SimpleConvNet {
   /** x as [N, C, H, W] or flattened [N, C*H*W] (what loadMnist gives by default); returns N. */
   private checkImages(fn: string, x: unknown, name = "x"): number {
     const { C, H, W } = this.s;
-    const rank = x !== null && typeof x === "object" && Array.isArray((x as TensorLike).shape) ? (x as TensorLike).shape.length : 4;
+    const rank =
+      x !== null && typeof x === "object" && Array.isArray((x as TensorLike).shape)
+        ? (x as TensorLike).shape.length
+        : 4;
     if (rank === 2) {
       const [N, D] = checkTensor(fn, name, x, ["N", "C*H*W"]);
-      if (D !== C * H * W) throw new RangeError(`${fn}: ${name} must be [N, ${C}, ${H}, ${W}] or flattened [N, ${C * H * W}]; got [${N}, ${D}]`);
+      if (D !== C * H * W)
+        throw new RangeError(
+          `${fn}: ${name} must be [N, ${C}, ${H}, ${W}] or flattened [N, ${C * H * W}]; got [${N}, ${D}]`,
+        );
       return N;
     }
     const shape = checkTensor(fn, name, x, ["N", "C", "H", "W"]);
     if (shape[1] !== C || shape[2] !== H || shape[3] !== W) {
-      throw new RangeError(`${fn}: ${name} must be [N, ${C}, ${H}, ${W}] (this network's inputDim) or flattened [N, ${C * H * W}]; got ${formatShape(shape)}`);
+      throw new RangeError(
+        `${fn}: ${name} must be [N, ${C}, ${H}, ${W}] (this network's inputDim) or flattened [N, ${C * H * W}]; got ${formatShape(shape)}`,
+      );
     }
     return shape[0];
   }
@@ -345,14 +513,17 @@ function netShape(o: SimpleConvNetOptions): NetShape {
   const [C, H, W] = inputDim.map((d: unknown, i: number) => checkInt(fn, `inputDim[${i}]`, d, 1));
   const cp = o.convParam ?? {};
   // Else a convParam of 5 or "3x3" would be read as {} and silently give the defaults.
-  if (cp === null || typeof cp !== "object") throw new TypeError(`${fn}: convParam must be an object like { filterNum: 30 }; got ${describe(cp)}`);
+  if (cp === null || typeof cp !== "object")
+    throw new TypeError(`${fn}: convParam must be an object like { filterNum: 30 }; got ${describe(cp)}`);
   const FN = checkInt(fn, "convParam.filterNum", cp.filterNum ?? 30, 1);
   const FS = checkInt(fn, "convParam.filterSize", cp.filterSize ?? 5, 1);
   const pad = checkInt(fn, "convParam.pad", cp.pad ?? 0, 0);
   const stride = checkInt(fn, "convParam.stride", cp.stride ?? 1, 1);
-  const convH = outputLength(fn, "height", H, FS, stride, pad), convW = outputLength(fn, "width", W, FS, stride, pad);
+  const convH = outputLength(fn, "height", H, FS, stride, pad),
+    convW = outputLength(fn, "width", W, FS, stride, pad);
   // The book's 2x2 stride-2 pooling; its formula (convH / 2)^2 is only right for even sizes, this one always is.
-  const poolH = outputLength(fn, "pooled height", convH, 2, 2, 0), poolW = outputLength(fn, "pooled width", convW, 2, 2, 0);
+  const poolH = outputLength(fn, "pooled height", convH, 2, 2, 0),
+    poolW = outputLength(fn, "pooled width", convW, 2, 2, 0);
   const hidden = checkInt(fn, "hiddenSize", o.hiddenSize ?? 100, 1);
   const classes = checkInt(fn, "outputSize", o.outputSize ?? 10, 1);
   const pooled = FN * poolH * poolW;
@@ -362,12 +533,26 @@ function netShape(o: SimpleConvNetOptions): NetShape {
   if (!Number.isSafeInteger(paramBytes) || paramBytes > MAX_MEMORY_BYTES) {
     throw new RangeError(
       `${fn}: its parameters need ${Number.isSafeInteger(paramBytes) ? paramBytes : paramBytes.toPrecision(3)} bytes ` +
-      `(W2 is [${pooled}, ${hidden}] for inputDim [${C}, ${H}, ${W}]), over the ${MAX_MEMORY_BYTES}-byte WebAssembly memory limit`,
+        `(W2 is [${pooled}, ${hidden}] for inputDim [${C}, ${H}, ${W}]), over the ${MAX_MEMORY_BYTES}-byte WebAssembly memory limit`,
     );
   }
   return {
-    C, H, W, FN, FS, stride, pad, convH, convW, poolH, poolW, hidden, classes,
-    K: C * FS * FS, P: convH * convW, pooled,
+    C,
+    H,
+    W,
+    FN,
+    FS,
+    stride,
+    pad,
+    convH,
+    convW,
+    poolH,
+    poolW,
+    hidden,
+    classes,
+    K: C * FS * FS,
+    P: convH * convW,
+    pooled,
   };
 }
 
@@ -389,7 +574,8 @@ function zeros(shape: number[]): Tensor {
 function argmax(a: Float32Array, start: number, length: number): number {
   let best = 0;
   for (let i = 1; i < length; i++) {
-    const v = a[start + i], b = a[start + best];
+    const v = a[start + i],
+      b = a[start + best];
     // biome-ignore lint/suspicious/noSelfCompare: v !== v is NaN, without a call in the hot loop
     if (v > b || (v !== v && b === b)) best = i;
   }
@@ -397,9 +583,14 @@ function argmax(a: Float32Array, start: number, length: number): number {
 }
 
 function slice(data: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
-  return ArrayBuffer.isView(data) ? (data as Float32Array).subarray(start, end) : Array.prototype.slice.call(data, start, end);
+  return ArrayBuffer.isView(data)
+    ? (data as Float32Array).subarray(start, end)
+    : Array.prototype.slice.call(data, start, end);
 }
 
 function chunkOf(l: CheckedLabels, start: number, n: number, classes: number): CheckedLabels {
-  return { indices: l.indices.subarray(start, start + n), targets: l.targets.subarray(start * classes, (start + n) * classes) };
+  return {
+    indices: l.indices.subarray(start, start + n),
+    targets: l.targets.subarray(start * classes, (start + n) * classes),
+  };
 }

@@ -22,8 +22,19 @@ export interface TrainOptions {
   onEpoch?: (epoch: EpochInfo) => void;
 }
 
-export interface StepInfo { epoch: number; step: number; stepsPerEpoch: number; loss: number; seconds: number }
-export interface EpochInfo { epoch: number; trainAccuracy: number; testAccuracy: number; seconds: number }
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  seconds: number;
+}
+export interface EpochInfo {
+  epoch: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  seconds: number;
+}
 
 export interface TrainResult {
   epochs: EpochInfo[];
@@ -39,12 +50,18 @@ export interface TrainResult {
  * end. Where the book draws each batch with replacement, each epoch here visits every training
  * image once in a seeded random order (a permutation), the usual practice.
  */
-export function train(net: SimpleConvNet, trainSet: [TensorLike, Labels], testSet: [TensorLike, Labels], options: TrainOptions = {}): TrainResult {
+export function train(
+  net: SimpleConvNet,
+  trainSet: [TensorLike, Labels],
+  testSet: [TensorLike, Labels],
+  options: TrainOptions = {},
+): TrainResult {
   const fn = "train";
   // Everything is checked before the first step: a bad label or callback would otherwise surface
   // minutes into training, or (a label past 255 in a Uint8Array batch) not at all.
   if (!(net instanceof SimpleConvNet)) throw new TypeError(`${fn}: net must be a SimpleConvNet; got ${describe(net)}`);
-  if (options === null || typeof options !== "object") throw new TypeError(`${fn}: options must be an object; got ${describe(options)}`);
+  if (options === null || typeof options !== "object")
+    throw new TypeError(`${fn}: options must be an object; got ${describe(options)}`);
   const epochs = checkInt(fn, "options.epochs", options.epochs ?? 20, 1);
   const batchSize = checkInt(fn, "options.batchSize", options.batchSize ?? 100, 1);
   const evalSamples = checkInt(fn, "options.evalSamples", options.evalSamples ?? 1000, 1);
@@ -54,7 +71,8 @@ export function train(net: SimpleConvNet, trainSet: [TensorLike, Labels], testSe
   if (!Number.isInteger(seed)) throw new RangeError(`${fn}: options.seed must be an integer; got ${seed}`);
   for (const name of ["onStep", "onEpoch"] as const) {
     const f = options[name];
-    if (f !== undefined && typeof f !== "function") throw new TypeError(`${fn}: options.${name} must be a function; got ${describe(f)}`);
+    if (f !== undefined && typeof f !== "function")
+      throw new TypeError(`${fn}: options.${name} must be a function; got ${describe(f)}`);
   }
   const [xTrain, tTrain] = checkSet(fn, "trainSet", net, trainSet);
   const [xTest, tTest] = checkSet(fn, "testSet", net, testSet);
@@ -113,7 +131,8 @@ export function train(net: SimpleConvNet, trainSet: [TensorLike, Labels], testSe
 
 /** [images, labels] checked against the network, as a Tensor (a copy unless it was one) and class indices. */
 function checkSet(fn: string, name: string, net: SimpleConvNet, set: unknown): [Tensor, Int32Array] {
-  if (!Array.isArray(set) || set.length !== 2) throw new TypeError(`${fn}: ${name} must be [images, labels]; got ${describe(set)}`);
+  if (!Array.isArray(set) || set.length !== 2)
+    throw new TypeError(`${fn}: ${name} must be [images, labels]; got ${describe(set)}`);
   const [x, t] = set as [TensorLike, unknown];
   const { indices } = net.checkDataSet(fn, { x: `${name}'s images`, t: `${name}'s labels` }, x, t);
   return [asTensor(x), indices];

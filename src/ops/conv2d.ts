@@ -1,7 +1,14 @@
 import { describe, formatShape, type Tensor, type TensorLike } from "../tensor/tensor.js";
 import { checkTensor } from "../tensor/validate.js";
 import { windowGeometry, type WindowGeometry } from "./im2col.js";
-import { checkOut, readResult, sgemmWorkspaceFloats, withBuffers, writeFloats, type OutTensor } from "../runtime/memory.js";
+import {
+  checkOut,
+  readResult,
+  sgemmWorkspaceFloats,
+  withBuffers,
+  writeFloats,
+  type OutTensor,
+} from "../runtime/memory.js";
 import { getRuntime, type Runtime } from "../runtime/wasm.js";
 import { forShares, threadsFor } from "../runtime/parallel.js";
 
@@ -13,16 +20,26 @@ export interface ConvGeometry extends WindowGeometry {
   P: number;
 }
 
-export function convGeometry(fn: string, x: unknown, W: unknown, stride: unknown, pad: unknown, wName: string): ConvGeometry {
+export function convGeometry(
+  fn: string,
+  x: unknown,
+  W: unknown,
+  stride: unknown,
+  pad: unknown,
+  wName: string,
+): ConvGeometry {
   const xShape = checkTensor(fn, "x", x, ["N", "C", "H", "W"]);
   const wShape = checkTensor(fn, wName, W, ["FN", "C", "FH", "FW"]);
   if (wShape[1] !== xShape[1]) {
     throw new RangeError(
       `${fn}: x has C = ${xShape[1]} channels but ${wName} has C = ${wShape[1]}; ` +
-      `x is ${formatShape(xShape)} [N, C, H, W], ${wName} is ${formatShape(wShape)} [FN, C, FH, FW]`,
+        `x is ${formatShape(xShape)} [N, C, H, W], ${wName} is ${formatShape(wShape)} [FN, C, FH, FW]`,
     );
   }
-  const g = windowGeometry(fn, xShape, wShape[2], wShape[3], stride, pad, { filterH: `${wName}'s FH`, filterW: `${wName}'s FW` });
+  const g = windowGeometry(fn, xShape, wShape[2], wShape[3], stride, pad, {
+    filterH: `${wName}'s FH`,
+    filterW: `${wName}'s FW`,
+  });
   return { ...g, FN: wShape[0], K: g.C * g.FH * g.FW, P: g.outH * g.outW };
 }
 
@@ -45,7 +62,17 @@ const DIRECT_MAX_TAPS = 72;
  * Training keeps every image's colT for backward (`colStride` = K*P floats): im2col, then
  * W[FN, K] x colT[K, P], which lands in NCHW with no transpose. `pb` is the bias, or 0.
  */
-export function convForward(rt: Runtime, g: ConvGeometry, px: number, pw: number, pb: number, pcolT: number, colStride: number, py: number, work: number): void {
+export function convForward(
+  rt: Runtime,
+  g: ConvGeometry,
+  px: number,
+  pw: number,
+  pb: number,
+  pcolT: number,
+  colStride: number,
+  py: number,
+  work: number,
+): void {
   const k = rt.kernels;
   const imageBytes = g.C * g.H * g.W * 4;
   const direct = colStride === 0 && pb !== 0 && g.stride === 1 && g.pad === 0 && g.K <= DIRECT_MAX_TAPS;
@@ -74,19 +101,62 @@ export function convForward(rt: Runtime, g: ConvGeometry, px: number, pw: number
  * shared out whole; with fewer images than threads (one large image), each image's output pixels
  * are shared out instead (whole 8-column panels), each thread packing only its own columns.
  */
-function convForwardShared(rt: Runtime, g: ConvGeometry, px: number, pw: number, pb: number, py: number, works: number[]): void {
-  const imageBytes = g.C * g.H * g.W * 4, outBytes = g.FN * g.P * 4;
+function convForwardShared(
+  rt: Runtime,
+  g: ConvGeometry,
+  px: number,
+  pw: number,
+  pb: number,
+  py: number,
+  works: number[],
+): void {
+  const imageBytes = g.C * g.H * g.W * 4,
+    outBytes = g.FN * g.P * 4;
   if (g.N >= works.length) {
     forShares(rt, g.N, works.length, (k, first, n, t) => {
-      convForward({ ...rt, kernels: k }, { ...g, N: n }, px + first * imageBytes, pw, pb, 0, 0, py + first * outBytes, works[t]);
+      convForward(
+        { ...rt, kernels: k },
+        { ...g, N: n },
+        px + first * imageBytes,
+        pw,
+        pb,
+        0,
+        0,
+        py + first * outBytes,
+        works[t],
+      );
     });
     return;
   }
   for (let n = 0; n < g.N; n++) {
-    const x = px + n * imageBytes, y = py + n * outBytes;
-    forShares(rt, g.P, works.length, (k, first, count, t) => {
-      k.conv_gemm(x, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outW, first, count, pw, g.FN, y + first * 4, g.P, works[t]);
-    }, 8);
+    const x = px + n * imageBytes,
+      y = py + n * outBytes;
+    forShares(
+      rt,
+      g.P,
+      works.length,
+      (k, first, count, t) => {
+        k.conv_gemm(
+          x,
+          g.C,
+          g.H,
+          g.W,
+          g.FH,
+          g.FW,
+          g.stride,
+          g.pad,
+          g.outW,
+          first,
+          count,
+          pw,
+          g.FN,
+          y + first * 4,
+          g.P,
+          works[t],
+        );
+      },
+      8,
+    );
     if (pb !== 0) rt.kernels.bias_add(y, pb, 1, g.FN, g.P);
   }
 }
@@ -95,8 +165,18 @@ function convForwardShared(rt: Runtime, g: ConvGeometry, px: number, pw: number,
  * dW and db from dout = dL/dy and every image's kept colT; dx too when `pdx` is not 0 (the first
  * layer of a network needs no dx, and skipping it skips a GEMM and col2im per image).
  */
-export function convBackward(rt: Runtime, g: ConvGeometry, pdout: number, pw: number, pcolT: number,
-  pdW: number, pdb: number, pdcolT: number, pdx: number, work: number): void {
+export function convBackward(
+  rt: Runtime,
+  g: ConvGeometry,
+  pdout: number,
+  pw: number,
+  pcolT: number,
+  pdW: number,
+  pdb: number,
+  pdcolT: number,
+  pdx: number,
+  work: number,
+): void {
   const k = rt.kernels;
   const imageBytes = g.C * g.H * g.W * 4;
   for (let n = 0; n < g.N; n++) {

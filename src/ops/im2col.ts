@@ -12,13 +12,25 @@ import { getRuntime } from "../runtime/wasm.js";
 export type SliceOrder = "kernel" | "output";
 
 export interface WindowGeometry {
-  N: number; C: number; H: number; W: number;
-  FH: number; FW: number; stride: number; pad: number;
-  outH: number; outW: number;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  FH: number;
+  FW: number;
+  stride: number;
+  pad: number;
+  outH: number;
+  outW: number;
 }
 
 export function windowGeometry(
-  fn: string, xShape: number[], filterH: unknown, filterW: unknown, stride: unknown, pad: unknown,
+  fn: string,
+  xShape: number[],
+  filterH: unknown,
+  filterW: unknown,
+  stride: unknown,
+  pad: unknown,
   names = { filterH: "filterH", filterW: "filterW" },
 ): WindowGeometry {
   const [N, C, H, W] = xShape;
@@ -36,7 +48,12 @@ export function windowGeometry(
  * columns (c, fy, fx), padding as zeros.
  */
 export function im2col(
-  x: TensorLike, filterH: number, filterW: number, stride = 1, pad = 0, order: SliceOrder = "kernel",
+  x: TensorLike,
+  filterH: number,
+  filterW: number,
+  stride = 1,
+  pad = 0,
+  order: SliceOrder = "kernel",
 ): Tensor {
   const fn = "im2col";
   const rt = getRuntime();
@@ -68,7 +85,12 @@ export function im2col(
  * and dropping padding: the adjoint of im2col, as the book's col2im.
  */
 export function col2im(
-  col: TensorLike, inputShape: readonly number[], filterH: number, filterW: number, stride = 1, pad = 0,
+  col: TensorLike,
+  inputShape: readonly number[],
+  filterH: number,
+  filterW: number,
+  stride = 1,
+  pad = 0,
 ): Tensor {
   const fn = "col2im";
   const rt = getRuntime();
@@ -80,7 +102,7 @@ export function col2im(
   if (colShape[0] !== g.N * P || colShape[1] !== K) {
     throw new RangeError(
       `${fn}: col must have shape [${g.N * P}, ${K}] for inputShape ${formatShape(xShape)} with a ` +
-      `${g.FH}x${g.FW} filter, stride ${g.stride}, pad ${g.pad}; got ${formatShape(colShape)}`,
+        `${g.FH}x${g.FW} filter, stride ${g.stride}, pad ${g.pad}; got ${formatShape(colShape)}`,
     );
   }
   const xSize = g.N * g.C * g.H * g.W;

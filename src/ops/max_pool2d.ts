@@ -4,14 +4,35 @@ import { checkOut, readResult, withBuffers, writeFloats, type OutTensor } from "
 import { getRuntime, type Runtime } from "../runtime/wasm.js";
 
 export interface PoolGeometry {
-  N: number; C: number; H: number; W: number;
-  PH: number; PW: number; SY: number; SX: number; pad: number;
-  outH: number; outW: number;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  PH: number;
+  PW: number;
+  SY: number;
+  SX: number;
+  pad: number;
+  outH: number;
+  outW: number;
 }
 
-export interface PoolParams { PH: number; PW: number; SY: number; SX: number; pad: number }
+export interface PoolParams {
+  PH: number;
+  PW: number;
+  SY: number;
+  SX: number;
+  pad: number;
+}
 
-export function poolParams(fn: string, poolH: unknown, poolW: unknown, strideY: unknown, strideX: unknown, pad: unknown): PoolParams {
+export function poolParams(
+  fn: string,
+  poolH: unknown,
+  poolW: unknown,
+  strideY: unknown,
+  strideX: unknown,
+  pad: unknown,
+): PoolParams {
   const PH = checkInt(fn, "poolH", poolH, 1);
   const PW = checkInt(fn, "poolW", poolW, 1);
   const SY = checkInt(fn, "stride", strideY, 1);
@@ -19,7 +40,9 @@ export function poolParams(fn: string, poolH: unknown, poolW: unknown, strideY: 
   const p = checkInt(fn, "pad", pad, 0);
   // PyTorch's rule; it guarantees every window covers at least one real element.
   if (2 * p > Math.min(PH, PW)) {
-    throw new RangeError(`${fn}: pad must be at most half the ${PH}x${PW} pool window (at most ${Math.floor(Math.min(PH, PW) / 2)}); got ${p}`);
+    throw new RangeError(
+      `${fn}: pad must be at most half the ${PH}x${PW} pool window (at most ${Math.floor(Math.min(PH, PW) / 2)}); got ${p}`,
+    );
   }
   return { PH, PW, SY, SX, pad: p };
 }

@@ -4,7 +4,11 @@ import { HeldBuffer, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { disposable } from "../runtime/disposable.js";
 
-export interface AdamOptions { lr?: number; beta1?: number; beta2?: number }
+export interface AdamOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+}
 
 /**
  * The book's Adam (common/optimizer.py): the bias corrections are folded into the step size
@@ -29,7 +33,10 @@ export class Adam {
     }
     const { lr = 0.001, beta1 = 0.9, beta2 = 0.999 } = options;
     checkRate("Adam", "lr", lr);
-    for (const [name, b] of [["beta1", beta1], ["beta2", beta2]] as const) {
+    for (const [name, b] of [
+      ["beta1", beta1],
+      ["beta2", beta2],
+    ] as const) {
       if (typeof b !== "number") throw new TypeError(`Adam: ${name} must be a number; got ${describe(b)}`);
       if (!(b >= 0 && b < 1)) throw new RangeError(`Adam: ${name} must be in [0, 1); got ${b}`);
     }
@@ -50,9 +57,10 @@ export class Adam {
     });
     rt.heap.check(fn, sizes);
     this.iter++;
-    const lrT = this.lr * Math.sqrt(1 - this.beta2 ** this.iter) / (1 - this.beta1 ** this.iter);
+    const lrT = (this.lr * Math.sqrt(1 - this.beta2 ** this.iter)) / (1 - this.beta1 ** this.iter);
     for (const key of keys) {
-      const p = params[key].data, n = p.length;
+      const p = params[key].data,
+        n = p.length;
       const held = this.moments.get(key) ?? new HeldBuffer(this);
       this.moments.set(key, held);
       const fresh = held.size !== 2 * n;
@@ -76,5 +84,7 @@ export class Adam {
 }
 
 // `using` frees it at the end of a block, where the runtime has Symbol.dispose (src/runtime/disposable.ts).
-export interface Adam { [Symbol.dispose](): void }
+export interface Adam {
+  [Symbol.dispose](): void;
+}
 disposable(Adam);

@@ -27,7 +27,9 @@ export function checkParamsAndGrads(fn: string, params: unknown, grads: unknown)
     const length = isArrayLike(data) ? (data as ArrayLike<unknown>).length : p.size;
     if (length !== p.size) {
       const given = isArrayLike(shape) ? formatShape(shape as ArrayLike<unknown>) : describe(shape);
-      throw new RangeError(`${fn}: grads.${key} must have shape ${formatShape(p.shape)} like params.${key}; got ${given}`);
+      throw new RangeError(
+        `${fn}: grads.${key} must have shape ${formatShape(p.shape)} like params.${key}; got ${given}`,
+      );
     }
     checkData(fn, `grads.${key}.data`, data, p.size, () => `params.${key} of shape ${formatShape(p.shape)}`);
   }

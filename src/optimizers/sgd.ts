@@ -11,7 +11,8 @@ export class SGD {
 
   update(params: Record<string, Tensor>, grads: Record<string, TensorLike>): void {
     for (const key of checkParamsAndGrads("SGD.update", params, grads)) {
-      const p = params[key].data, g = grads[key].data;
+      const p = params[key].data,
+        g = grads[key].data;
       for (let i = 0; i < p.length; i++) p[i] -= this.lr * g[i];
     }
   }

@@ -35,7 +35,7 @@ const GLYPHS: Record<string, readonly string[]> = {
   "-": g("..... ..... ..... .###. ..... ..... ....."),
   "+": g("..... ..#.. ..#.. ##### ..#.. ..#.. ....."),
   "=": g("..... ..... ##### ..... ##### ..... ....."),
-  "_": g("..... ..... ..... ..... ..... ..... #####"),
+  _: g("..... ..... ..... ..... ..... ..... #####"),
   ":": g("..... .##.. .##.. ..... .##.. .##.. ....."),
   "%": g("##... ##..# ...#. ..#.. .#... #..## ...##"),
   "/": g("..... ....# ...#. ..#.. .#... #.... ....."),
@@ -127,7 +127,8 @@ export function rasterize(text: string, scale: number, ink: (x: number, y: numbe
     for (let r = 0; r < GLYPH_HEIGHT; r++) {
       for (let c = 0; c < GLYPH_WIDTH; c++) {
         if (rows[r][c] !== "#") continue;
-        for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) ink(left + c * scale + dx, (r + drop) * scale + dy);
+        for (let dy = 0; dy < scale; dy++)
+          for (let dx = 0; dx < scale; dx++) ink(left + c * scale + dx, (r + drop) * scale + dy);
       }
     }
     left += ADVANCE * scale;

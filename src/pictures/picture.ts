@@ -30,9 +30,12 @@ export function greyImage(values: ArrayLike<number>, width: number, height: numb
   positiveInteger("width", width);
   positiveInteger("height", height);
   if (values.length !== width * height) {
-    throw new RangeError(`values has length ${values.length}, expected width*height = ${width}*${height} = ${width * height}`);
+    throw new RangeError(
+      `values has length ${values.length}, expected width*height = ${width}*${height} = ${width * height}`,
+    );
   }
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     // Infinities would make every finite value map to one end, so only finite values set the range.
@@ -42,7 +45,8 @@ export function greyImage(values: ArrayLike<number>, width: number, height: numb
     }
   }
   if (lo > hi) lo = hi = 0; // nothing finite: any range will do
-  const min = opts.min ?? lo, max = opts.max ?? hi;
+  const min = opts.min ?? lo,
+    max = opts.max ?? hi;
   if (!(min <= max)) throw new RangeError(`min (${min}) must not exceed max (${max})`);
 
   const span = max - min;
@@ -50,7 +54,10 @@ export function greyImage(values: ArrayLike<number>, width: number, height: numb
   for (let i = 0; i < pixels.length; i++) {
     const v = values[i];
     if (Number.isNaN(v)) continue; // stays 0
-    if (span === 0 && v === min) { pixels[i] = 128; continue; } // mid-grey either way round
+    if (span === 0 && v === min) {
+      pixels[i] = 128;
+      continue;
+    } // mid-grey either way round
     const p = span === 0 ? (v < min ? 0 : 255) : Math.round(Math.min(1, Math.max(0, (v - min) / span)) * 255);
     pixels[i] = opts.invert ? 255 - p : p;
   }
@@ -60,7 +67,8 @@ export function greyImage(values: ArrayLike<number>, width: number, height: numb
 /** Each pixel repeated `factor` times across and down: small feature maps become visible. */
 export function upscale(img: GreyImage, factor: number): GreyImage {
   positiveInteger("factor", factor);
-  const width = img.width * factor, height = img.height * factor;
+  const width = img.width * factor,
+    height = img.height * factor;
   const pixels = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
     const src = Math.floor(y / factor) * img.width;
@@ -83,13 +91,17 @@ export function tileGrid(tiles: GreyImage[], columns: number, gap: number, backg
   }
   const { width: tw, height: th } = tiles[0];
   tiles.forEach((t, i) => {
-    if (t.width !== tw || t.height !== th) throw new RangeError(`tiles[${i}] is ${t.width}x${t.height}, tiles[0] is ${tw}x${th}`);
+    if (t.width !== tw || t.height !== th)
+      throw new RangeError(`tiles[${i}] is ${t.width}x${t.height}, tiles[0] is ${tw}x${th}`);
   });
-  const cols = Math.min(columns, tiles.length), rows = Math.ceil(tiles.length / cols);
-  const width = cols * tw + (cols - 1) * gap, height = rows * th + (rows - 1) * gap;
+  const cols = Math.min(columns, tiles.length),
+    rows = Math.ceil(tiles.length / cols);
+  const width = cols * tw + (cols - 1) * gap,
+    height = rows * th + (rows - 1) * gap;
   const pixels = new Uint8Array(width * height).fill(background);
   tiles.forEach((t, i) => {
-    const left = (i % cols) * (tw + gap), top = Math.floor(i / cols) * (th + gap);
+    const left = (i % cols) * (tw + gap),
+      top = Math.floor(i / cols) * (th + gap);
     for (let y = 0; y < th; y++) pixels.set(t.pixels.subarray(y * tw, (y + 1) * tw), (top + y) * width + left);
   });
   return { width, height, pixels };

@@ -24,7 +24,8 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number 
 
 function positiveInteger(name: string, v: number): void {
   // PNG stores sizes as 31-bit unsigned integers.
-  if (!Number.isInteger(v) || v < 1 || v > 0x7fffffff) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1 || v > 0x7fffffff)
+    throw new RangeError(`${name} must be a positive integer, got ${v}`);
 }
 
 /** A PNG file of `pixels` (row-major, `channels` bytes per pixel: 1 = grey, 3 = RGB). */
@@ -35,7 +36,9 @@ export function encodePng(width: number, height: number, pixels: Uint8Array, cha
   if (!(pixels instanceof Uint8Array)) throw new TypeError("pixels must be a Uint8Array");
   const stride = width * channels;
   if (pixels.length !== stride * height) {
-    throw new RangeError(`pixels has length ${pixels.length}, expected width*height*channels = ${width}*${height}*${channels} = ${stride * height}`);
+    throw new RangeError(
+      `pixels has length ${pixels.length}, expected width*height*channels = ${width}*${height}*${channels} = ${stride * height}`,
+    );
   }
 
   // Each scanline is prefixed by its filter type; 0 (None) keeps the encoder trivial and deflate still

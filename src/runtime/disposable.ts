@@ -7,7 +7,9 @@
 export function disposable(cls: { prototype: { dispose(): void } }): void {
   if (typeof Symbol.dispose !== "symbol") return;
   Object.defineProperty(cls.prototype, Symbol.dispose, {
-    value: function dispose(this: { dispose(): void }): void { this.dispose(); },
+    value: function dispose(this: { dispose(): void }): void {
+      this.dispose();
+    },
     writable: true,
     configurable: true,
   });

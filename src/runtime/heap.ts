@@ -12,7 +12,10 @@ const ALIGN = 64;
 /** The wasm32 ceiling: 65536 pages of 64 KiB. */
 export const MAX_MEMORY_BYTES = 65536 * PAGE;
 
-interface Block { start: number; size: number }
+interface Block {
+  start: number;
+  size: number;
+}
 
 export class Heap {
   private readonly freeBlocks: Block[] = [];
@@ -24,7 +27,11 @@ export class Heap {
   /** Where the managed region starts (after the module's static data). */
   private readonly start: number;
 
-  constructor(private readonly memory: WebAssembly.Memory, base: number, private readonly maxBytes = MAX_MEMORY_BYTES) {
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    base: number,
+    private readonly maxBytes = MAX_MEMORY_BYTES,
+  ) {
     this.start = Math.max(ALIGN, roundUp(base, ALIGN));
     const end = memory.buffer.byteLength;
     if (end > this.start) this.freeBlocks.push({ start: this.start, size: end - this.start });
@@ -33,9 +40,15 @@ export class Heap {
     this.top = end;
   }
 
-  get inUse(): number { return this.bytesInUse; }
-  get highWater(): number { return this.peak; }
-  get memoryBytes(): number { return this.memory.buffer.byteLength; }
+  get inUse(): number {
+    return this.bytesInUse;
+  }
+  get highWater(): number {
+    return this.peak;
+  }
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
 
   /**
    * Throws a RangeError, before anything is allocated or grown, when blocks of `floatCounts`
@@ -49,7 +62,7 @@ export class Heap {
       const needs = Number.isSafeInteger(total) ? `${total} bytes` : `more than 2^53 bytes (${total.toPrecision(3)})`;
       throw new RangeError(
         `${what}: needs ${needs} of WebAssembly memory on top of ${this.bytesInUse} in use, ` +
-        `over the ${this.maxBytes}-byte limit`,
+          `over the ${this.maxBytes}-byte limit`,
       );
     }
     // Under the limit in total, but the free list may be too fragmented for first fit to place
@@ -61,8 +74,8 @@ export class Heap {
     if (top > this.maxBytes) {
       throw new RangeError(
         `${what}: needs ${total} bytes of WebAssembly memory on top of ${this.bytesInUse} in use; ` +
-        `they fit under the ${this.maxBytes}-byte limit only without the gaps between blocks in use, ` +
-        `and would need ${top} bytes mapped`,
+          `they fit under the ${this.maxBytes}-byte limit only without the gaps between blocks in use, ` +
+          `and would need ${top} bytes mapped`,
       );
     }
   }
@@ -130,7 +143,10 @@ export class Heap {
     const block = this.freeBlocks[i];
     const ptr = block.start;
     if (block.size === size) this.freeBlocks.splice(i, 1);
-    else { block.start += size; block.size -= size; }
+    else {
+      block.start += size;
+      block.size -= size;
+    }
     this.used.set(ptr, size);
     this.bytesInUse += size;
     this.peak = Math.max(this.peak, this.bytesInUse);
@@ -145,7 +161,7 @@ export class Heap {
     if (this.top + pages * PAGE > this.maxBytes) {
       throw new RangeError(
         `${what}: needs ${size} more bytes of WebAssembly memory, but ${this.top} of the ` +
-        `${this.maxBytes}-byte limit are already mapped`,
+          `${this.maxBytes}-byte limit are already mapped`,
       );
     }
     try {
@@ -154,7 +170,7 @@ export class Heap {
       // The host may refuse before the wasm32 limit (a browser's cap, or the machine out of memory).
       throw new RangeError(
         `${what}: needs ${size} more bytes of WebAssembly memory; growing it from ${this.top} to ` +
-        `${this.top + pages * PAGE} bytes failed (${(e as Error).message})`,
+          `${this.top + pages * PAGE} bytes failed (${(e as Error).message})`,
       );
     }
     const from = Math.max(this.top, this.start);

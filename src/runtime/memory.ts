@@ -27,23 +27,40 @@ export function readInto(rt: Runtime, ptr: number, out: Float32Array): void {
  * message); returns it, or undefined when it is undefined or null (the result gets a new array).
  * Called with the other checks, before anything is allocated or written.
  */
-export function checkOut(fn: string, out: unknown, shape: readonly number[], dims: readonly string[]): OutTensor | undefined {
+export function checkOut(
+  fn: string,
+  out: unknown,
+  shape: readonly number[],
+  dims: readonly string[],
+): OutTensor | undefined {
   if (out === undefined || out === null) return undefined;
   if (typeof out !== "object" || !("shape" in out) || !("data" in out)) {
-    throw new TypeError(`${fn}: opts.out must be a tensor { shape, data } with Float32Array data; got ${describe(out)}`);
+    throw new TypeError(
+      `${fn}: opts.out must be a tensor { shape, data } with Float32Array data; got ${describe(out)}`,
+    );
   }
   const { shape: got, data } = out as { shape: unknown; data: unknown };
   if (!(data instanceof Float32Array)) {
-    throw new TypeError(`${fn}: opts.out.data must be a Float32Array, which the result is written into; got ${describe(data)}`);
+    throw new TypeError(
+      `${fn}: opts.out.data must be a Float32Array, which the result is written into; got ${describe(data)}`,
+    );
   }
   if (!isArrayLike(got)) {
     throw new TypeError(`${fn}: opts.out's shape must be an array of sizes; got ${describe(got)}`);
   }
   const g = got as ArrayLike<unknown>;
   if (g.length !== shape.length || shape.some((d, i) => g[i] !== d)) {
-    throw new RangeError(`${fn}: opts.out must have the result's shape ${formatShape(shape)} [${dims.join(", ")}]; got ${formatShape(g)}`);
+    throw new RangeError(
+      `${fn}: opts.out must have the result's shape ${formatShape(shape)} [${dims.join(", ")}]; got ${formatShape(g)}`,
+    );
   }
-  checkData(fn, "opts.out.data", data, shape.reduce((a, b) => a * b, 1), () => `its shape ${formatShape(shape)}`);
+  checkData(
+    fn,
+    "opts.out.data",
+    data,
+    shape.reduce((a, b) => a * b, 1),
+    () => `its shape ${formatShape(shape)}`,
+  );
   return out as OutTensor;
 }
 
@@ -59,7 +76,12 @@ export function readResult(rt: Runtime, ptr: number, shape: number[], out: OutTe
  * again, also when `body` throws. Sizes are checked against the memory limit before anything is
  * allocated.
  */
-export function withBuffers<T>(rt: Runtime, what: string, floatCounts: readonly number[], body: (ptrs: number[]) => T): T {
+export function withBuffers<T>(
+  rt: Runtime,
+  what: string,
+  floatCounts: readonly number[],
+  body: (ptrs: number[]) => T,
+): T {
   const ptrs = rt.heap.allocFloats(what, floatCounts);
   try {
     return body(ptrs);

@@ -18,9 +18,14 @@ export function threadsFor(rt: Runtime, items: number): number {
  * must wake up (its share ended about 0.1 ms after the caller's in a SimpleConvNet batch), or,
  * when the caller runs `between` first, the workers.
  */
-export function forShares(rt: Runtime, items: number, threads: number,
-  body: (k: Kernels, first: number, count: number, thread: number, gate: () => void) => void, unit = 1,
-  between?: () => void): void {
+export function forShares(
+  rt: Runtime,
+  items: number,
+  threads: number,
+  body: (k: Kernels, first: number, count: number, thread: number, gate: () => void) => void,
+  unit = 1,
+  between?: () => void,
+): void {
   const blocks = Math.ceil(items / unit);
   // The thread that starts first takes the uneven block: the caller, unless it runs `between` first.
   const round = between === undefined ? Math.ceil : Math.floor;

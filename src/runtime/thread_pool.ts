@@ -41,7 +41,9 @@ export class ThreadPool {
     private readonly workers: readonly WorkerHandle[],
   ) {
     const recorder: Record<string, (...args: number[]) => void> = {};
-    names.forEach((name, index) => { recorder[name] = (...args) => this.append(index, args); });
+    names.forEach((name, index) => {
+      recorder[name] = (...args) => this.append(index, args);
+    });
     this.recorder = recorder as unknown as Kernels;
   }
 
@@ -54,8 +56,13 @@ export class ThreadPool {
    * Starts `threads - 1` workers, each instantiating `module` on `memory` with its control block
    * at `controlBase + i * CONTROL_BYTES`; resolves once all are ready.
    */
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[],
-    threads: number, controlBase: number): Promise<ThreadPool> {
+  static async start(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    names: readonly string[],
+    threads: number,
+    controlBase: number,
+  ): Promise<ThreadPool> {
     const controls = Array.from({ length: threads - 1 }, (_, i) => controlBase + i * CONTROL_BYTES);
     new Uint8Array(memory.buffer, controlBase, controls.length * CONTROL_BYTES).fill(0);
     const workers: WorkerHandle[] = [];
@@ -76,7 +83,8 @@ export class ThreadPool {
    * this thread writes what they need later. On this thread `gate` does nothing.
    */
   run(jobs: readonly Job[], here: Kernels, between?: () => void): void {
-    if (jobs.length > this.size) throw new Error(`zeroconv internal error: ${jobs.length} jobs for ${this.size} threads`);
+    if (jobs.length > this.size)
+      throw new Error(`zeroconv internal error: ${jobs.length} jobs for ${this.size} threads`);
     const gen = ++this.generation | 0;
     const started: Int32Array[] = [];
     for (let i = 1; i < jobs.length; i++) {
@@ -128,8 +136,10 @@ export class ThreadPool {
   }
 
   private append(index: number, args: number[]): void {
-    const calls = this.calls, at = this.length;
-    if (at + 2 + args.length > calls.length) throw new Error(`zeroconv internal error: a worker job overflows its ${CONTROL_BYTES}-byte control block`);
+    const calls = this.calls,
+      at = this.length;
+    if (at + 2 + args.length > calls.length)
+      throw new Error(`zeroconv internal error: a worker job overflows its ${CONTROL_BYTES}-byte control block`);
     calls[at] = index;
     calls[at + 1] = args.length;
     for (let i = 0; i < args.length; i++) calls[at + 2 + i] = args[i];
@@ -159,7 +169,12 @@ const canWait = (() => {
   }
 })();
 
-interface WorkerInit { module: WebAssembly.Module; memory: WebAssembly.Memory; control: number; names: readonly string[] }
+interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: number;
+  names: readonly string[];
+}
 
 /**
  * The whole worker, shipped as source so that it needs no file of its own to locate (Node's eval
@@ -168,7 +183,10 @@ interface WorkerInit { module: WebAssembly.Module; memory: WebAssembly.Memory; c
  */
 function workerMain(post: (m: unknown) => void, init: WorkerInit): void {
   const { module, memory, control, names } = init;
-  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...a: number[]) => unknown>;
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<
+    string,
+    (...a: number[]) => unknown
+  >;
   const fns = names.map((n) => exports[n]);
   post("ready");
   let seen = 0;
@@ -179,13 +197,15 @@ function workerMain(post: (m: unknown) => void, init: WorkerInit): void {
     try {
       const f64 = new Float64Array(memory.buffer, control + 64);
       const end = 1 + f64[0];
-      for (let p = 1; p < end;) {
-        if (f64[p] === -1) { // GATE_CALL: wait until the caller sets GATE (slot 4) to this job's generation
+      for (let p = 1; p < end; ) {
+        if (f64[p] === -1) {
+          // GATE_CALL: wait until the caller sets GATE (slot 4) to this job's generation
           for (let g = Atomics.load(header, 4); g !== seen; g = Atomics.load(header, 4)) Atomics.wait(header, 4, g);
           p += 2;
           continue;
         }
-        const fn = fns[f64[p]], argc = f64[p + 1];
+        const fn = fns[f64[p]],
+          argc = f64[p + 1];
         const args: number[] = [];
         for (let a = 0; a < argc; a++) args.push(f64[p + 2 + a]);
         fn(...args);
@@ -210,20 +230,26 @@ async function spawn(init: WorkerInit): Promise<WorkerHandle> {
 parentPort.once("message", (init) => (${workerMain.toString()})((m) => parentPort.postMessage(m), init));`;
     const worker = new nodeThreads.Worker(source, { eval: true });
     worker.unref(); // an idle pool must not keep Node running
-    await handshake((ok, fail) => {
-      worker.once("message", ok);
-      worker.once("error", fail);
-    }, () => worker.postMessage(init));
+    await handshake(
+      (ok, fail) => {
+        worker.once("message", ok);
+        worker.once("error", fail);
+      },
+      () => worker.postMessage(init),
+    );
     return worker;
   }
   const source = `self.addEventListener("message", (e) => (${workerMain.toString()})((m) => self.postMessage(m), e.data), { once: true });`;
   const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
   const worker = new Worker(url);
   try {
-    await handshake((ok, fail) => {
-      worker.addEventListener("message", ok, { once: true });
-      worker.addEventListener("error", (e) => fail(new Error(e.message)), { once: true });
-    }, () => worker.postMessage(init));
+    await handshake(
+      (ok, fail) => {
+        worker.addEventListener("message", ok, { once: true });
+        worker.addEventListener("error", (e) => fail(new Error(e.message)), { once: true });
+      },
+      () => worker.postMessage(init),
+    );
   } finally {
     URL.revokeObjectURL(url);
   }
@@ -232,7 +258,9 @@ parentPort.once("message", (init) => (${workerMain.toString()})((m) => parentPor
 
 function handshake(listen: (ok: () => void, fail: (e: unknown) => void) => void, send: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    listen(resolve, (e) => reject(new Error(`zeroconv: a kernel worker failed to start: ${e instanceof Error ? e.message : String(e)}`)));
+    listen(resolve, (e) =>
+      reject(new Error(`zeroconv: a kernel worker failed to start: ${e instanceof Error ? e.message : String(e)}`)),
+    );
     send();
   });
 }

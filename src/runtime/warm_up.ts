@@ -11,7 +11,13 @@ const ROUNDS = 40;
 
 export function warmUp(k: Kernels, heap: Heap): void {
   // An 8x16x16 image, 3x3 windows: every kernel's inner loops run, none for long.
-  const C = 8, H = 16, W = 16, F = 3, P = 14 * 14, K = C * F * F, FN = 16;
+  const C = 8,
+    H = 16,
+    W = 16,
+    F = 3,
+    P = 14 * 14,
+    K = C * F * F,
+    FN = 16;
   const work = k.sgemm_workspace_bytes() / 4;
   const sizes = [C * H * W, K * P, FN * K, FN * P, FN * P, FN * P, FN, work, K * Math.ceil(P / 8) * 8];
   const [x, col, w, y, arg, dx, b, ws, packedB] = heap.allocFloats("init", sizes);

@@ -12,26 +12,136 @@ import { warmUp } from "./warm_up.js";
 
 /** The kernels exported by assembly/index.ts: pointers are byte offsets into linear memory. */
 export interface Kernels {
-  im2col_kernel_order(x: number, n: number, c: number, h: number, w: number, fh: number, fw: number,
-    stride: number, pad: number, outH: number, outW: number, colT: number): void;
-  im2col_output_order(x: number, n: number, c: number, h: number, w: number, fh: number, fw: number,
-    stride: number, pad: number, outH: number, outW: number, col: number): void;
-  col2im(colT: number, n: number, c: number, h: number, w: number, fh: number, fw: number,
-    stride: number, pad: number, outH: number, outW: number, x: number): void;
-  conv_direct_4x8(x: number, c: number, h: number, w: number, fh: number, fw: number, outH: number, outW: number,
-    wts: number, fn: number, bias: number, y: number): void;
+  im2col_kernel_order(
+    x: number,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    fh: number,
+    fw: number,
+    stride: number,
+    pad: number,
+    outH: number,
+    outW: number,
+    colT: number,
+  ): void;
+  im2col_output_order(
+    x: number,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    fh: number,
+    fw: number,
+    stride: number,
+    pad: number,
+    outH: number,
+    outW: number,
+    col: number,
+  ): void;
+  col2im(
+    colT: number,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    fh: number,
+    fw: number,
+    stride: number,
+    pad: number,
+    outH: number,
+    outW: number,
+    x: number,
+  ): void;
+  conv_direct_4x8(
+    x: number,
+    c: number,
+    h: number,
+    w: number,
+    fh: number,
+    fw: number,
+    outH: number,
+    outW: number,
+    wts: number,
+    fn: number,
+    bias: number,
+    y: number,
+  ): void;
   transpose_4x4(src: number, rows: number, cols: number, dst: number, batch: number): void;
-  sgemm(m: number, n: number, k: number, a: number, rsA: number, csA: number,
-    b: number, rsB: number, csB: number, beta: number, c: number, ldc: number, work: number): void;
+  sgemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    rsA: number,
+    csA: number,
+    b: number,
+    rsB: number,
+    csB: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    work: number,
+  ): void;
   sgemm_workspace_bytes(): number;
-  sgemm_packed_b(m: number, n: number, k: number, a: number, rsA: number, csA: number, packedB: number, c: number, ldc: number, work: number): void;
+  sgemm_packed_b(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    rsA: number,
+    csA: number,
+    packedB: number,
+    c: number,
+    ldc: number,
+    work: number,
+  ): void;
   sgemm_pack_b_8(b: number, rs: number, cs: number, kc: number, nc: number, dst: number): void;
-  conv_gemm(x: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number, outW: number,
-    j0: number, n: number, wts: number, fn: number, y: number, ldy: number, work: number): void;
+  conv_gemm(
+    x: number,
+    c: number,
+    h: number,
+    w: number,
+    fh: number,
+    fw: number,
+    stride: number,
+    pad: number,
+    outW: number,
+    j0: number,
+    n: number,
+    wts: number,
+    fn: number,
+    y: number,
+    ldy: number,
+    work: number,
+  ): void;
   sgemm_pack_a_4(a: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
-  maxpool_forward(x: number, planes: number, h: number, w: number, ph: number, pw: number,
-    strideY: number, strideX: number, pad: number, outH: number, outW: number, y: number, argmax: number): void;
-  maxpool_2x2s2_forward(x: number, planes: number, h: number, w: number, outH: number, outW: number, y: number, argmax: number): void;
+  maxpool_forward(
+    x: number,
+    planes: number,
+    h: number,
+    w: number,
+    ph: number,
+    pw: number,
+    strideY: number,
+    strideX: number,
+    pad: number,
+    outH: number,
+    outW: number,
+    y: number,
+    argmax: number,
+  ): void;
+  maxpool_2x2s2_forward(
+    x: number,
+    planes: number,
+    h: number,
+    w: number,
+    outH: number,
+    outW: number,
+    y: number,
+    argmax: number,
+  ): void;
   maxpool_2x2s2_max(x: number, planes: number, h: number, w: number, outH: number, outW: number, y: number): void;
   maxpool_backward(dy: number, argmax: number, planes: number, outSize: number, planeSize: number, dx: number): void;
   bias_add(y: number, bias: number, n: number, channels: number, planeSize: number): void;
@@ -40,7 +150,17 @@ export interface Kernels {
   relu_backward(dy: number, y: number, n: number, dx: number): void;
   softmax_cross_entropy(x: number, rows: number, cols: number, labels: number, y: number): number;
   softmax_cross_entropy_backward(y: number, t: number, n: number, rows: number, scale: number, dx: number): void;
-  adam_update(p: number, g: number, m: number, v: number, n: number, lrT: number, a1: number, a2: number, eps: number): void;
+  adam_update(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lrT: number,
+    a1: number,
+    a2: number,
+    eps: number,
+  ): void;
   heap_base(): number;
   build_features(): number;
   memory: WebAssembly.Memory;
@@ -128,12 +248,14 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   if (requested === null) {
     const env = environmentDefaults();
     requested = { threads: threads ?? env.threads ?? 1, build: build ?? env.build ?? "auto" };
-  } else if ((threads !== undefined && threads !== requested.threads && threads !== runtime?.info.threads) ||
-    (build !== undefined && build !== requested.build && build !== runtime?.info.build)) {
+  } else if (
+    (threads !== undefined && threads !== requested.threads && threads !== runtime?.info.threads) ||
+    (build !== undefined && build !== requested.build && build !== runtime?.info.build)
+  ) {
     // A TypeError, as for any call on an object in the wrong state (a disposed layer, a locked stream).
     throw new TypeError(
       `init: zeroconv is already initialised with { threads: ${requested.threads}, build: "${requested.build}" }; ` +
-      "options apply only to the first init() call",
+        "options apply only to the first init() call",
     );
   }
   const want = requested;
@@ -161,9 +283,12 @@ const MAX_THREADS = 64;
 
 function sourceOf(options: InitOptions): Source {
   const { wasmUrl: url, wasmBinary: binary } = options;
-  if (url !== undefined && binary !== undefined) throw new TypeError("init: give options.wasmUrl or options.wasmBinary, not both");
+  if (url !== undefined && binary !== undefined)
+    throw new TypeError("init: give options.wasmUrl or options.wasmBinary, not both");
   if (binary !== undefined && !(binary instanceof ArrayBuffer || binary instanceof Uint8Array)) {
-    throw new TypeError(`init: options.wasmBinary must be an ArrayBuffer or Uint8Array of a zeroconv .wasm file; got ${typeof binary}`);
+    throw new TypeError(
+      `init: options.wasmBinary must be an ArrayBuffer or Uint8Array of a zeroconv .wasm file; got ${typeof binary}`,
+    );
   }
   if (url !== undefined && typeof url !== "string" && !(url instanceof URL)) {
     throw new TypeError(`init: options.wasmUrl must be a string or URL; got ${typeof url}`);
@@ -173,7 +298,9 @@ function sourceOf(options: InitOptions): Source {
     try {
       base = new URL(url, typeof location === "object" ? location.href : undefined);
     } catch {
-      throw new TypeError(`init: options.wasmUrl ${JSON.stringify(String(url))} is not a URL (relative ones need a page to resolve against)`);
+      throw new TypeError(
+        `init: options.wasmUrl ${JSON.stringify(String(url))} is not a URL (relative ones need a page to resolve against)`,
+      );
     }
   }
   return { url: base, binary: binary === undefined ? null : new Uint8Array(binary).slice() };
@@ -192,14 +319,18 @@ function environmentDefaults(): { threads?: number; build?: "auto" | Build } {
   if (t !== undefined && t !== "") {
     const n = Number(t);
     if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
-      throw new RangeError(`init: the environment variable ZEROCONV_THREADS must be an integer from 1 to ${MAX_THREADS}; got ${JSON.stringify(t)}`);
+      throw new RangeError(
+        `init: the environment variable ZEROCONV_THREADS must be an integer from 1 to ${MAX_THREADS}; got ${JSON.stringify(t)}`,
+      );
     }
     out.threads = n;
   }
   const b = env.ZEROCONV_BUILD;
   if (b !== undefined && b !== "") {
     if (b !== "auto" && b !== "simd" && b !== "relaxed-simd") {
-      throw new TypeError(`init: the environment variable ZEROCONV_BUILD must be auto, simd or relaxed-simd; got ${JSON.stringify(b)}`);
+      throw new TypeError(
+        `init: the environment variable ZEROCONV_BUILD must be auto, simd or relaxed-simd; got ${JSON.stringify(b)}`,
+      );
     }
     out.build = b;
   }
@@ -209,7 +340,7 @@ function environmentDefaults(): { threads?: number; build?: "auto" | Build } {
 // One literal `new URL(..., import.meta.url)` per file: bundlers (Vite, webpack, Rollup) find and
 // copy assets written this way, which a URL built from a template would hide from them.
 const BUILD_URLS = {
-  "simd": () => new URL("../../build/zeroconv.wasm", import.meta.url),
+  simd: () => new URL("../../build/zeroconv.wasm", import.meta.url),
   "relaxed-simd": () => new URL("../../build/zeroconv.relaxed-simd.wasm", import.meta.url),
   "simd.threads": () => new URL("../../build/zeroconv.threads.wasm", import.meta.url),
   "relaxed-simd.threads": () => new URL("../../build/zeroconv.relaxed-simd.threads.wasm", import.meta.url),
@@ -222,13 +353,18 @@ function wasmUrl(build: Build, shared: boolean, base: URL | null): URL {
   return new URL(BUILD_URLS[key]().pathname.split("/").pop()!, base);
 }
 
-interface Source { url: URL | null; binary: Uint8Array<ArrayBuffer> | null }
+interface Source {
+  url: URL | null;
+  binary: Uint8Array<ArrayBuffer> | null;
+}
 
 async function load(want: "auto" | Build, threads: number, warm: boolean, source: Source): Promise<Runtime> {
   if (source.binary !== null) return loadBinary(source.binary, threads, warm);
   const shared = threads > 1 && canShareMemory();
   if (threads > 1 && !shared) {
-    console.warn(`zeroconv: ${threads} threads need a cross-origin isolated page (SharedArrayBuffer); running on 1 thread`);
+    console.warn(
+      `zeroconv: ${threads} threads need a cross-origin isolated page (SharedArrayBuffer); running on 1 thread`,
+    );
   }
   const candidates: Build[] = want === "auto" ? ["relaxed-simd", "simd"] : [want];
   for (const build of candidates) {
@@ -242,7 +378,7 @@ async function load(want: "auto" | Build, threads: number, warm: boolean, source
   if (want === "relaxed-simd") {
     throw new Error(
       `zeroconv: ${url.href} does not validate here: it needs relaxed SIMD (Chrome 114+; Node 20 only with ` +
-      "--experimental-wasm-relaxed-simd). Use init({ build: \"auto\" }) to fall back to plain SIMD",
+        '--experimental-wasm-relaxed-simd). Use init({ build: "auto" }) to fall back to plain SIMD',
     );
   }
   throw new Error(noSimd(url.href));
@@ -254,7 +390,9 @@ async function loadBinary(bytes: Uint8Array<ArrayBuffer>, threads: number, warm:
   const module = await WebAssembly.compile(bytes);
   const shared = WebAssembly.Module.imports(module).some((i) => i.kind === "memory");
   if (shared && !canShareMemory()) {
-    throw new Error("init: options.wasmBinary is a threads build, which needs SharedArrayBuffer (a cross-origin isolated page)");
+    throw new Error(
+      "init: options.wasmBinary is a threads build, which needs SharedArrayBuffer (a cross-origin isolated page)",
+    );
   }
   // Whether it is relaxed SIMD is known once it runs; a threads build runs on the threads asked for, at least 2.
   const runtime = await instantiate(module, "simd", shared ? Math.max(threads, 2) : 1, warm);
@@ -264,8 +402,10 @@ async function loadBinary(bytes: Uint8Array<ArrayBuffer>, threads: number, warm:
 }
 
 function noSimd(what: string): string {
-  return `zeroconv: ${what} does not validate here. It needs WebAssembly SIMD ` +
-    "(Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+); if the runtime has SIMD, the file is damaged";
+  return (
+    `zeroconv: ${what} does not validate here. It needs WebAssembly SIMD ` +
+    "(Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+); if the runtime has SIMD, the file is damaged"
+  );
 }
 
 async function instantiate(module: WebAssembly.Module, build: Build, threads: number, warm: boolean): Promise<Runtime> {
@@ -283,7 +423,9 @@ async function instantiate(module: WebAssembly.Module, build: Build, threads: nu
   const heapBase = controlBase + (threads - 1) * CONTROL_BYTES;
   const pages = Math.ceil(heapBase / 65536) - memory.buffer.byteLength / 65536;
   if (pages > 0) memory.grow(pages);
-  const names = Object.keys(kernels).filter((n) => typeof (kernels as unknown as Record<string, unknown>)[n] === "function");
+  const names = Object.keys(kernels).filter(
+    (n) => typeof (kernels as unknown as Record<string, unknown>)[n] === "function",
+  );
   const heap = new Heap(memory, heapBase);
   if (warm) warmUp(kernels, heap); // the workers share the module's code, optimised code included
   const pool = await ThreadPool.start(module, memory, names, threads, controlBase);
@@ -301,17 +443,19 @@ async function readWasm(url: URL): Promise<Uint8Array<ArrayBuffer>> {
     // Node: read the file beside the package's own modules. getBuiltinModule rather than an
     // import, so that bundlers never see node:fs in the browser build.
     const fs = typeof process === "object" ? process.getBuiltinModule?.("node:fs") : undefined;
-    if (fs === undefined) throw new Error(`zeroconv: cannot read ${url.href} here: pass init({ wasmUrl }) or init({ wasmBinary })`);
+    if (fs === undefined)
+      throw new Error(`zeroconv: cannot read ${url.href} here: pass init({ wasmUrl }) or init({ wasmBinary })`);
     try {
       return new Uint8Array(fs.readFileSync(url));
     } catch (e) {
       throw new Error(
         `zeroconv: cannot read ${url.pathname} (${(e as Error).message}): build it with \`npm run build:wasm\`, ` +
-        "or point init({ wasmUrl }) at where the .wasm files are",
+          "or point init({ wasmUrl }) at where the .wasm files are",
       );
     }
   }
-  const fix = "serve the package's build/*.wasm files at that address (beside dist/), or point init({ wasmUrl }) at where they are";
+  const fix =
+    "serve the package's build/*.wasm files at that address (beside dist/), or point init({ wasmUrl }) at where they are";
   let response: Response;
   try {
     response = await fetch(url);
@@ -325,8 +469,8 @@ async function readWasm(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   if (!(bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d)) {
     throw new Error(
       `zeroconv: ${url.href} answered ${response.headers.get("content-type") ?? "something"} (${bytes.length} bytes), ` +
-      "not a WebAssembly file. With Vite, add optimizeDeps: { exclude: [\"zeroconv\"] } to its config; " +
-      "elsewhere point init({ wasmUrl }) at where the package's build/*.wasm files are served",
+        'not a WebAssembly file. With Vite, add optimizeDeps: { exclude: ["zeroconv"] } to its config; ' +
+        "elsewhere point init({ wasmUrl }) at where the package's build/*.wasm files are served",
     );
   }
   return bytes;

@@ -42,7 +42,9 @@ export function formatShape(shape: ArrayLike<unknown>): string {
   const n = shape.length;
   if (!Number.isSafeInteger(n) || n < 0) return `of length ${describe(n)}`;
   // At most 8 dimensions shown: an array-like may claim any length.
-  const shown = Array.from({ length: Math.min(n, 8) }, (_, i) => (typeof shape[i] === "number" ? String(shape[i]) : describe(shape[i])));
+  const shown = Array.from({ length: Math.min(n, 8) }, (_, i) =>
+    typeof shape[i] === "number" ? String(shape[i]) : describe(shape[i]),
+  );
   return `[${shown.join(", ")}${n > 8 ? `, … (${n} dimensions)` : ""}]`;
 }
 
@@ -54,7 +56,8 @@ export function describe(v: unknown): string {
   if (typeof v === "function") return `function ${v.name || "(anonymous)"}`;
   if (typeof v !== "object") return `${typeof v} ${String(v)}`;
   if (Array.isArray(v)) return `Array(${v.length})`;
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length ?? v.byteLength})`;
+  if (ArrayBuffer.isView(v))
+    return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length ?? v.byteLength})`;
   // Any object, a null-prototype one or one whose `constructor` is not a class included.
   const name: unknown = (v as { constructor?: { name?: unknown } }).constructor?.name;
   return typeof name === "string" && name !== "" ? name : "object";

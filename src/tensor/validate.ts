@@ -48,9 +48,16 @@ export function checkAnyTensor(fn: string, name: string, x: unknown): number[] {
   const rank = isArrayLike(shape) ? (shape as ArrayLike<unknown>).length : 1;
   // Before the dimension names are made: a shape-like { length: 1e9 } must not allocate a billion of them.
   if (!Number.isInteger(rank) || rank > MAX_RANK) {
-    throw new RangeError(`${fn}: ${name} must have 1 to ${MAX_RANK} dimensions; got shape ${formatShape(shape as ArrayLike<unknown>)}`);
+    throw new RangeError(
+      `${fn}: ${name} must have 1 to ${MAX_RANK} dimensions; got shape ${formatShape(shape as ArrayLike<unknown>)}`,
+    );
   }
-  return checkTensor(fn, name, x, Array.from({ length: Math.max(rank, 1) }, (_, i) => `d${i}`));
+  return checkTensor(
+    fn,
+    name,
+    x,
+    Array.from({ length: Math.max(rank, 1) }, (_, i) => `d${i}`),
+  );
 }
 
 /** Checks a shape of positive integer sizes with the given dimension names; `name` is the tensor it belongs to. */
@@ -61,7 +68,9 @@ export function checkShape(fn: string, name: string, rawShape: unknown, dims: re
   const expected = `[${dims.join(", ")}]`;
   // The rank first, so that an array-like claiming a huge length is not copied.
   if ((rawShape as ArrayLike<unknown>).length !== dims.length) {
-    throw new RangeError(`${fn}: ${name} must be ${dims.length}-D ${expected}; got shape ${formatShape(rawShape as ArrayLike<unknown>)}`);
+    throw new RangeError(
+      `${fn}: ${name} must be ${dims.length}-D ${expected}; got shape ${formatShape(rawShape as ArrayLike<unknown>)}`,
+    );
   }
   const shape = Array.from(rawShape as ArrayLike<unknown>) as number[];
   shape.forEach((d, i) => {
@@ -92,7 +101,14 @@ export function checkInt(fn: string, name: string, v: unknown, min: number): num
  * Output length of a sliding window: floor((size + 2*pad - window) / stride) + 1, the book's
  * formula. Throws when no window fits or when the padded size leaves the int32 range the kernels use.
  */
-export function outputLength(fn: string, axis: string, size: number, window: number, stride: number, pad: number): number {
+export function outputLength(
+  fn: string,
+  axis: string,
+  size: number,
+  window: number,
+  stride: number,
+  pad: number,
+): number {
   const padded = size + 2 * pad;
   if (padded > INT32_MAX) {
     throw new RangeError(`${fn}: ${axis} ${size} + 2*pad ${pad} = ${padded} exceeds 2^31 - 1`);
@@ -108,11 +124,17 @@ export function outputLength(fn: string, axis: string, size: number, window: num
 /** The same shape, for backward's dout: the layer's last forward output. */
 export function checkSameShape(fn: string, name: string, shape: readonly number[], expected: readonly number[]): void {
   if (shape.length !== expected.length || shape.some((d, i) => d !== expected[i])) {
-    throw new RangeError(`${fn}: ${name} must have shape ${formatShape(expected)} (the last forward's output); got ${formatShape(shape)}`);
+    throw new RangeError(
+      `${fn}: ${name} must have shape ${formatShape(expected)} (the last forward's output); got ${formatShape(shape)}`,
+    );
   }
 }
 
 export function isArrayLike(v: unknown): boolean {
-  return v !== null && typeof v === "object" && !(v instanceof DataView) &&
-    typeof (v as { length?: unknown }).length === "number";
+  return (
+    v !== null &&
+    typeof v === "object" &&
+    !(v instanceof DataView) &&
+    typeof (v as { length?: unknown }).length === "number"
+  );
 }

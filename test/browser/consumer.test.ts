@@ -17,7 +17,11 @@ let repo: StaticServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [consumer, repo, browser] = await Promise.all([serve(dist), serve(new URL("../../", import.meta.url).pathname), launch()]);
+  [consumer, repo, browser] = await Promise.all([
+    serve(dist),
+    serve(new URL("../../", import.meta.url).pathname),
+    launch(),
+  ]);
 });
 
 afterAll(async () => {
@@ -34,7 +38,13 @@ async function expectConv2d(server: StaticServer, path: string): Promise<void> {
   await page.waitForFunction(() => document.getElementById("result")!.textContent !== "running…");
   const text = (await page.textContent("#result"))!;
   expect(text).not.toMatch(/^error/);
-  const result = JSON.parse(text) as { build: string; threads: number; shape: number[]; data: number[]; exports: string[] };
+  const result = JSON.parse(text) as {
+    build: string;
+    threads: number;
+    shape: number[];
+    data: number[];
+    exports: string[];
+  };
   // x is 1..16 in a 4×4 image, so its 3×3 windows start at 1, 2, 5 and 6.
   // Filter 0, the diagonal (1, 2, 3), bias 0.5: 1·x[i][j] + 2·x[i+1][j+1] + 3·x[i+2][j+2] + 0.5
   //   (0,0): 1 + 2·6 + 3·11 + 0.5 = 46.5   (0,1): 2 + 2·7 + 3·12 + 0.5 = 52.5
@@ -53,7 +63,9 @@ async function expectConv2d(server: StaticServer, path: string): Promise<void> {
 }
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 describe("a Vite app that imports zeroconv", () => {
@@ -62,7 +74,10 @@ describe("a Vite app that imports zeroconv", () => {
     const all = files(dist).map((f) => f.slice(dist.length));
     const wasm = all.filter((f) => f.endsWith(".wasm"));
     expect(wasm.map((f) => f.replace(/-[\w-]{8}\.wasm$/, ".wasm")).sort()).toEqual([
-      "assets/zeroconv.relaxed-simd.threads.wasm", "assets/zeroconv.relaxed-simd.wasm", "assets/zeroconv.threads.wasm", "assets/zeroconv.wasm",
+      "assets/zeroconv.relaxed-simd.threads.wasm",
+      "assets/zeroconv.relaxed-simd.wasm",
+      "assets/zeroconv.threads.wasm",
+      "assets/zeroconv.wasm",
     ]);
     const scripts = all.filter((f) => f.endsWith(".js"));
     expect(scripts.length).toBeGreaterThan(0);

@@ -9,7 +9,17 @@ import { collectErrors, launch, serve, type StaticServer } from "./harness.js";
 type Zeroconv = typeof import("../../src/index.js");
 
 const root = new URL("../../", import.meta.url);
-const CANVASES = ["input", "filters", "conv-maps", "pooled-maps", "probabilities", "im2col-kernel", "im2col-output", "memo-product", "memo-conv"];
+const CANVASES = [
+  "input",
+  "filters",
+  "conv-maps",
+  "pooled-maps",
+  "probabilities",
+  "im2col-kernel",
+  "im2col-output",
+  "memo-product",
+  "memo-conv",
+];
 
 let server: StaticServer;
 let browser: Browser;
@@ -46,13 +56,16 @@ async function open(query = ""): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = collectErrors(page);
   await page.goto(server.url + query);
-  await page.waitForSelector('html[data-ready]', { state: "attached" });
-  expect(await page.getAttribute("html", "data-ready"), await page.textContent("#status") ?? "").toBe("true");
+  await page.waitForSelector("html[data-ready]", { state: "attached" });
+  expect(await page.getAttribute("html", "data-ready"), (await page.textContent("#status")) ?? "").toBe("true");
   return { page, errors };
 }
 
 /** How many pixels of a canvas differ from its most common colour, and how many colours it has. */
-function canvasContent(page: Page, id: string): Promise<{ width: number; height: number; distinct: number; other: number }> {
+function canvasContent(
+  page: Page,
+  id: string,
+): Promise<{ width: number; height: number; distinct: number; other: number }> {
   return page.evaluate((id) => {
     const c = document.getElementById(id) as HTMLCanvasElement;
     const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
@@ -62,7 +75,9 @@ function canvasContent(page: Page, id: string): Promise<{ width: number; height:
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     let top = 0;
-    counts.forEach((n) => { top = Math.max(top, n); });
+    counts.forEach((n) => {
+      top = Math.max(top, n);
+    });
     return { width: c.width, height: c.height, distinct: counts.size, other: d.length / 4 - top };
   }, id);
 }

@@ -22,4 +22,6 @@ for (let i = 0; i < IMAGES * SIDE; i++) bytes[i] = testX.data[i];
 bytes.set(testT.subarray(0, IMAGES), IMAGES * SIDE);
 writeFileSync(new URL("mnist_test_100.bin", publicDir), bytes);
 
-console.log(`web/public: simple_convnet.safetensors, mnist_test_100.bin (${IMAGES} test images) in ${fileURLToPath(publicDir)}`);
+console.log(
+  `web/public: simple_convnet.safetensors, mnist_test_100.bin (${IMAGES} test images) in ${fileURLToPath(publicDir)}`,
+);

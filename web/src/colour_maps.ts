@@ -12,8 +12,10 @@ function stops(colours: string[]): ColourMap {
   const n = rgb.length - 1;
   return (t) => {
     const x = Math.min(1, Math.max(0, Number.isNaN(t) ? 0 : t)) * n;
-    const i = Math.min(n - 1, Math.floor(x)), f = x - i;
-    const a = rgb[i], b = rgb[i + 1];
+    const i = Math.min(n - 1, Math.floor(x)),
+      f = x - i;
+    const a = rgb[i],
+      b = rgb[i + 1];
     return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
   };
 }
@@ -26,7 +28,17 @@ export const grey: ColourMap = (t) => {
 
 /** Blue below the middle, white at it, red above (matplotlib's "RdBu_r"): signed weights and responses. */
 export const diverging: ColourMap = stops([
-  "#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f",
+  "#053061",
+  "#2166ac",
+  "#4393c3",
+  "#92c5de",
+  "#d1e5f0",
+  "#f7f7f7",
+  "#fddbc7",
+  "#f4a582",
+  "#d6604d",
+  "#b2182b",
+  "#67001f",
 ]);
 
 /** Black through purple and orange to pale yellow (matplotlib's "inferno"): activations >= 0. */

@@ -20,7 +20,10 @@ export class DrawPad {
    * `onChange(final)` is called at most once per animation frame while a stroke is drawn
    * (final = false) and once when it ends or the pad is set or cleared (final = true).
    */
-  constructor(readonly canvas: HTMLCanvasElement, private readonly onChange: (final: boolean) => void) {
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly onChange: (final: boolean) => void,
+  ) {
     canvas.width = canvas.height = SIDE;
     this.strokes = document.createElement("canvas");
     this.strokes.width = this.strokes.height = SIDE * FINE;
@@ -70,7 +73,10 @@ export class DrawPad {
 
   private point(e: PointerEvent): { x: number; y: number } {
     const box = this.canvas.getBoundingClientRect();
-    return { x: ((e.clientX - box.left) / box.width) * this.strokes.width, y: ((e.clientY - box.top) / box.height) * this.strokes.height };
+    return {
+      x: ((e.clientX - box.left) / box.width) * this.strokes.width,
+      y: ((e.clientY - box.top) / box.height) * this.strokes.height,
+    };
   }
 
   private down(e: PointerEvent): void {
@@ -142,8 +148,17 @@ export class DrawPad {
  * The strokes' coverage (alpha) of the source rectangle drawn, smoothly scaled, into the
  * destination rectangle of a 28×28 grid: 784 values in [0, 1].
  */
-export function strokeCoverage(strokes: HTMLCanvasElement, sx: number, sy: number, sw: number, sh: number,
-  dx: number, dy: number, dw: number, dh: number): Float32Array {
+export function strokeCoverage(
+  strokes: HTMLCanvasElement,
+  sx: number,
+  sy: number,
+  sw: number,
+  sh: number,
+  dx: number,
+  dy: number,
+  dw: number,
+  dh: number,
+): Float32Array {
   const small = document.createElement("canvas");
   small.width = small.height = SIDE;
   const c = small.getContext("2d", { willReadFrequently: true })!;

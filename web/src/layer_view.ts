@@ -17,12 +17,22 @@ export function showFilters(W1: Tensor, selected: number): void {
   const [FN, , FH, FW] = W1.shape;
   const range = symmetric(W1.data);
   const canvas = byId("filters", HTMLCanvasElement);
-  paintPlanes(canvas, planesOf(W1.data, FN, FH, FW, () => range), diverging, FILTER_LAYOUT);
+  paintPlanes(
+    canvas,
+    planesOf(W1.data, FN, FH, FW, () => range),
+    diverging,
+    FILTER_LAYOUT,
+  );
   outline(canvas, selected, FW, FH, FILTER_LAYOUT);
 }
 
 export function showForward(f: Forward, selected: number, label: string): void {
-  paintPlanes(byId("input", HTMLCanvasElement), planesOf(f.x.data, 1, 28, 28, () => [0, 1]), grey, { columns: 1, scaleX: 6 });
+  paintPlanes(
+    byId("input", HTMLCanvasElement),
+    planesOf(f.x.data, 1, 28, 28, () => [0, 1]),
+    grey,
+    { columns: 1, scaleX: 6 },
+  );
   const [, FN, CH, CW] = f.conv.shape;
   const maps = byId("conv-maps", HTMLCanvasElement);
   paintPlanes(maps, planesOf(f.conv.data, FN, CH, CW, symmetric), diverging, MAP_LAYOUT);
@@ -42,7 +52,11 @@ export function showForward(f: Forward, selected: number, label: string): void {
 
 /** Clicking filter f, its map or its pooled map calls choose(f). */
 export function onFilterClick(count: number, choose: (f: number) => void): void {
-  const grids: [string, number, GridLayout][] = [["filters", 5, FILTER_LAYOUT], ["conv-maps", 24, MAP_LAYOUT], ["pooled-maps", 12, POOLED_LAYOUT]];
+  const grids: [string, number, GridLayout][] = [
+    ["filters", 5, FILTER_LAYOUT],
+    ["conv-maps", 24, MAP_LAYOUT],
+    ["pooled-maps", 12, POOLED_LAYOUT],
+  ];
   for (const [id, side, layout] of grids) {
     const canvas = byId(id, HTMLCanvasElement);
     canvas.addEventListener("click", (e) => {
@@ -53,20 +67,35 @@ export function onFilterClick(count: number, choose: (f: number) => void): void 
 }
 
 /** The tile index under a click on a canvas painted with `layout` (a click in a gap counts for the nearer tile), or -1. */
-export function tileAt(canvas: HTMLCanvasElement, e: MouseEvent, count: number, w: number, h: number, layout: GridLayout): number {
+export function tileAt(
+  canvas: HTMLCanvasElement,
+  e: MouseEvent,
+  count: number,
+  w: number,
+  h: number,
+  layout: GridLayout,
+): number {
   const box = canvas.getBoundingClientRect();
-  const x = ((e.clientX - box.left) / box.width) * canvas.width, y = ((e.clientY - box.top) / box.height) * canvas.height;
-  const gap = layout.gap ?? 0, margin = layout.margin ?? 0;
-  const tileW = w * layout.scaleX + gap, tileH = h * (layout.scaleY ?? layout.scaleX) + gap;
-  const col = Math.floor((x - margin + gap / 2) / tileW), row = Math.floor((y - margin + gap / 2) / tileH);
+  const x = ((e.clientX - box.left) / box.width) * canvas.width,
+    y = ((e.clientY - box.top) / box.height) * canvas.height;
+  const gap = layout.gap ?? 0,
+    margin = layout.margin ?? 0;
+  const tileW = w * layout.scaleX + gap,
+    tileH = h * (layout.scaleY ?? layout.scaleX) + gap;
+  const col = Math.floor((x - margin + gap / 2) / tileW),
+    row = Math.floor((y - margin + gap / 2) / tileH);
   const i = row * layout.columns + col;
   return col >= 0 && col < layout.columns && row >= 0 && i < count ? i : -1;
 }
 
 /** A frame in the gap around tile i. */
 function outline(canvas: HTMLCanvasElement, i: number, w: number, h: number, layout: GridLayout): void {
-  const gap = layout.gap ?? 0, margin = layout.margin ?? 0, sx = layout.scaleX, sy = layout.scaleY ?? sx;
-  const left = margin + (i % layout.columns) * (w * sx + gap), top = margin + Math.floor(i / layout.columns) * (h * sy + gap);
+  const gap = layout.gap ?? 0,
+    margin = layout.margin ?? 0,
+    sx = layout.scaleX,
+    sy = layout.scaleY ?? sx;
+  const left = margin + (i % layout.columns) * (w * sx + gap),
+    top = margin + Math.floor(i / layout.columns) * (h * sy + gap);
   const c = canvas.getContext("2d")!;
   c.strokeStyle = "#f0a020";
   c.lineWidth = 2;

@@ -25,7 +25,10 @@ async function main(): Promise<void> {
   const asked = threadsAsked();
   // init() would fall back to 1 thread itself (with a console note); asking for 1 keeps the console clean.
   const info = await init({ threads: asked > 1 && crossOriginIsolated ? asked : 1 });
-  const [weights, file] = await Promise.all([fetchBytes("simple_convnet.safetensors"), fetchBytes("mnist_test_100.bin")]);
+  const [weights, file] = await Promise.all([
+    fetchBytes("simple_convnet.safetensors"),
+    fetchBytes("mnist_test_100.bin"),
+  ]);
   const net = new SimpleConvNet();
   net.loadParams(weights);
   const images = parseTestImages(file);
@@ -37,8 +40,10 @@ async function main(): Promise<void> {
 
   const redraw = (): void => {
     if (current === null) return;
-    const label = picked === null ? "your drawing, scaled and centred as MNIST's digits are"
-      : `test image ${picked}, label ${images.label(picked)}${pad.hasInk ? ", with your strokes" : ""}`;
+    const label =
+      picked === null
+        ? "your drawing, scaled and centred as MNIST's digits are"
+        : `test image ${picked}, label ${images.label(picked)}${pad.hasInk ? ", with your strokes" : ""}`;
     showForward(current, filter, label);
     showMemo(current, net.params.W1, net.params.b1, filter);
     showFilters(net.params.W1, filter);
@@ -73,7 +78,9 @@ async function main(): Promise<void> {
   });
 
   const select = byId("filter", HTMLSelectElement);
-  select.replaceChildren(...Array.from({ length: net.params.W1.shape[0] }, (_, f) => new Option(`W1[${f}]`, String(f))));
+  select.replaceChildren(
+    ...Array.from({ length: net.params.W1.shape[0] }, (_, f) => new Option(`W1[${f}]`, String(f))),
+  );
   const choose = (f: number): void => {
     filter = f;
     select.value = String(f);
@@ -84,20 +91,31 @@ async function main(): Promise<void> {
 
   setUpBench(net, images, info, asked);
   pick(0);
-  byId("status").textContent = `ready: zeroconv ${info.build} build on ${info.threads} thread${info.threads > 1 ? "s" : ""}`;
+  byId("status").textContent =
+    `ready: zeroconv ${info.build} build on ${info.threads} thread${info.threads > 1 ? "s" : ""}`;
   document.documentElement.dataset.ready = "true";
 }
 
 function showThumbnails(images: TestImages, picked: number | null): void {
   const canvas = byId("thumbnails", HTMLCanvasElement);
-  const planes = Array.from({ length: images.count }, (_, i) => ({ values: images.bytes(i), width: 28, height: 28, range: [0, 255] as const }));
+  const planes = Array.from({ length: images.count }, (_, i) => ({
+    values: images.bytes(i),
+    width: 28,
+    height: 28,
+    range: [0, 255] as const,
+  }));
   paintPlanes(canvas, planes, grey, THUMBS);
   if (picked === null) return;
   const c = canvas.getContext("2d")!;
   const step = 28 + (THUMBS.gap ?? 0);
   c.strokeStyle = "#f0a020";
   c.lineWidth = 2;
-  c.strokeRect(THUMBS.margin! + (picked % THUMBS.columns) * step - 1, THUMBS.margin! + Math.floor(picked / THUMBS.columns) * step - 1, 30, 30);
+  c.strokeRect(
+    THUMBS.margin! + (picked % THUMBS.columns) * step - 1,
+    THUMBS.margin! + Math.floor(picked / THUMBS.columns) * step - 1,
+    30,
+    30,
+  );
 }
 
 main().catch((e: unknown) => {

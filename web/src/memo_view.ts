@@ -19,10 +19,15 @@ export function showMemo(f: Forward, W1: Tensor, b1: Tensor, filter: number): vo
     // Drawn transposed, K rows × P columns, each row 4 pixels high, so that it fits a page.
     const t = new Float32Array(P * K);
     for (let p = 0; p < P; p++) for (let k = 0; k < K; k++) t[k * P + p] = col.data[p * K + k];
-    paintPlanes(byId(`im2col-${ORDERS[i]}`, HTMLCanvasElement), [{ values: t, width: P, height: K, range: [0, 1] }], grey,
-      { columns: 1, scaleX: 1, scaleY: 4 });
+    paintPlanes(
+      byId(`im2col-${ORDERS[i]}`, HTMLCanvasElement),
+      [{ values: t, width: P, height: K, range: [0, 1] }],
+      grey,
+      { columns: 1, scaleX: 1, scaleY: 4 },
+    );
   });
-  const same = cols[0].data.length === cols[1].data.length && cols[0].data.every((v, i) => Object.is(v, cols[1].data[i]));
+  const same =
+    cols[0].data.length === cols[1].data.length && cols[0].data.every((v, i) => Object.is(v, cols[1].data[i]));
   byId("orders-agree").textContent = `all elements are same = ${same}`;
   byId("orders-agree").classList.toggle("bad", !same);
   byId("im2col-shape").textContent = `${P}×${K}`;
@@ -36,11 +41,28 @@ export function showMemo(f: Forward, W1: Tensor, b1: Tensor, filter: number): vo
   let diff = 0;
   for (let i = 0; i < P; i++) diff = Math.max(diff, Math.abs(product.data[i] - reference[i]));
   const range = symmetric(reference);
-  paintPlanes(byId("memo-filter", HTMLCanvasElement), [{ values: w.data, width: F, height: F, range: symmetric(W1.data) }], diverging, { columns: 1, scaleX: 16 });
-  paintPlanes(byId("memo-product", HTMLCanvasElement), [{ values: product.data, width: side, height: side, range }], diverging, { columns: 1, scaleX: 5 });
-  paintPlanes(byId("memo-conv", HTMLCanvasElement), [{ values: reference, width: side, height: side, range }], diverging, { columns: 1, scaleX: 5 });
+  paintPlanes(
+    byId("memo-filter", HTMLCanvasElement),
+    [{ values: w.data, width: F, height: F, range: symmetric(W1.data) }],
+    diverging,
+    { columns: 1, scaleX: 16 },
+  );
+  paintPlanes(
+    byId("memo-product", HTMLCanvasElement),
+    [{ values: product.data, width: side, height: side, range }],
+    diverging,
+    { columns: 1, scaleX: 5 },
+  );
+  paintPlanes(
+    byId("memo-conv", HTMLCanvasElement),
+    [{ values: reference, width: side, height: side, range }],
+    diverging,
+    { columns: 1, scaleX: 5 },
+  );
   byId("memo-check").textContent = `largest |difference| = ${diff.toExponential(1)}`;
-  document.querySelectorAll(".filter-number").forEach((el) => { el.textContent = String(filter); });
+  document.querySelectorAll(".filter-number").forEach((el) => {
+    el.textContent = String(filter);
+  });
 }
 
 /**

@@ -23,12 +23,23 @@ export interface GridLayout {
 }
 
 /** Sizes the canvas to fit the planes (all of one size) and paints them, row by row of tiles. */
-export function paintPlanes(canvas: HTMLCanvasElement, planes: readonly Plane[], map: ColourMap, layout: GridLayout): void {
+export function paintPlanes(
+  canvas: HTMLCanvasElement,
+  planes: readonly Plane[],
+  map: ColourMap,
+  layout: GridLayout,
+): void {
   const { width: pw, height: ph } = planes[0];
-  const sx = layout.scaleX, sy = layout.scaleY ?? layout.scaleX, gap = layout.gap ?? 0, margin = layout.margin ?? 0;
-  const cols = Math.min(layout.columns, planes.length), rows = Math.ceil(planes.length / cols);
-  const tileW = pw * sx, tileH = ph * sy;
-  const width = cols * tileW + (cols - 1) * gap + 2 * margin, height = rows * tileH + (rows - 1) * gap + 2 * margin;
+  const sx = layout.scaleX,
+    sy = layout.scaleY ?? layout.scaleX,
+    gap = layout.gap ?? 0,
+    margin = layout.margin ?? 0;
+  const cols = Math.min(layout.columns, planes.length),
+    rows = Math.ceil(planes.length / cols);
+  const tileW = pw * sx,
+    tileH = ph * sy;
+  const width = cols * tileW + (cols - 1) * gap + 2 * margin,
+    height = rows * tileH + (rows - 1) * gap + 2 * margin;
   if (canvas.width !== width || canvas.height !== height) {
     canvas.width = width;
     canvas.height = height;
@@ -36,7 +47,8 @@ export function paintPlanes(canvas: HTMLCanvasElement, planes: readonly Plane[],
   const image = new ImageData(width, height); // transparent: the gaps show the page behind
   const px = image.data;
   planes.forEach((plane, i) => {
-    const left = margin + (i % cols) * (tileW + gap), top = margin + Math.floor(i / cols) * (tileH + gap);
+    const left = margin + (i % cols) * (tileW + gap),
+      top = margin + Math.floor(i / cols) * (tileH + gap);
     const [lo, hi] = plane.range;
     const span = hi - lo || 1;
     for (let y = 0; y < ph; y++) {
@@ -58,7 +70,13 @@ export function paintPlanes(canvas: HTMLCanvasElement, planes: readonly Plane[],
 }
 
 /** The planes of an NCHW tensor's first image: `count` planes of h×w from `data`. */
-export function planesOf(data: Float32Array, count: number, h: number, w: number, range: (values: Float32Array) => readonly [number, number]): Plane[] {
+export function planesOf(
+  data: Float32Array,
+  count: number,
+  h: number,
+  w: number,
+  range: (values: Float32Array) => readonly [number, number],
+): Plane[] {
   return Array.from({ length: count }, (_, i) => {
     const values = data.subarray(i * h * w, (i + 1) * h * w);
     return { values, width: w, height: h, range: range(values) };

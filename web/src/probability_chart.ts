@@ -1,6 +1,7 @@
 // The class probabilities as a bar chart: one bar per digit, the predicted one highlighted.
 
-const WIDTH = 360, HEIGHT = 190;
+const WIDTH = 360,
+  HEIGHT = 190;
 const AXIS = 22; // room below the bars for the digits
 const TOP = 18; // room above for the percentages
 
@@ -19,7 +20,11 @@ export function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
-export function paintProbabilities(canvas: HTMLCanvasElement, probabilities: readonly number[], predicted: number): void {
+export function paintProbabilities(
+  canvas: HTMLCanvasElement,
+  probabilities: readonly number[],
+  predicted: number,
+): void {
   const dpr = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
   if (canvas.width !== WIDTH * dpr) {
     canvas.width = WIDTH * dpr;
@@ -30,7 +35,9 @@ export function paintProbabilities(canvas: HTMLCanvasElement, probabilities: rea
   const ctx = canvas.getContext("2d")!;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, WIDTH, HEIGHT);
-  const slot = WIDTH / probabilities.length, barW = slot * 0.64, plotH = HEIGHT - AXIS - TOP;
+  const slot = WIDTH / probabilities.length,
+    barW = slot * 0.64,
+    plotH = HEIGHT - AXIS - TOP;
   ctx.strokeStyle = "#c9ced6";
   ctx.beginPath();
   ctx.moveTo(0, TOP + plotH + 0.5);
@@ -38,7 +45,8 @@ export function paintProbabilities(canvas: HTMLCanvasElement, probabilities: rea
   ctx.stroke();
   ctx.textAlign = "center";
   probabilities.forEach((p, digit) => {
-    const x = digit * slot + (slot - barW) / 2, h = Math.max(1, p * plotH);
+    const x = digit * slot + (slot - barW) / 2,
+      h = Math.max(1, p * plotH);
     const hot = digit === predicted;
     ctx.fillStyle = hot ? "#d6604d" : "#8fa3bf";
     ctx.fillRect(x, TOP + plotH - h, barW, h);

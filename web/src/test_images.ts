@@ -26,6 +26,9 @@ export function parseTestImages(file: Uint8Array): TestImages {
 export async function fetchBytes(name: string): Promise<Uint8Array> {
   const url = new URL(name, document.baseURI);
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`fetching ${url.pathname} failed with HTTP ${response.status} (run npm run web, which writes web/public/)`);
+  if (!response.ok)
+    throw new Error(
+      `fetching ${url.pathname} failed with HTTP ${response.status} (run npm run web, which writes web/public/)`,
+    );
   return new Uint8Array(await response.arrayBuffer());
 }

@@ -8,11 +8,20 @@ const out = document.getElementById("result");
 try {
   const { build, threads } = await init();
   // x: 1..16 as one 4×4 image; two 3×3 filters: a diagonal (1, 2, 3) and all ones; biases 0.5 and -1.
-  const x = new Tensor(Float32Array.from({ length: 16 }, (_, i) => i + 1), [1, 1, 4, 4]);
+  const x = new Tensor(
+    Float32Array.from({ length: 16 }, (_, i) => i + 1),
+    [1, 1, 4, 4],
+  );
   const W = new Tensor(new Float32Array([1, 0, 0, 0, 2, 0, 0, 0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1]), [2, 1, 3, 3]);
   const b = new Tensor(new Float32Array([0.5, -1]), [2]);
   const y = conv2d(x, W, b);
-  out.textContent = JSON.stringify({ build, threads, shape: y.shape, data: Array.from(y.data), exports: Object.keys(zeroconv).sort() });
+  out.textContent = JSON.stringify({
+    build,
+    threads,
+    shape: y.shape,
+    data: Array.from(y.data),
+    exports: Object.keys(zeroconv).sort(),
+  });
 } catch (e) {
   out.textContent = `error: ${e instanceof Error ? e.message : String(e)}`;
   console.error(e);
