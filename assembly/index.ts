@@ -8,6 +8,7 @@ export { transpose_4x4 } from "./layout/transpose_4x4";
 export { sgemm, sgemm_packed_b } from "./gemm/sgemm";
 export { sgemm_pack_b_8 } from "./gemm/sgemm_pack_b_8";
 export { sgemm_workspace_bytes } from "./gemm/gemm_blocked";
+export { epilogue_set } from "./elementwise/epilogue";
 export { conv_gemm } from "./conv/conv_gemm";
 export { sgemm_pack_a_4 } from "./gemm/sgemm_pack_a_4";
 export { maxpool_forward } from "./pool/maxpool_forward";

@@ -47,7 +47,7 @@ for (const [C, F, H, FN] of [
     k.bias_add(y, b, 1, FN, P);
   });
   const packed = med(() => {
-    k.conv_gemm(x, C, H, H, F, F, 1, 0, oH, 0, P, w, FN, y, P, work);
+    k.conv_gemm(x, C, H, H, F, F, 1, 1, 1, 1, 0, 0, oH, 0, P, w, FN, y, P, work);
     k.bias_add(y, b, 1, FN, P);
   });
   const direct = med(() => {

@@ -1,5 +1,6 @@
 import { sgemm_pack_a_4 } from "./sgemm_pack_a_4";
 import { sgemm_ukernel_4x8 } from "./sgemm_ukernel_4x8";
+import { applyEpilogue, clearEpilogue, epilogueActive } from "../elementwise/epilogue";
 
 // Cache blocking (BLIS loop order): a KC x NR micro-panel of B (8 KiB) stays in L1 while the
 // MC x KC block of A (128 KiB) streams from L2; the KC x NC panel of B lives in L2/L3.
@@ -36,12 +37,14 @@ export function gemmBlocked(
   const packedA = work;
   const packedB = work + (<usize>(MC * KC) << 2);
   const ncBlock = blockSize(n, NC, 8), kcBlock = blockSize(k, KC, 1);
+  const epilogue = epilogueActive();
   for (let jc = 0; jc < n; jc += ncBlock) {
     const nc = min(ncBlock, n - jc);
     for (let pc = 0; pc < k; pc += kcBlock) {
       const kc = min(kcBlock, k - pc);
       if (packedWhole == 0) packB(pc, kc, jc, nc, packedB);
       const betaStep: f32 = pc == 0 ? beta : 1;
+      const last = epilogue && pc + kc == k;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         sgemm_pack_a_4(a + (<usize>ic * rsA + <usize>pc * csA << 2), rsA, csA, mc, kc, packedA);
@@ -56,9 +59,11 @@ export function gemmBlocked(
               kc, packedA + (<usize>(ir * kc) << 2), bPanel,
               c + ((<usize>(ic + ir) * ldc + jc + jr) << 2), ldc, betaStep, min(4, mc - ir), nr,
             );
+            if (last) applyEpilogue(c + ((<usize>(ic + ir) * ldc + jc + jr) << 2), ldc, min(4, mc - ir), nr, ic + ir, jc + jr);
           }
         }
       }
     }
   }
+  clearEpilogue();
 }

@@ -1,4 +1,5 @@
 import { gemmBlocked } from "./gemm_blocked";
+import { clearEpilogue } from "../elementwise/epilogue";
 import { sgemm_pack_b_8 } from "./sgemm_pack_b_8";
 
 // Where packMatrixB reads B. Globals because a packer is a function reference without a closure;
@@ -61,6 +62,7 @@ export function sgemm_packed_b(
 }
 
 function scaleC(m: i32, n: i32, beta: f32, c: usize, ldc: i32): void {
+  clearEpilogue(); // k = 0 never reaches gemmBlocked, which otherwise clears it
   for (let i = 0; i < m; i++) {
     const row = c + ((<usize>(i * ldc)) << 2);
     for (let j = 0; j < n; j++) {

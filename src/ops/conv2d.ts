@@ -86,7 +86,28 @@ export function convForward(
       continue;
     }
     if (colStride === 0) {
-      k.conv_gemm(x, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outW, 0, g.P, pw, g.FN, y, g.P, work);
+      k.conv_gemm(
+        x,
+        g.C,
+        g.H,
+        g.W,
+        g.FH,
+        g.FW,
+        g.stride,
+        g.stride,
+        1,
+        1,
+        g.pad,
+        g.pad,
+        g.outW,
+        0,
+        g.P,
+        pw,
+        g.FN,
+        y,
+        g.P,
+        work,
+      );
     } else {
       const col = pcolT + n * colStride * 4;
       k.im2col_kernel_order(x, 1, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, col);
@@ -144,6 +165,10 @@ function convForwardShared(
           g.FH,
           g.FW,
           g.stride,
+          g.stride,
+          1,
+          1,
+          g.pad,
           g.pad,
           g.outW,
           first,

@@ -31,7 +31,7 @@ export function warmUp(k: Kernels, heap: Heap): void {
       k.sgemm(FN, K, P, y, P, 1, col, 1, P, 1, w, K, ws);
       k.sgemm_pack_b_8(col, P, 1, K, P, packedB);
       k.sgemm_packed_b(FN, P, K, w, K, 1, packedB, y, P, ws);
-      k.conv_gemm(x, C, H, W, F, F, 1, 0, 14, 0, P, w, FN, y, P, ws);
+      k.conv_gemm(x, C, H, W, F, F, 1, 1, 1, 1, 0, 0, 14, 0, P, w, FN, y, P, ws);
       k.sgemm_pack_a_4(w, K, 1, FN, K, ws);
       k.conv_direct_4x8(x, C, H, W, F, F, 14, 14, ws, FN, b, y);
       k.bias_add(y, b, 1, FN, P);

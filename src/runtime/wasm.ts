@@ -105,8 +105,12 @@ export interface Kernels {
     w: number,
     fh: number,
     fw: number,
-    stride: number,
-    pad: number,
+    sy: number,
+    sx: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
     outW: number,
     j0: number,
     n: number,
@@ -116,6 +120,8 @@ export interface Kernels {
     ldy: number,
     work: number,
   ): void;
+  /** Bias and activation (assembly/elementwise/epilogue.ts's ACT_*) for the next GEMM or depthwise call only. */
+  epilogue_set(bias: number, axis: number, act: number, alpha: number, prelu: number): void;
   sgemm_pack_a_4(a: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
   maxpool_forward(
     x: number,

@@ -1,0 +1,115 @@
+// Bias and activation fused into a kernel's store: the GEMM applies them to each micro-tile of C
+// right after its last k-block is stored, while the 4x8 tile is still in L1, and the depthwise
+// kernels to each vector before it is stored -- never a second pass over the output. Set by
+// epilogue_set() for the next kernel call only (the kernel clears it when it returns), so a
+// forgotten epilogue cannot leak into a later call. Globals, as the packers' state: each thread's
+// instance has its own.
+
+export const ACT_NONE: i32 = 0;
+export const ACT_RELU: i32 = 1;
+export const ACT_RELU6: i32 = 2;
+export const ACT_LEAKY_RELU: i32 = 3;
+export const ACT_PRELU: i32 = 4;
+export const ACT_ELU: i32 = 5;
+export const ACT_SIGMOID: i32 = 6;
+
+let epiBias: usize = 0;
+let epiPrelu: usize = 0;
+// 1: channels are C's rows (NCHW: y[FN, P]); 2: its columns (NHWC: y[P, FN]).
+let epiAxis: i32 = 0;
+let epiAct: i32 = 0;
+let epiAlpha: f32 = 0;
+
+// For the next kernel call: bias[channel] (0: none), then the activation (ACT_*), with alpha for
+// leaky relu and prelu[channel] for prelu; in a GEMM the channel is C's row when axis = 1, its
+// column when axis = 2.
+export function epilogue_set(bias: usize, axis: i32, act: i32, alpha: f32, prelu: usize): void {
+  epiBias = bias;
+  epiAxis = axis;
+  epiAct = act;
+  epiAlpha = alpha;
+  epiPrelu = prelu;
+}
+
+export function epilogueActive(): bool {
+  return epiBias != 0 || epiAct != ACT_NONE;
+}
+
+export function clearEpilogue(): void {
+  epiBias = 0;
+  epiAct = ACT_NONE;
+}
+
+// C[0:mr, 0:nr] at c (row stride ldc) is the tile whose first element is C(row0, col0).
+export function applyEpilogue(c: usize, ldc: i32, mr: i32, nr: i32, row0: i32, col0: i32): void {
+  for (let r = 0; r < mr; r++) {
+    const p = c + ((<usize>(r * ldc)) << 2);
+    if (epiAxis == 1) epilogueRowOfOneChannel(p, nr, row0 + r);
+    else epilogueRowAcrossChannels(p, nr, col0);
+  }
+}
+
+// One row of C whose every element belongs to channel ch.
+function epilogueRowOfOneChannel(p: usize, n: i32, ch: i32): void {
+  const b = epiBias != 0 ? load<f32>(epiBias + ((<usize>ch) << 2)) : 0;
+  const a = epiAct == ACT_PRELU ? load<f32>(epiPrelu + ((<usize>ch) << 2)) : epiAlpha;
+  if (epiAct >= ACT_ELU) {
+    for (let j = 0; j < n; j++) store<f32>(p + ((<usize>j) << 2), scalarAct(load<f32>(p + ((<usize>j) << 2)) + b, a));
+    return;
+  }
+  const vb = f32x4.splat(b);
+  const va = f32x4.splat(a);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const q = p + ((<usize>j) << 2);
+    v128.store(q, vectorAct(f32x4.add(v128.load(q), vb), va));
+  }
+  for (; j < n; j++) store<f32>(p + ((<usize>j) << 2), scalarAct(load<f32>(p + ((<usize>j) << 2)) + b, a));
+}
+
+// One row of C whose element j belongs to channel col0 + j.
+function epilogueRowAcrossChannels(p: usize, n: i32, col0: i32): void {
+  const bias = epiBias + ((<usize>col0) << 2);
+  const prelu = epiPrelu + ((<usize>col0) << 2);
+  if (epiAct >= ACT_ELU) {
+    for (let j = 0; j < n; j++) {
+      const b = epiBias != 0 ? load<f32>(bias + ((<usize>j) << 2)) : 0;
+      store<f32>(p + ((<usize>j) << 2), scalarAct(load<f32>(p + ((<usize>j) << 2)) + b, epiAlpha));
+    }
+    return;
+  }
+  const alpha = f32x4.splat(epiAlpha);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = (<usize>j) << 2;
+    let v = v128.load(p + o);
+    if (epiBias != 0) v = f32x4.add(v, v128.load(bias + o));
+    v128.store(p + o, vectorAct(v, epiAct == ACT_PRELU ? v128.load(prelu + o) : alpha));
+  }
+  for (; j < n; j++) {
+    const o = (<usize>j) << 2;
+    const b = epiBias != 0 ? load<f32>(bias + o) : 0;
+    store<f32>(p + o, scalarAct(load<f32>(p + o) + b, epiAct == ACT_PRELU ? load<f32>(prelu + o) : epiAlpha));
+  }
+}
+
+// pmax/pmin, not max/min: single instructions on x86 (../shared/wasm-notes.md). pmax(a, b) is
+// a < b ? b : a, so with the value first a NaN stays NaN, as the scalar comparisons keep it.
+function vectorAct(v: v128, alpha: v128): v128 {
+  const zero = f32x4.splat(0);
+  if (epiAct == ACT_RELU) return f32x4.pmax(v, zero);
+  if (epiAct == ACT_RELU6) return f32x4.pmin(f32x4.pmax(v, zero), f32x4.splat(6));
+  if (epiAct == ACT_LEAKY_RELU || epiAct == ACT_PRELU) {
+    return v128.bitselect(f32x4.mul(v, alpha), v, f32x4.lt(v, zero));
+  }
+  return v;
+}
+
+function scalarAct(v: f32, alpha: f32): f32 {
+  if (epiAct == ACT_RELU) return v < 0 ? 0 : v;
+  if (epiAct == ACT_RELU6) return v < 0 ? 0 : v > 6 ? 6 : v;
+  if (epiAct == ACT_LEAKY_RELU || epiAct == ACT_PRELU) return v < 0 ? v * alpha : v;
+  if (epiAct == ACT_ELU) return v < 0 ? Mathf.exp(v) - 1 : v;
+  if (epiAct == ACT_SIGMOID) return 1 / (1 + Mathf.exp(-v));
+  return v;
+}
