@@ -189,7 +189,7 @@ const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegEx
     "conv2d filter larger than the image",
     bad(() => conv2d({ shape: [1, 1, 2, 2], data: [1, 2, 3, 4] }, w)),
     RangeError,
-    /conv2d: output height would be below 1: input height 2 \+ 2\*pad 0 = 2 is smaller than the window's 3/,
+    /conv2d: output height would be below 1: input height 2 padded by 0 \+ 0 = 2 is smaller than the window.s span 3/,
   ],
   [
     "maxPool2d without options",

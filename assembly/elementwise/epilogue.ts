@@ -113,3 +113,45 @@ function scalarAct(v: f32, alpha: f32): f32 {
   if (epiAct == ACT_SIGMOID) return 1 / (1 + Mathf.exp(-v));
   return v;
 }
+
+// For kernels that apply the epilogue to values of their own (the depthwise convolutions): the
+// bias and slope of channel ch, and the activation of one value or of four channels' values.
+export function epilogueBias(ch: i32): f32 {
+  return epiBias != 0 ? load<f32>(epiBias + (<usize>ch << 2)) : 0;
+}
+
+export function epilogueSlope(ch: i32): f32 {
+  return epiAct == ACT_PRELU ? load<f32>(epiPrelu + (<usize>ch << 2)) : epiAlpha;
+}
+
+// Channels ch .. ch + 3.
+export function epilogueBias4(ch: i32): v128 {
+  return epiBias != 0 ? v128.load(epiBias + (<usize>ch << 2)) : f32x4.splat(0);
+}
+
+export function epilogueSlope4(ch: i32): v128 {
+  return epiAct == ACT_PRELU ? v128.load(epiPrelu + (<usize>ch << 2)) : f32x4.splat(epiAlpha);
+}
+
+export function activate(v: f32, slope: f32): f32 {
+  return scalarAct(v, slope);
+}
+
+// Stores the activation of four values of channel ch's plane (NCHW), or of channels ch .. ch + 3 (NHWC).
+@inline export function storeActivatedOfChannel(dst: usize, v: v128, ch: i32): void {
+  v128.store(dst, activate4(v, f32x4.splat(epilogueSlope(ch))));
+}
+
+@inline export function storeActivatedAcrossChannels(dst: usize, v: v128, ch: i32): void {
+  v128.store(dst, activate4(v, epilogueSlope4(ch)));
+}
+
+function activate4(v: v128, slope: v128): v128 {
+  if (epiAct < ACT_ELU) return vectorAct(v, slope);
+  return f32x4(
+    scalarAct(f32x4.extract_lane(v, 0), 0),
+    scalarAct(f32x4.extract_lane(v, 1), 0),
+    scalarAct(f32x4.extract_lane(v, 2), 0),
+    scalarAct(f32x4.extract_lane(v, 3), 0),
+  );
+}

@@ -1,6 +1,8 @@
 import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import { checkInt, checkSameShape, checkTensor } from "../tensor/validate.js";
-import { checkBias, convBackward, convForward, convGeometry, type ConvGeometry } from "../ops/conv2d.js";
+import { checkBias } from "../ops/conv2d.js";
+import { convBackward, convForward } from "../ops/conv_book.js";
+import { convGeometry, convParams, type ConvGeometry } from "../ops/conv_geometry.js";
 import { HeldBuffer, readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { LayerState } from "./layer_state.js";
@@ -40,7 +42,7 @@ export class Convolution {
     const fn = "Convolution.forward";
     this.state.checkAlive(fn);
     const rt = getRuntime();
-    const g = convGeometry(fn, x, this.W, this.stride, this.pad, "this.W");
+    const g = convGeometry(fn, x, this.W, convParams(fn, { stride: this.stride, pad: this.pad }), "this.W");
     checkBias(fn, "this.b", this.b, g.FN);
     const colFloats = g.N * g.K * g.P;
     const sizes = [x.data.length, this.W.size, g.FN, g.N * g.FN * g.P, sgemmWorkspaceFloats(rt)];

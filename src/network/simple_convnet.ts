@@ -3,7 +3,8 @@ import { checkInt, checkTensor, outputLength } from "../tensor/validate.js";
 import { readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime, type Runtime } from "../runtime/wasm.js";
 import { forShares, threadsFor } from "../runtime/parallel.js";
-import { convBackward, convForward, type ConvGeometry } from "../ops/conv2d.js";
+import { convBackward, convForward } from "../ops/conv_book.js";
+import { convParams, geometryFor, type ConvGeometry } from "../ops/conv_geometry.js";
 import { affineBackward, affineForward } from "../layers/affine.js";
 import { poolForward } from "../ops/max_pool2d.js";
 import { softmaxLoss } from "../layers/softmax_with_loss.js";
@@ -307,21 +308,8 @@ export class SimpleConvNet {
 
   private convGeometry(n: number): ConvGeometry {
     const s = this.s;
-    return {
-      N: n,
-      C: s.C,
-      H: s.H,
-      W: s.W,
-      FH: s.FS,
-      FW: s.FS,
-      stride: s.stride,
-      pad: s.pad,
-      outH: s.convH,
-      outW: s.convW,
-      FN: s.FN,
-      K: s.K,
-      P: s.P,
-    };
+    const p = convParams("SimpleConvNet", { stride: s.stride, pad: s.pad });
+    return geometryFor("SimpleConvNet", p, n, s.C, s.H, s.W, s.FN, s.FS, s.FS);
   }
 
   /**

@@ -1,0 +1,133 @@
+import { madd } from "../gemm/madd";
+import { activate, storeActivatedOfChannel, clearEpilogue, epilogueBias, epilogueSlope } from "../elementwise/epilogue";
+
+// Depthwise convolution of `planes` planes of one NCHW image, each into m output planes (the
+// channel multiplier): output plane o = c*m + j is act(bias[o] + sum w[o][fy][fx] * x[c] at
+// (oy*sy - top + fy*dh, ox*sx - left + fx*dw)), with the epilogue's bias and activation for
+// channels ch0*m + o. Each input plane is first copied into `scratch` with its padding around
+// it (depthwiseScratchFloats floats), so the loops run without a bounds test, vectorised along
+// the output row: four outputs per v128, one multiply-add per tap.
+export function dwconv_nchw(
+  x: usize,
+  planes: i32,
+  h: i32,
+  w: i32,
+  wts: usize,
+  m: i32,
+  fh: i32,
+  fw: i32,
+  sy: i32,
+  sx: i32,
+  dh: i32,
+  dw: i32,
+  top: i32,
+  left: i32,
+  outH: i32,
+  outW: i32,
+  ch0: i32,
+  y: usize,
+  scratch: usize,
+): void {
+  const hp = (outH - 1) * sy + (fh - 1) * dh + 1;
+  const wp = paddedWidth(outW, fw, sx, dw);
+  const planeBytes = <usize>(h * w) << 2;
+  const outBytes = <usize>(outH * outW) << 2;
+  const filterBytes = <usize>(fh * fw) << 2;
+  for (let c = 0; c < planes; c++) {
+    padPlane(x + <usize>c * planeBytes, h, w, top, left, hp, wp, scratch);
+    for (let j = 0; j < m; j++) {
+      const o = c * m + j;
+      convolvePlane(scratch, wp, wts + <usize>o * filterBytes, fh, fw, sy, sx, dh, dw, outH, outW, ch0 * m + o, y + <usize>o * outBytes);
+    }
+  }
+  clearEpilogue();
+}
+
+// Floats of scratch dwconv_nchw needs: one padded plane, with 8 floats of slack at the end of each
+// row for the stride-2 loads of a last vector.
+export function dwconv_nchw_scratch_floats(outH: i32, outW: i32, fh: i32, fw: i32, sy: i32, sx: i32, dh: i32, dw: i32): i32 {
+  return ((outH - 1) * sy + (fh - 1) * dh + 1) * paddedWidth(outW, fw, sx, dw);
+}
+
+function paddedWidth(outW: i32, fw: i32, sx: i32, dw: i32): i32 {
+  return (outW - 1) * sx + (fw - 1) * dw + 1 + 8;
+}
+
+// scratch[r][q] = x[r - top][q - left], 0 outside x, for the hp x wp window the outputs read.
+function padPlane(x: usize, h: i32, w: i32, top: i32, left: i32, hp: i32, wp: i32, scratch: usize): void {
+  const rowBytes = <usize>wp << 2;
+  const q0 = min(left, wp);
+  const q1 = min(left + w, wp);
+  for (let r = 0; r < hp; r++) {
+    const dst = scratch + <usize>r * rowBytes;
+    const iy = r - top;
+    if (iy < 0 || iy >= h) {
+      memory.fill(dst, 0, rowBytes);
+      continue;
+    }
+    memory.fill(dst, 0, <usize>q0 << 2);
+    if (q1 > q0) memory.copy(dst + (<usize>q0 << 2), x + (<usize>(iy * w) << 2), <usize>(q1 - q0) << 2);
+    memory.fill(dst + (<usize>max(q1, q0) << 2), 0, <usize>(wp - max(q1, q0)) << 2);
+  }
+}
+
+function convolvePlane(
+  src: usize,
+  wp: i32,
+  wts: usize,
+  fh: i32,
+  fw: i32,
+  sy: i32,
+  sx: i32,
+  dh: i32,
+  dw: i32,
+  outH: i32,
+  outW: i32,
+  ch: i32,
+  y: usize,
+): void {
+  const b = epilogueBias(ch);
+  const slope = epilogueSlope(ch);
+  const vb = f32x4.splat(b);
+  const tapRow = <usize>(dh * wp) << 2;
+  for (let oy = 0; oy < outH; oy++) {
+    const row = src + (<usize>(oy * sy * wp) << 2);
+    let ox = 0;
+    for (; ox + 4 <= outW; ox += 4) {
+      let acc = vb;
+      let r = row + (<usize>(ox * sx) << 2);
+      let wt = wts;
+      for (let fy = 0; fy < fh; fy++) {
+        let p = r;
+        for (let fx = 0; fx < fw; fx++) {
+          acc = madd(four(p, sx), f32x4.splat(load<f32>(wt)), acc);
+          p += <usize>dw << 2;
+          wt += 4;
+        }
+        r += tapRow;
+      }
+      storeActivatedOfChannel(y, acc, ch);
+      y += 16;
+    }
+    for (; ox < outW; ox++) {
+      let acc = b;
+      let r = row + (<usize>(ox * sx) << 2);
+      let wt = wts;
+      for (let fy = 0; fy < fh; fy++) {
+        for (let fx = 0; fx < fw; fx++) acc += load<f32>(r + (<usize>(fx * dw) << 2)) * load<f32>(wt + (<usize>(fx << 2)));
+        wt += <usize>fw << 2;
+        r += tapRow;
+      }
+      store<f32>(y, activate(acc, slope));
+      y += 4;
+    }
+  }
+}
+
+// p[0], p[sx], p[2*sx], p[3*sx]: one load at stride 1, two and a shuffle at 2, lanes beyond.
+@inline function four(p: usize, sx: i32): v128 {
+  if (sx == 1) return v128.load(p);
+  if (sx == 2) return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+  const s = <usize>sx << 2;
+  return f32x4(load<f32>(p), load<f32>(p + s), load<f32>(p + 2 * s), load<f32>(p + 3 * s));
+}

@@ -1,0 +1,309 @@
+// The inference convolution for every geometry: one place that picks the kernel for a shape.
+//   NCHW  depthwise (C/groups = 1)  dwconv_nchw, per input plane, vectorised along output rows
+//         1x1, stride 1, no pad      SGEMM straight on the image: x is already the [C, P] matrix
+//         few taps, book geometry    conv_direct_4x8 (the MNIST net's 1-channel 5x5)
+//         otherwise                  conv_gemm, packing its panels from the image, per group
+//   NHWC  depthwise                  dwconv_nhwc, vectorised along channels
+//         1x1, stride 1, no pad      SGEMM on x as the [N*H*W, C] matrix
+//         otherwise                  im2row (conv_nhwc_rows) 128 pixels at a time into the SGEMM,
+//                                    against the filter packed once
+// Bias and activation ride in the kernels' epilogue; groups are pointer offsets, never copies.
+import type { Kernels, Runtime } from "../runtime/wasm.js";
+import { forShares, threadsFor } from "../runtime/parallel.js";
+import { sgemmWorkspaceFloats } from "../runtime/memory.js";
+import { setEpilogue, type FusedActivation } from "./activation.js";
+import { isBookGeometry, type ConvGeometry } from "./conv_geometry.js";
+
+/**
+ * Taps per output (C*FH*FW) up to which the direct kernel beats the GEMM path (conv_gemm + bias):
+ * measured by bench/conv_paths.ts at 1.18x (1x5x5), 1.16x (3x3x3), 1.10x (4x4x4), 1.05x
+ * (8x3x3 = 72 taps) and 0.95x (16x3x3 = 144 taps).
+ */
+export const DIRECT_MAX_TAPS = 72;
+
+/** Pixels of NHWC im2row per SGEMM call: one 128-row block of the GEMM's A. */
+const ROWS_PER_CHUNK = 128;
+
+type Path = "depthwise" | "pointwise" | "direct" | "gemm";
+
+function pathOf(g: ConvGeometry, hasBias: boolean, act: FusedActivation): Path {
+  if (g.Cg === 1 && g.groups > 1) return "depthwise";
+  const unpadded = g.top === 0 && g.bottom === 0 && g.left === 0 && g.right === 0;
+  if (g.FH === 1 && g.FW === 1 && g.sy === 1 && g.sx === 1 && unpadded) return "pointwise";
+  const direct = isBookGeometry(g) && g.sy === 1 && unpadded && g.K <= DIRECT_MAX_TAPS;
+  if (g.layout === "NCHW" && direct && hasBias && act.code === 0) return "direct";
+  return "gemm";
+}
+
+/** Pointers of one call: x, W, bias (or 0), prelu slopes (or 0), y. */
+export interface ConvPointers {
+  x: number;
+  w: number;
+  bias: number;
+  prelu: number;
+  y: number;
+}
+
+/** Floats of scratch each thread needs, and floats shared by all (the NHWC filter packed once). */
+export function convScratch(
+  rt: Runtime,
+  g: ConvGeometry,
+  hasBias: boolean,
+  act: FusedActivation,
+): { perThread: number; shared: number; threads: number } {
+  const path = pathOf(g, hasBias, act);
+  const work = sgemmWorkspaceFloats(rt);
+  const k = rt.kernels;
+  if (path === "depthwise") {
+    const threads = threadsFor(rt, g.N > 1 ? g.N : g.layout === "NCHW" ? g.C : g.outH);
+    const perThread =
+      g.layout === "NCHW" ? k.dwconv_nchw_scratch_floats(g.outH, g.outW, g.FH, g.FW, g.sy, g.sx, g.dh, g.dw) : 0;
+    return { perThread, shared: 0, threads };
+  }
+  if (path === "pointwise" && g.layout === "NHWC") {
+    return { perThread: work, shared: 0, threads: threadsFor(rt, Math.ceil((g.N * g.P) / 4)) };
+  }
+  const threads = threadsFor(rt, Math.max(g.N, Math.ceil(g.P / 8)));
+  if (g.layout === "NCHW") return { perThread: work, shared: 0, threads };
+  const panels = Math.ceil(g.FNg / 8) * 8;
+  return { perThread: work + ROWS_PER_CHUNK * g.K, shared: g.groups * g.K * panels, threads };
+}
+
+/** y = act(conv(x, W) + b) for every image, shared across `scratch.length` threads. */
+export function convForwardAll(
+  rt: Runtime,
+  g: ConvGeometry,
+  act: FusedActivation,
+  p: ConvPointers,
+  scratch: number[],
+  shared: number,
+): void {
+  const path = pathOf(g, p.bias !== 0, act);
+  const threads = scratch.length;
+  if (path === "depthwise") {
+    depthwise(rt, g, act, p, scratch);
+    return;
+  }
+  if (g.layout === "NHWC" && path === "pointwise") {
+    // All N*H*W pixels are one matrix: rows shared out in whole 4-row panels.
+    forShares(
+      rt,
+      g.N * g.P,
+      threads,
+      (k, first, count, t) => {
+        for (let gi = 0; gi < g.groups; gi++) {
+          epilogue(k, g, act, p, gi, 2);
+          k.sgemm(
+            count,
+            g.FNg,
+            g.Cg,
+            p.x + (first * g.C + gi * g.Cg) * 4,
+            g.C,
+            1,
+            p.w + gi * g.FNg * 4,
+            g.FN,
+            1,
+            0,
+            p.y + (first * g.FN + gi * g.FNg) * 4,
+            g.FN,
+            scratch[t],
+          );
+        }
+      },
+      4,
+    );
+    return;
+  }
+  if (g.layout === "NHWC") packFilterNhwc(rt.kernels, g, p.w, shared);
+  const imageBytes = g.C * g.H * g.W * 4;
+  const outBytes = g.FN * g.P * 4;
+  const workBytes = sgemmWorkspaceFloats(rt) * 4;
+  if (g.N >= threads) {
+    forShares(rt, g.N, threads, (k, first, n, t) => {
+      for (let i = first; i < first + n; i++) {
+        const x = p.x + i * imageBytes;
+        const y = p.y + i * outBytes;
+        if (path === "direct") direct(k, g, p, x, y, scratch[t]);
+        else image(k, g, act, p, path, x, y, 0, g.P, shared, scratch[t], workBytes);
+      }
+    });
+    return;
+  }
+  // Fewer images than threads (one large image): its output pixels are shared out instead.
+  for (let i = 0; i < g.N; i++) {
+    const x = p.x + i * imageBytes;
+    const y = p.y + i * outBytes;
+    forShares(
+      rt,
+      g.P,
+      threads,
+      (k, first, count, t) => image(k, g, act, p, path, x, y, first, count, shared, scratch[t], workBytes),
+      8,
+    );
+  }
+}
+
+function epilogue(k: Kernels, g: ConvGeometry, act: FusedActivation, p: ConvPointers, gi: number, axis: 1 | 2): void {
+  const off = gi * g.FNg * 4;
+  setEpilogue(k, p.bias === 0 ? 0 : p.bias + off, axis, act, p.prelu === 0 ? 0 : p.prelu + off);
+}
+
+/** Output pixels [first, first + count) of one image, every group. */
+function image(
+  k: Kernels,
+  g: ConvGeometry,
+  act: FusedActivation,
+  p: ConvPointers,
+  path: Path,
+  x: number,
+  y: number,
+  first: number,
+  count: number,
+  packed: number,
+  work: number,
+  // Where the NHWC rows start in `work`: a worker's kernels are a recorder, which cannot answer
+  // sgemm_workspace_bytes(), so the caller asks once.
+  workBytes: number,
+): void {
+  for (let gi = 0; gi < g.groups; gi++) {
+    if (g.layout === "NCHW") {
+      const xg = x + gi * g.Cg * g.H * g.W * 4;
+      const wg = p.w + gi * g.FNg * g.K * 4;
+      const yg = y + (gi * g.FNg * g.P + first) * 4;
+      epilogue(k, g, act, p, gi, 1);
+      if (path === "pointwise") k.sgemm(g.FNg, count, g.Cg, wg, g.K, 1, xg + first * 4, g.P, 1, 0, yg, g.P, work);
+      else {
+        k.conv_gemm(
+          xg,
+          g.Cg,
+          g.H,
+          g.W,
+          g.FH,
+          g.FW,
+          g.sy,
+          g.sx,
+          g.dh,
+          g.dw,
+          g.top,
+          g.left,
+          g.outW,
+          first,
+          count,
+          wg,
+          g.FNg,
+          yg,
+          g.P,
+          work,
+        );
+      }
+      continue;
+    }
+    const rows = work + workBytes;
+    const packedG = packed + gi * g.K * Math.ceil(g.FNg / 8) * 8 * 4;
+    for (let p0 = first; p0 < first + count; p0 += ROWS_PER_CHUNK) {
+      const np = Math.min(ROWS_PER_CHUNK, first + count - p0);
+      k.conv_nhwc_rows(
+        x,
+        g.H,
+        g.W,
+        g.C,
+        gi * g.Cg,
+        g.Cg,
+        g.FH,
+        g.FW,
+        g.sy,
+        g.sx,
+        g.dh,
+        g.dw,
+        g.top,
+        g.left,
+        g.outW,
+        p0,
+        np,
+        rows,
+      );
+      epilogue(k, g, act, p, gi, 2);
+      k.sgemm_packed_b(np, g.FNg, g.K, rows, g.K, 1, packedG, y + (p0 * g.FN + gi * g.FNg) * 4, g.FN, work);
+    }
+  }
+}
+
+/** Each group's [K, FNg] slice of the HWIO filter, packed whole into 8-column panels once per call. */
+function packFilterNhwc(k: Kernels, g: ConvGeometry, w: number, packed: number): void {
+  const panel = g.K * Math.ceil(g.FNg / 8) * 8 * 4;
+  for (let gi = 0; gi < g.groups; gi++) {
+    k.sgemm_pack_b_8(w + gi * g.FNg * 4, g.FN, 1, g.K, g.FNg, packed + gi * panel);
+  }
+}
+
+/** The MNIST net's first layer: the direct kernel, W packed in groups of 4 filters into `work`. */
+function direct(k: Kernels, g: ConvGeometry, p: ConvPointers, x: number, y: number, work: number): void {
+  k.sgemm_pack_a_4(p.w, g.K, 1, g.FN, g.K, work);
+  k.conv_direct_4x8(x, g.C, g.H, g.W, g.FH, g.FW, g.outH, g.outW, work, g.FN, p.bias, y);
+}
+
+/** Depthwise: whole images per thread, or one image's planes (NCHW) or output rows (NHWC). */
+function depthwise(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPointers, scratch: number[]): void {
+  const M = g.FNg;
+  const imageBytes = g.C * g.H * g.W * 4;
+  const outBytes = g.FN * g.P * 4;
+  const run = (k: Kernels, i: number, from: number, count: number, t: number) => {
+    const x = p.x + i * imageBytes;
+    const y = p.y + i * outBytes;
+    setEpilogue(k, p.bias, 1, act, p.prelu);
+    if (g.layout === "NCHW") {
+      const filter = g.FH * g.FW * 4;
+      k.dwconv_nchw(
+        x + from * g.H * g.W * 4,
+        count,
+        g.H,
+        g.W,
+        p.w + from * M * filter,
+        M,
+        g.FH,
+        g.FW,
+        g.sy,
+        g.sx,
+        g.dh,
+        g.dw,
+        g.top,
+        g.left,
+        g.outH,
+        g.outW,
+        from,
+        y + from * M * g.P * 4,
+        scratch[t],
+      );
+    } else {
+      k.dwconv_nhwc(
+        x,
+        g.H,
+        g.W,
+        g.C,
+        M,
+        p.w,
+        g.FH,
+        g.FW,
+        g.sy,
+        g.sx,
+        g.dh,
+        g.dw,
+        g.top,
+        g.left,
+        g.outW,
+        from,
+        count,
+        y,
+      );
+    }
+  };
+  const threads = scratch.length;
+  const whole = g.layout === "NCHW" ? g.C : g.outH;
+  if (g.N >= threads) {
+    forShares(rt, g.N, threads, (k, first, n, t) => {
+      for (let i = first; i < first + n; i++) run(k, i, 0, whole, t);
+    });
+    return;
+  }
+  for (let i = 0; i < g.N; i++) forShares(rt, whole, threads, (k, first, count, t) => run(k, i, first, count, t));
+}

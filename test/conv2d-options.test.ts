@@ -1,0 +1,199 @@
+// conv2d's option surface (per-axis strides, four padding forms with "same", dilation, groups and
+// depthwise, NHWC, fused activations) against the scalar float64 reference on random geometries.
+import { beforeAll, describe, expect, it } from "vitest";
+import { conv2d, depthwiseConv2d, init } from "../src/index.js";
+import { refActivate, refConvGeneral, toHwio, toNchw, toNhwc, type RefConvOptions } from "./reference_conv.js";
+import { expectClose, randInt, randTensor, rng } from "./util.js";
+
+beforeAll(async () => {
+  await init();
+});
+
+const ACTIVATIONS = ["linear", "relu", "relu6", "leakyRelu", "prelu", "elu", "sigmoid"] as const;
+
+/** TensorFlow's SAME, written out independently of src/ops/options.ts. */
+function same(size: number, k: number, s: number, d: number): [number, number] {
+  const span = (k - 1) * d + 1;
+  const out = Math.ceil(size / s);
+  const total = Math.max(0, (out - 1) * s + span - size);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+interface Drawn {
+  opts: Record<string, unknown>;
+  ref: RefConvOptions;
+}
+
+function drawPad(
+  r: () => number,
+  H: number,
+  W: number,
+  FH: number,
+  FW: number,
+  sy: number,
+  sx: number,
+  dh: number,
+  dw: number,
+): Drawn["opts"] & { pads: number[] } {
+  const form = randInt(r, 0, 4);
+  if (form === 0) {
+    const p = randInt(r, 0, 2);
+    return { pad: p, pads: [p, p, p, p] };
+  }
+  if (form === 1) {
+    const ph = randInt(r, 0, 2),
+      pw = randInt(r, 0, 2);
+    return { pad: [ph, pw], pads: [ph, ph, pw, pw] };
+  }
+  if (form === 2) {
+    const p = [randInt(r, 0, 3), randInt(r, 0, 3), randInt(r, 0, 3), randInt(r, 0, 3)];
+    return { pad: p, pads: p };
+  }
+  if (form === 3) return { pad: "valid", pads: [0, 0, 0, 0] };
+  const [t, b] = same(H, FH, sy, dh);
+  const [l, rr] = same(W, FW, sx, dw);
+  return { pad: "same", pads: [t, b, l, rr] };
+}
+
+function runCase(seed: number): void {
+  const r = rng(seed);
+  for (;;) {
+    const layout = r() < 0.5 ? "NCHW" : "NHWC";
+    const groupsKind = randInt(r, 0, 2);
+    const Cg = groupsKind === 2 ? 1 : randInt(r, 1, 5);
+    const groups = groupsKind === 0 ? 1 : groupsKind === 1 ? 2 : randInt(r, 2, 9);
+    const C = Cg * groups;
+    const FN = groups * (groupsKind === 2 ? randInt(r, 1, 2) : randInt(r, 1, 9));
+    const N = randInt(r, 1, 2),
+      H = randInt(r, 1, 19),
+      W = randInt(r, 1, 19);
+    const FH = randInt(r, 1, 5),
+      FW = randInt(r, 1, 5);
+    const sy = randInt(r, 1, 3),
+      sx = randInt(r, 1, 3),
+      dh = randInt(r, 1, 3),
+      dw = randInt(r, 1, 3);
+    const { pad, pads } = drawPad(r, H, W, FH, FW, sy, sx, dh, dw);
+    const [top, bottom, left, right] = pads;
+    if (H + top + bottom < (FH - 1) * dh + 1 || W + left + right < (FW - 1) * dw + 1) continue;
+    const act = ACTIVATIONS[randInt(r, 0, ACTIVATIONS.length - 1)];
+    const x = randTensor(r, [N, C, H, W]);
+    const w = randTensor(r, [FN, Cg, FH, FW]);
+    const b = r() < 0.7 ? randTensor(r, [FN]) : null;
+    const prelu = randTensor(r, [FN]);
+    const alpha = act === "leakyRelu" ? r() : act === "prelu" ? prelu.t : undefined;
+    const ref: RefConvOptions = { sy, sx, dh, dw, top, bottom, left, right, groups };
+    const want = refActivate(
+      refConvGeneral(x.ref, w.ref, b?.ref ?? null, ref),
+      act,
+      act === "prelu" ? prelu.ref.data : (alpha as number),
+    );
+    const stride = sy === sx && r() < 0.5 ? sy : [sy, sx];
+    const dilation = dh === dw && r() < 0.5 ? dh : [dh, dw];
+    const opts = {
+      stride,
+      dilation,
+      pad,
+      groups,
+      layout,
+      activation: act,
+      ...(alpha === undefined ? {} : { alpha }),
+    } as never;
+    const what = `seed ${seed}: x [${N},${C},${H},${W}] W [${FN},${Cg},${FH},${FW}] ${JSON.stringify({ stride, dilation, pad, groups, layout, act })}`;
+    try {
+      if (layout === "NCHW") {
+        expectClose(conv2d(x.t, w.t, b?.t, opts), want, 1e-5);
+      } else {
+        const xs = { shape: [N, H, W, C], data: toNhwc(x.t.data, [N, C, H, W]) };
+        const ws = { shape: [FH, FW, Cg, FN], data: toHwio(w.t.data, [FN, Cg, FH, FW]) };
+        const y = conv2d(xs, ws, b?.t, opts);
+        const [, , outH, outW] = want.shape;
+        expect(Array.from(y.shape)).toEqual([N, outH, outW, FN]);
+        expectClose({ shape: want.shape, data: toNchw(y.data, want.shape) }, want, 1e-5);
+      }
+    } catch (e) {
+      throw new Error(`${what}: ${(e as Error).message}`);
+    }
+    return;
+  }
+}
+
+describe("conv2d options", () => {
+  it("matches the float64 reference on 400 random geometries: every option, both layouts", () => {
+    for (let seed = 1; seed <= 400; seed++) runCase(seed);
+  });
+
+  it("runs large enough shapes to take every kernel's fast path", () => {
+    // 3x3 depthwise (s1, s2), pointwise, dilated and grouped convolutions on MobileNet-like sizes.
+    for (const seed of [7001, 7002, 7003]) {
+      const r = rng(seed);
+      for (const [C, FN, groups, k, s, d] of [
+        [24, 24, 24, 3, 1, 1],
+        [16, 32, 16, 3, 2, 1],
+        [24, 40, 1, 1, 1, 1],
+        [16, 16, 1, 3, 1, 2],
+        [32, 32, 8, 3, 1, 1],
+      ]) {
+        const H = 21,
+          W = 23;
+        const x = randTensor(r, [1, C, H, W]);
+        const w = randTensor(r, [FN, C / groups, k, k]);
+        const b = randTensor(r, [FN]);
+        const [t, bo] = same(H, k, s, d),
+          [l, ri] = same(W, k, s, d);
+        const ref = { sy: s, sx: s, dh: d, dw: d, top: t, bottom: bo, left: l, right: ri, groups };
+        const want = refActivate(refConvGeneral(x.ref, w.ref, b.ref, ref), "relu6", 0);
+        const opts = { stride: s, dilation: d, pad: "same", groups, activation: "relu6" } as const;
+        expectClose(conv2d(x.t, w.t, b.t, opts), want, 1e-5);
+        const xs = { shape: [1, H, W, C], data: toNhwc(x.t.data, [1, C, H, W]) };
+        const ws = { shape: [k, k, C / groups, FN], data: toHwio(w.t.data, [FN, C / groups, k, k]) };
+        const y = conv2d(xs, ws, b.t, { ...opts, layout: "NHWC" });
+        expectClose({ shape: want.shape, data: toNchw(y.data, want.shape) }, want, 1e-5);
+      }
+    }
+  });
+
+  it("depthwiseConv2d takes TensorFlow's [FH, FW, C, M] filter: channel c*M + m", () => {
+    const r = rng(99);
+    for (const M of [1, 2]) {
+      const C = 6,
+        H = 9,
+        W = 8;
+      const x = randTensor(r, [1, C, H, W]);
+      const w = randTensor(r, [C * M, 1, 3, 3]); // output channel o = c*M + m
+      const tf = new Float32Array(3 * 3 * C * M);
+      for (let o = 0; o < C * M; o++) for (let i = 0; i < 9; i++) tf[i * C * M + o] = w.t.data[o * 9 + i];
+      const [top, bottom] = same(H, 3, 2, 1);
+      const [left, right] = same(W, 3, 2, 1);
+      const ref: RefConvOptions = { sy: 2, sx: 2, dh: 1, dw: 1, top, bottom, left, right, groups: C };
+      const want = refConvGeneral(x.ref, w.ref, null, ref);
+      const y = depthwiseConv2d(
+        { shape: [1, H, W, C], data: toNhwc(x.t.data, [1, C, H, W]) },
+        { shape: [3, 3, C, M], data: tf },
+        null,
+        { stride: 2, pad: "same" },
+      );
+      expectClose({ shape: want.shape, data: toNchw(y.data, want.shape) }, want, 1e-5);
+    }
+  });
+
+  it("refuses unknown option keys, naming them and the known ones", () => {
+    const x = { shape: [1, 1, 4, 4], data: new Float32Array(16) };
+    const w = { shape: [1, 1, 3, 3], data: new Float32Array(9) };
+    expect(() => conv2d(x, w, null, { strides: 2 } as never)).toThrow(TypeError);
+    expect(() => conv2d(x, w, null, { strides: 2 } as never)).toThrow(
+      /unknown option "strides"; the options are stride, pad, dilation/,
+    );
+    expect(() => conv2d(x, w, null, { groups: 2 })).toThrow(/groups = 2 must divide x's C = 1/);
+    expect(() => conv2d(x, w, null, { activation: "relu", alpha: 0.1 })).toThrow(
+      /alpha is for "leakyRelu" and "prelu" only/,
+    );
+    expect(() => conv2d(x, w, null, { activation: "prelu" })).toThrow(/needs alpha/);
+    expect(() => conv2d(x, w, null, { activation: "tanh" as never })).toThrow(/activation must be one of/);
+    expect(() => conv2d(x, w, null, { pad: [1, 2, 3] as never })).toThrow(
+      /pad must be a number, \[padH, padW\], \[top, bottom, left, right\]/,
+    );
+    expect(() => conv2d(x, w, null, { layout: "nhwc" as never })).toThrow(/layout must be "NCHW" or "NHWC"/);
+    expect(() => conv2d(x, w, null, { dilation: 0 })).toThrow(RangeError);
+  });
+});
