@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { configDefaults, defineConfig } from "vitest/config";
 
 // `npm test` runs the suite three times: plain SIMD on one thread, the relaxed-SIMD (FMA) build,
@@ -6,6 +7,9 @@ import { configDefaults, defineConfig } from "vitest/config";
 // get it as an exec argument.
 const build = process.env.ZEROCONV_BUILD ?? "";
 const threads = process.env.ZEROCONV_THREADS ?? "";
+const relaxed = "build/zeroconv.relaxed-simd.wasm";
+// Node 22 and later validate relaxed SIMD by default and refuse the flag as a bad option.
+const needsFlag = !existsSync(relaxed) || !WebAssembly.validate(readFileSync(relaxed));
 const variant = [build, threads && `${threads}-threads`].filter(Boolean).join("-") || "simd";
 
 export default defineConfig({
@@ -15,7 +19,9 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, "test/browser/**"],
     testTimeout: 60_000,
     pool: "forks",
-    poolOptions: { forks: { execArgv: build === "relaxed-simd" ? ["--experimental-wasm-relaxed-simd"] : [] } },
+    poolOptions: {
+      forks: { execArgv: build === "relaxed-simd" && needsFlag ? ["--experimental-wasm-relaxed-simd"] : [] },
+    },
     // The JSON report lets .ci/run print a plain "N passed, N failed, N skipped" closing line.
     reporters: ["default", "json"],
     outputFile: { json: `out/vitest-report.${variant}.json` },

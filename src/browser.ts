@@ -1,3 +1,6 @@
+// The layers' `[Symbol.dispose]` needs this lib in a consumer's program too: without it, a
+// TypeScript app on the default ES2022 lib (and skipLibCheck off) fails on our .d.ts files.
+/// <reference lib="esnext.disposable" preserve="true" />
 // The package's browser entry ("default" export condition): everything but what reads files.
 // No module reachable from here imports a node: module statically; the few Node-only paths
 // (file names for weights, worker_threads) reach Node through process.getBuiltinModule at the call.

@@ -1,4 +1,5 @@
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { expect } from "vitest";
 import type { Ref } from "./reference.js";
 import { memoryStats, Tensor, type TensorLike } from "../src/index.js";
@@ -132,6 +133,20 @@ export function expectRelClose(what: string, got: TensorLike, want: Stored, tol 
     }
   });
 }
+
+/**
+ * The flag a fresh node of this version needs to validate relaxed SIMD: Node 20 takes it behind
+ * --experimental-wasm-relaxed-simd (which this process may have been given), Node 22 and later
+ * have it on and refuse the flag as a bad option.
+ */
+const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
+export const relaxedSimdFlags: string[] =
+  !process.execArgv.includes(RELAXED_FLAG) && WebAssembly.validate(readFileSync("build/zeroconv.relaxed-simd.wasm"))
+    ? []
+    : [RELAXED_FLAG];
+
+/** What init() loads by itself in a fresh node: the FMA build wherever relaxed SIMD needs no flag. */
+export const autoBuild: "simd" | "relaxed-simd" = relaxedSimdFlags.length === 0 ? "relaxed-simd" : "simd";
 
 /** V8 wasm flags of this test process (the relaxed-SIMD run's), for the node processes tests start. */
 export const wasmFlags = process.execArgv.filter((a) => a.startsWith("--experimental-wasm"));
