@@ -42,7 +42,7 @@ for (const [C, F, H, FN] of [
   new Float32Array(k.memory.buffer, x, C * H * H).fill(0.5);
   new Float32Array(k.memory.buffer, w, FN * K).fill(0.1);
   const gemm = med(() => {
-    k.im2col_kernel_order(x, 1, C, H, H, F, F, 1, 0, oH, oH, col);
+    k.im2col_kernel_order(x, 1, C, H, H, F, F, 1, 1, 1, 1, 0, 0, oH, oH, col);
     k.sgemm(FN, P, K, w, K, 1, col, P, 1, 0, y, P, work);
     k.bias_add(y, b, 1, FN, P);
   });

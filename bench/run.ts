@@ -137,6 +137,8 @@ for (const c of CASES) {
   const [px, pcolT, pcol] = wasmBuffers([x.length, size, size]);
   new Float32Array(k.memory.buffer, px, x.length).set(x);
   const args = [g.N, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW] as const;
+  // The kernel order's general geometry (per-axis strides, dilations, top/left pads), set to the book's.
+  const kernelArgs = [g.N, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.stride, 1, 1, g.pad, g.pad, g.outH, g.outW] as const;
   const jsCol = randomFloats(size);
   const jsColT = randomFloats(size);
   const benches: Bench[] = [
@@ -145,7 +147,7 @@ for (const c of CASES) {
       name: "WASM kernel order + transpose",
       bytes,
       fn: () => {
-        k.im2col_kernel_order(px, ...args, pcolT);
+        k.im2col_kernel_order(px, ...kernelArgs, pcolT);
         k.transpose_4x4(pcolT, K, P, pcol, g.N);
       },
     },
@@ -153,7 +155,7 @@ for (const c of CASES) {
       key: "wasmKernelNoT",
       name: "WASM kernel order, no transpose ([N][K][P])",
       bytes,
-      fn: () => k.im2col_kernel_order(px, ...args, pcolT),
+      fn: () => k.im2col_kernel_order(px, ...kernelArgs, pcolT),
     },
     { key: "wasmOutput", name: "WASM output order", bytes, fn: () => k.im2col_output_order(px, ...args, pcol) },
     { key: "jsKernel", name: "JS kernel order + transpose", bytes, fn: () => im2colKernelOrderJs(x, g, jsCol, jsColT) },

@@ -10,6 +10,13 @@ export { FileFormatError } from "./formats/file_format_error.js";
 export { im2col, col2im, type SliceOrder } from "./ops/im2col.js";
 export { matmul, type MatmulOptions } from "./ops/matmul.js";
 export { conv2d, depthwiseConv2d, type ConvOptions, type DepthwiseConvOptions } from "./ops/conv2d.js";
+export {
+  conv2dBackpropBias,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  type ConvGradOptions,
+} from "./ops/conv2d_grad.js";
+export { conv2dTranspose, type ConvTransposeOptions } from "./ops/conv2d_transpose.js";
 export type { Activation } from "./ops/activation.js";
 export type { Layout, Padding, Pair } from "./ops/options.js";
 export { Convolution } from "./layers/convolution.js";

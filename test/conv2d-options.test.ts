@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { conv2d, depthwiseConv2d, init } from "../src/index.js";
 import { refActivate, refConvGeneral, toHwio, toNchw, toNhwc, type RefConvOptions } from "./reference_conv.js";
+import { drawConvCase, same } from "./conv_cases.js";
 import { expectClose, randInt, randTensor, rng } from "./util.js";
 
 beforeAll(async () => {
@@ -11,110 +12,39 @@ beforeAll(async () => {
 
 const ACTIVATIONS = ["linear", "relu", "relu6", "leakyRelu", "prelu", "elu", "sigmoid"] as const;
 
-/** TensorFlow's SAME, written out independently of src/ops/options.ts. */
-function same(size: number, k: number, s: number, d: number): [number, number] {
-  const span = (k - 1) * d + 1;
-  const out = Math.ceil(size / s);
-  const total = Math.max(0, (out - 1) * s + span - size);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
-}
-
-interface Drawn {
-  opts: Record<string, unknown>;
-  ref: RefConvOptions;
-}
-
-function drawPad(
-  r: () => number,
-  H: number,
-  W: number,
-  FH: number,
-  FW: number,
-  sy: number,
-  sx: number,
-  dh: number,
-  dw: number,
-): Drawn["opts"] & { pads: number[] } {
-  const form = randInt(r, 0, 4);
-  if (form === 0) {
-    const p = randInt(r, 0, 2);
-    return { pad: p, pads: [p, p, p, p] };
-  }
-  if (form === 1) {
-    const ph = randInt(r, 0, 2),
-      pw = randInt(r, 0, 2);
-    return { pad: [ph, pw], pads: [ph, ph, pw, pw] };
-  }
-  if (form === 2) {
-    const p = [randInt(r, 0, 3), randInt(r, 0, 3), randInt(r, 0, 3), randInt(r, 0, 3)];
-    return { pad: p, pads: p };
-  }
-  if (form === 3) return { pad: "valid", pads: [0, 0, 0, 0] };
-  const [t, b] = same(H, FH, sy, dh);
-  const [l, rr] = same(W, FW, sx, dw);
-  return { pad: "same", pads: [t, b, l, rr] };
-}
-
 function runCase(seed: number): void {
   const r = rng(seed);
-  for (;;) {
-    const layout = r() < 0.5 ? "NCHW" : "NHWC";
-    const groupsKind = randInt(r, 0, 2);
-    const Cg = groupsKind === 2 ? 1 : randInt(r, 1, 5);
-    const groups = groupsKind === 0 ? 1 : groupsKind === 1 ? 2 : randInt(r, 2, 9);
-    const C = Cg * groups;
-    const FN = groups * (groupsKind === 2 ? randInt(r, 1, 2) : randInt(r, 1, 9));
-    const N = randInt(r, 1, 2),
-      H = randInt(r, 1, 19),
-      W = randInt(r, 1, 19);
-    const FH = randInt(r, 1, 5),
-      FW = randInt(r, 1, 5);
-    const sy = randInt(r, 1, 3),
-      sx = randInt(r, 1, 3),
-      dh = randInt(r, 1, 3),
-      dw = randInt(r, 1, 3);
-    const { pad, pads } = drawPad(r, H, W, FH, FW, sy, sx, dh, dw);
-    const [top, bottom, left, right] = pads;
-    if (H + top + bottom < (FH - 1) * dh + 1 || W + left + right < (FW - 1) * dw + 1) continue;
-    const act = ACTIVATIONS[randInt(r, 0, ACTIVATIONS.length - 1)];
-    const x = randTensor(r, [N, C, H, W]);
-    const w = randTensor(r, [FN, Cg, FH, FW]);
-    const b = r() < 0.7 ? randTensor(r, [FN]) : null;
-    const prelu = randTensor(r, [FN]);
-    const alpha = act === "leakyRelu" ? r() : act === "prelu" ? prelu.t : undefined;
-    const ref: RefConvOptions = { sy, sx, dh, dw, top, bottom, left, right, groups };
-    const want = refActivate(
-      refConvGeneral(x.ref, w.ref, b?.ref ?? null, ref),
-      act,
-      act === "prelu" ? prelu.ref.data : (alpha as number),
-    );
-    const stride = sy === sx && r() < 0.5 ? sy : [sy, sx];
-    const dilation = dh === dw && r() < 0.5 ? dh : [dh, dw];
-    const opts = {
-      stride,
-      dilation,
-      pad,
-      groups,
-      layout,
-      activation: act,
-      ...(alpha === undefined ? {} : { alpha }),
-    } as never;
-    const what = `seed ${seed}: x [${N},${C},${H},${W}] W [${FN},${Cg},${FH},${FW}] ${JSON.stringify({ stride, dilation, pad, groups, layout, act })}`;
-    try {
-      if (layout === "NCHW") {
-        expectClose(conv2d(x.t, w.t, b?.t, opts), want, 1e-5);
-      } else {
-        const xs = { shape: [N, H, W, C], data: toNhwc(x.t.data, [N, C, H, W]) };
-        const ws = { shape: [FH, FW, Cg, FN], data: toHwio(w.t.data, [FN, Cg, FH, FW]) };
-        const y = conv2d(xs, ws, b?.t, opts);
-        const [, , outH, outW] = want.shape;
-        expect(Array.from(y.shape)).toEqual([N, outH, outW, FN]);
-        expectClose({ shape: want.shape, data: toNchw(y.data, want.shape) }, want, 1e-5);
-      }
-    } catch (e) {
-      throw new Error(`${what}: ${(e as Error).message}`);
+  const { layout, N, C, H, W, FN, Cg, FH, FW, opts: geometry, ref } = drawConvCase(r);
+  const act = ACTIVATIONS[randInt(r, 0, ACTIVATIONS.length - 1)];
+  const x = randTensor(r, [N, C, H, W]);
+  const w = randTensor(r, [FN, Cg, FH, FW]);
+  const b = r() < 0.7 ? randTensor(r, [FN]) : null;
+  const prelu = randTensor(r, [FN]);
+  const alpha = act === "leakyRelu" ? r() : act === "prelu" ? prelu.t : undefined;
+  const want = refActivate(
+    refConvGeneral(x.ref, w.ref, b?.ref ?? null, ref),
+    act,
+    act === "prelu" ? prelu.ref.data : (alpha as number),
+  );
+  const opts = {
+    ...geometry,
+    activation: act,
+    ...(alpha === undefined ? {} : { alpha }),
+  } as never;
+  const what = `seed ${seed}: x [${N},${C},${H},${W}] W [${FN},${Cg},${FH},${FW}] ${JSON.stringify({ ...geometry, act })}`;
+  try {
+    if (layout === "NCHW") {
+      expectClose(conv2d(x.t, w.t, b?.t, opts), want, 1e-5);
+    } else {
+      const xs = { shape: [N, H, W, C], data: toNhwc(x.t.data, [N, C, H, W]) };
+      const ws = { shape: [FH, FW, Cg, FN], data: toHwio(w.t.data, [FN, Cg, FH, FW]) };
+      const y = conv2d(xs, ws, b?.t, opts);
+      const [, , outH, outW] = want.shape;
+      expect(Array.from(y.shape)).toEqual([N, outH, outW, FN]);
+      expectClose({ shape: want.shape, data: toNchw(y.data, want.shape) }, want, 1e-5);
     }
-    return;
+  } catch (e) {
+    throw new Error(`${what}: ${(e as Error).message}`);
   }
 }
 

@@ -784,8 +784,9 @@ describe("fuzz: the layers", () => {
         () => new Convolution(a.W as never, a.b as never, a.stride as never, a.pad as never),
         a.ops,
         (conv, op) => {
-          const s = conv.stride,
-            p = conv.pad,
+          // The book's positional form: one stride and one pad, both numbers.
+          const s = conv.stride as number,
+            p = conv.pad as number,
             W = toRef(conv.W),
             b = toRef(conv.b);
           if (op.kind === "forward") {

@@ -42,6 +42,57 @@ export function refConvGeneral(x: Ref, w: Ref, b: Ref | null, o: RefConvOptions)
   return { shape: [N, FN, outH, outW], data: y };
 }
 
+/** Every (output, input, tap) triple of the convolution: body(yIndex, xIndex, wIndex) for taps inside the image. */
+function eachTap(
+  xShape: number[],
+  wShape: number[],
+  o: RefConvOptions,
+  body: (yi: number, xi: number, wi: number) => void,
+): [number, number] {
+  const [N, C, H, W] = xShape;
+  const [FN, Cg, FH, FW] = wShape;
+  const outH = Math.floor((H + o.top + o.bottom - ((FH - 1) * o.dh + 1)) / o.sy) + 1;
+  const outW = Math.floor((W + o.left + o.right - ((FW - 1) * o.dw + 1)) / o.sx) + 1;
+  const FNg = FN / o.groups;
+  for (let n = 0; n < N; n++)
+    for (let f = 0; f < FN; f++) {
+      const g = Math.floor(f / FNg);
+      for (let oy = 0; oy < outH; oy++)
+        for (let ox = 0; ox < outW; ox++)
+          for (let c = 0; c < Cg; c++)
+            for (let fy = 0; fy < FH; fy++)
+              for (let fx = 0; fx < FW; fx++) {
+                const iy = oy * o.sy - o.top + fy * o.dh;
+                const ix = ox * o.sx - o.left + fx * o.dw;
+                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                body(
+                  ((n * FN + f) * outH + oy) * outW + ox,
+                  ((n * C + g * Cg + c) * H + iy) * W + ix,
+                  ((f * Cg + c) * FH + fy) * FW + fx,
+                );
+              }
+    }
+  return [outH, outW];
+}
+
+/** dL/dx of y = conv(x, w): each dy scattered back through every tap that read x. */
+export function refConvBackpropInput(dy: Ref, w: Ref, xShape: number[], o: RefConvOptions): Ref {
+  const dx = new Float64Array(xShape.reduce((a, b) => a * b, 1));
+  eachTap(xShape, w.shape, o, (yi, xi, wi) => {
+    dx[xi] += dy.data[yi] * w.data[wi];
+  });
+  return { shape: xShape, data: dx };
+}
+
+/** dL/dw of y = conv(x, w), summed over the batch. */
+export function refConvBackpropFilter(x: Ref, dy: Ref, wShape: number[], o: RefConvOptions): Ref {
+  const dw = new Float64Array(wShape.reduce((a, b) => a * b, 1));
+  eachTap(x.shape, wShape, o, (yi, xi, wi) => {
+    dw[wi] += dy.data[yi] * x.data[xi];
+  });
+  return { shape: wShape, data: dw };
+}
+
 /** The activation of value v of channel ch, as tfjs defines its fused set. */
 export function refActivation(kind: string, v: number, alpha: number | Float64Array, ch: number): number {
   switch (kind) {

@@ -40,6 +40,13 @@ export function clearEpilogue(): void {
   epiAct = ACT_NONE;
 }
 
+// The epilogue as a pass of its own over C [rows, cols], for results that accumulate (the
+// transposed convolution's col2im) and so cannot take it in their store.
+export function epilogue_apply(c: usize, rows: i32, cols: i32): void {
+  if (epilogueActive()) applyEpilogue(c, cols, rows, cols, 0, 0);
+  clearEpilogue();
+}
+
 // C[0:mr, 0:nr] at c (row stride ldc) is the tile whose first element is C(row0, col0).
 export function applyEpilogue(c: usize, ldc: i32, mr: i32, nr: i32, row0: i32, col0: i32): void {
   for (let r = 0; r < mr; r++) {

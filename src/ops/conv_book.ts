@@ -59,7 +59,7 @@ export function convForward(
       );
     } else {
       const col = pcolT + n * colStride * 4;
-      k.im2col_kernel_order(x, 1, g.C, g.H, g.W, g.FH, g.FW, g.sy, g.top, g.outH, g.outW, col);
+      k.im2col_kernel_order(x, 1, g.C, g.H, g.W, g.FH, g.FW, g.sy, g.sx, 1, 1, g.top, g.left, g.outH, g.outW, col);
       k.sgemm(g.FN, g.P, g.K, pw, g.K, 1, col, g.P, 1, 0, y, g.P, work);
     }
     if (pb !== 0) k.bias_add(y, pb, 1, g.FN, g.P); // while the image's output is still in cache
@@ -92,7 +92,24 @@ export function convBackward(
     if (pdx === 0) continue;
     // dcolT = W^T[K, FN] x dy[FN, P], then fold the slices back onto the image.
     k.sgemm(g.K, g.P, g.FN, pw, 1, g.K, dy, g.P, 1, 0, pdcolT, g.P, work);
-    k.col2im(pdcolT, 1, g.C, g.H, g.W, g.FH, g.FW, g.sy, g.top, g.outH, g.outW, pdx + n * imageBytes);
+    k.col2im(
+      pdcolT,
+      1,
+      g.C,
+      g.H,
+      g.W,
+      g.FH,
+      g.FW,
+      g.sy,
+      g.sx,
+      1,
+      1,
+      g.top,
+      g.left,
+      g.outH,
+      g.outW,
+      pdx + n * imageBytes,
+    );
   }
   k.bias_grad(pdout, g.N, g.FN, g.P, pdb);
 }

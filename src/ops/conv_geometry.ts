@@ -87,19 +87,33 @@ function filterSizes(layout: Layout, s: readonly number[]): [number, number, num
 
 /** Geometry of x [N, C, H, W] (or NHWC) convolved with W; `wName` names W in messages. */
 export function convGeometry(fn: string, x: unknown, W: unknown, p: ConvParams, wName: string): ConvGeometry {
+  const xShape = checkTensor(fn, "x", x, imageDims(p.layout));
+  const wShape = checkTensor(fn, wName, W, filterDims(p.layout));
+  return shapesGeometry(fn, xShape, "x", wShape, wName, p);
+}
+
+/** The same from shapes alone: the gradients know x's or W's shape without having the tensor. */
+export function shapesGeometry(
+  fn: string,
+  xShape: readonly number[],
+  xName: string,
+  wShape: readonly number[],
+  wName: string,
+  p: ConvParams,
+): ConvGeometry {
   const xDims = imageDims(p.layout);
   const wDims = filterDims(p.layout);
-  const xShape = checkTensor(fn, "x", x, xDims);
-  const wShape = checkTensor(fn, wName, W, wDims);
   const [N, C, H, Wd] = nchw(p.layout, xShape);
   const [FN, Cg, FH, FW] = filterSizes(p.layout, wShape);
   const shapes = () =>
-    `x is ${formatShape(xShape)} [${xDims.join(", ")}], ${wName} is ${formatShape(wShape)} [${wDims.join(", ")}]`;
+    `${xName} is ${formatShape(xShape)} [${xDims.join(", ")}], ${wName} is ${formatShape(wShape)} [${wDims.join(", ")}]`;
   if (p.groups === 1 && Cg !== C) {
-    throw new RangeError(`${fn}: x has C = ${C} channels but ${wName} has C = ${Cg}; ${shapes()}`);
+    throw new RangeError(`${fn}: ${xName} has C = ${C} channels but ${wName} has C = ${Cg}; ${shapes()}`);
   }
   if (C % p.groups !== 0 || FN % p.groups !== 0) {
-    throw new RangeError(`${fn}: groups = ${p.groups} must divide x's C = ${C} and ${wName}'s FN = ${FN}; ${shapes()}`);
+    throw new RangeError(
+      `${fn}: groups = ${p.groups} must divide ${xName}'s C = ${C} and ${wName}'s FN = ${FN}; ${shapes()}`,
+    );
   }
   if (Cg * p.groups !== C) {
     throw new RangeError(
@@ -109,7 +123,7 @@ export function convGeometry(fn: string, x: unknown, W: unknown, p: ConvParams, 
   return geometryFor(fn, p, N, C, H, Wd, FN, FH, FW);
 }
 
-/** The geometry for known sizes (the gradients know x's shape without having x). */
+/** The geometry for known sizes. */
 export function geometryFor(
   fn: string,
   p: ConvParams,

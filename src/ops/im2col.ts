@@ -64,17 +64,17 @@ export function im2col(
   const K = g.C * g.FH * g.FW;
   const rows = g.N * g.outH * g.outW;
   const k = rt.kernels;
-  const args = [g.N, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW] as const;
+  const dims = [g.N, g.C, g.H, g.W, g.FH, g.FW] as const;
   if (order === "output") {
     return withBuffers(rt, fn, [x.data.length, rows * K], ([px, pcol]) => {
       writeFloats(rt, px, x.data);
-      k.im2col_output_order(px, ...args, pcol);
+      k.im2col_output_order(px, ...dims, g.stride, g.pad, g.outH, g.outW, pcol);
       return readTensor(rt, pcol, [rows, K]);
     });
   }
   return withBuffers(rt, fn, [x.data.length, rows * K, rows * K], ([px, pcolT, pcol]) => {
     writeFloats(rt, px, x.data);
-    k.im2col_kernel_order(px, ...args, pcolT);
+    k.im2col_kernel_order(px, ...dims, g.stride, g.stride, 1, 1, g.pad, g.pad, g.outH, g.outW, pcolT);
     k.transpose_4x4(pcolT, K, g.outH * g.outW, pcol, g.N);
     return readTensor(rt, pcol, [rows, K]);
   });
@@ -109,7 +109,8 @@ export function col2im(
   return withBuffers(rt, fn, [col.data.length, col.data.length, xSize], ([pcol, pcolT, px]) => {
     writeFloats(rt, pcol, col.data);
     rt.kernels.transpose_4x4(pcol, P, K, pcolT, g.N);
-    rt.kernels.col2im(pcolT, g.N, g.C, g.H, g.W, g.FH, g.FW, g.stride, g.pad, g.outH, g.outW, px);
+    const { stride: s, pad: p } = g;
+    rt.kernels.col2im(pcolT, g.N, g.C, g.H, g.W, g.FH, g.FW, s, s, 1, 1, p, p, g.outH, g.outW, px);
     return readTensor(rt, px, xShape);
   });
 }

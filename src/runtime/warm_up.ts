@@ -25,7 +25,7 @@ export function warmUp(k: Kernels, heap: Heap): void {
     new Float32Array(k.memory.buffer, x, C * H * W).fill(0.5);
     new Float32Array(k.memory.buffer, w, FN * K).fill(0.25);
     for (let r = 0; r < ROUNDS; r++) {
-      k.im2col_kernel_order(x, 1, C, H, W, F, F, 1, 1, 14, 14, col);
+      k.im2col_kernel_order(x, 1, C, H, W, F, F, 1, 1, 1, 1, 1, 1, 14, 14, col);
       k.im2col_output_order(x, 1, C, H, W, F, F, 1, 0, 14, 14, col);
       k.sgemm(FN, P, K, w, K, 1, col, P, 1, 0, y, P, ws);
       k.sgemm(FN, K, P, y, P, 1, col, 1, P, 1, w, K, ws);
@@ -42,7 +42,7 @@ export function warmUp(k: Kernels, heap: Heap): void {
       k.relu_forward(y, FN * P, y);
       k.relu_backward(y, y, FN * P, dx);
       k.bias_grad(dx, 1, FN, P, b);
-      k.col2im(col, 1, C, H, W, F, F, 1, 1, 14, 14, x);
+      k.col2im(col, 1, C, H, W, F, F, 1, 1, 1, 1, 1, 1, 14, 14, x);
     }
   } finally {
     for (const p of [x, col, w, y, arg, dx, b, ws, packedB]) heap.free(p);

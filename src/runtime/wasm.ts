@@ -20,8 +20,12 @@ export interface Kernels {
     w: number,
     fh: number,
     fw: number,
-    stride: number,
-    pad: number,
+    sy: number,
+    sx: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
     outH: number,
     outW: number,
     colT: number,
@@ -48,8 +52,12 @@ export interface Kernels {
     w: number,
     fh: number,
     fw: number,
-    stride: number,
-    pad: number,
+    sy: number,
+    sx: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
     outH: number,
     outW: number,
     x: number,
@@ -140,6 +148,26 @@ export interface Kernels {
     np: number,
     dst: number,
   ): void;
+  conv_nhwc_rows_add(
+    rows: number,
+    h: number,
+    w: number,
+    c: number,
+    c0: number,
+    cg: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    sx: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
+    outW: number,
+    p0: number,
+    np: number,
+    dx: number,
+  ): void;
   dwconv_nchw(
     x: number,
     planes: number,
@@ -192,6 +220,7 @@ export interface Kernels {
     y: number,
   ): void;
   /** Bias and activation (assembly/elementwise/epilogue.ts's ACT_*) for the next GEMM or depthwise call only. */
+  epilogue_apply(c: number, rows: number, cols: number): void;
   epilogue_set(bias: number, axis: number, act: number, alpha: number, prelu: number): void;
   sgemm_pack_a_4(a: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
   maxpool_forward(
