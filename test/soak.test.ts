@@ -10,6 +10,9 @@ import {
   Adam,
   Affine,
   conv2d,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  Convolution,
   im2col,
   init,
   matmul,
@@ -21,6 +24,7 @@ import {
   type TensorLike,
 } from "../src/index.js";
 import { refAffine, refConv2d, refIm2col, refMatmul, refMaxPool, refRelu } from "./reference.js";
+import { drawConvCase } from "./conv_cases.js";
 import { expectClose, expectExact, randInt, randTensor, rng } from "./util.js";
 
 /**
@@ -202,5 +206,41 @@ describe("soak", () => {
     expect(end.memoryBytes).toBe(settled);
     expect(end.highWater).toBeLessThan(HIGH_WATER_BOUND);
     expect(disposed.bytesInUse).toBe(start.bytesInUse);
+  });
+
+  it("20,000 calls of conv2d's general geometries, its gradients, the transpose and the layer: memory flat after the first 10%", () => {
+    const r = rng(11);
+    const start = memoryStats();
+    const cases = Array.from({ length: 12 }, (_, i) => {
+      const c = drawConvCase(r, 24);
+      const xs = [c.N, c.C, c.H, c.W];
+      const x = randTensor(r, c.layout === "NCHW" ? xs : [c.N, c.H, c.W, c.C]).t;
+      const ws = c.layout === "NCHW" ? [c.FN, c.Cg, c.FH, c.FW] : [c.FH, c.FW, c.Cg, c.FN];
+      const w = randTensor(r, ws).t;
+      const y = conv2d(x, w, null, c.opts as never);
+      const layer = new Convolution(w, randTensor(r, [c.FN]).t, c.opts as never);
+      return { c, x, w, y, layer, activation: ["relu6", "linear", "sigmoid"][i % 3] };
+    });
+    const calls = cases.flatMap(({ c, x, w, y, layer, activation }) => [
+      () => conv2d(x, w, null, { ...c.opts, activation } as never),
+      () => conv2dBackpropInput(y, w, x.shape, c.opts as never),
+      () => conv2dBackpropFilter(x, y, w.shape, c.opts as never),
+      () => layer.backward(layer.forward(x)),
+    ]);
+    let settled = 0;
+    const CALLS = 20_000;
+    for (let i = 0; i < CALLS; i++) {
+      calls[(i * 7 + (i >> 4)) % calls.length]();
+      if (i === CALLS / 10 - 1) settled = memoryStats().memoryBytes;
+    }
+    const end = memoryStats();
+    for (const k of cases) k.layer.dispose();
+    figures.push(
+      `soak: ${CALLS} general conv calls; memory ${settled} bytes after 10%, ${end.memoryBytes} at the end; ` +
+        `high-water ${end.highWater} bytes; ${memoryStats().bytesInUse} bytes in use after dispose()`,
+    );
+    expect(end.memoryBytes).toBe(settled);
+    expect(end.highWater).toBeLessThan(HIGH_WATER_BOUND);
+    expect(memoryStats().bytesInUse).toBe(start.bytesInUse);
   });
 });

@@ -27,7 +27,7 @@ const EXAMPLE = "{ stride: 1, pad: 0 }";
 export function conv2dBackpropInput(
   dy: TensorLike,
   W: TensorLike,
-  xShape: readonly number[],
+  xShape: ArrayLike<number>,
   opts?: ConvGradOptions,
 ): Tensor {
   const fn = "conv2dBackpropInput";
@@ -51,7 +51,7 @@ export function conv2dBackpropInput(
 export function conv2dBackpropFilter(
   x: TensorLike,
   dy: TensorLike,
-  wShape: readonly number[],
+  wShape: ArrayLike<number>,
   opts?: ConvGradOptions,
 ): Tensor {
   const fn = "conv2dBackpropFilter";
