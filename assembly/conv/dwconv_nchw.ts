@@ -1,5 +1,14 @@
 import { madd } from "../gemm/madd";
-import { activate, storeActivatedOfChannel, clearEpilogue, epilogueBias, epilogueSlope } from "../elementwise/epilogue";
+import {
+  activate,
+  storeActivatedOfChannel,
+  clearEpilogue,
+  epilogueBias,
+  epilogueClampHi,
+  epilogueClampLo,
+  epilogueIsClamp,
+  epilogueSlope,
+} from "../elementwise/epilogue";
 
 // Depthwise convolution of `planes` planes of one NCHW image, each into m output planes (the
 // channel multiplier): output plane o = c*m + j is act(bias[o] + sum w[o][fy][fx] * x[c] at
@@ -90,9 +99,49 @@ function convolvePlane(
   const slope = epilogueSlope(ch);
   const vb = f32x4.splat(b);
   const tapRow = <usize>(dh * wp) << 2;
+  const tapCol = <usize>dw << 2;
+  const clamp = epilogueIsClamp();
+  const vec = <usize>sx << 4; // four outputs on: 4*sx floats
   for (let oy = 0; oy < outH; oy++) {
     const row = src + (<usize>(oy * sy * wp) << 2);
     let ox = 0;
+    // Sixteen outputs at a time: four independent chains hide the multiply-add's latency, and
+    // each tap's weight is broadcast once for all four.
+    for (; ox + 16 <= outW; ox += 16) {
+      let a0 = vb;
+      let a1 = vb;
+      let a2 = vb;
+      let a3 = vb;
+      let r = row + (<usize>(ox * sx) << 2);
+      let wt = wts;
+      for (let fy = 0; fy < fh; fy++) {
+        let p = r;
+        for (let fx = 0; fx < fw; fx++) {
+          const k = v128.load32_splat(wt);
+          a0 = madd(four(p, sx), k, a0);
+          a1 = madd(four(p + vec, sx), k, a1);
+          a2 = madd(four(p + 2 * vec, sx), k, a2);
+          a3 = madd(four(p + 3 * vec, sx), k, a3);
+          p += tapCol;
+          wt += 4;
+        }
+        r += tapRow;
+      }
+      if (clamp) {
+        const lo = f32x4.splat(epilogueClampLo());
+        const hi = f32x4.splat(epilogueClampHi());
+        v128.store(y, f32x4.pmin(f32x4.pmax(a0, lo), hi));
+        v128.store(y, f32x4.pmin(f32x4.pmax(a1, lo), hi), 16);
+        v128.store(y, f32x4.pmin(f32x4.pmax(a2, lo), hi), 32);
+        v128.store(y, f32x4.pmin(f32x4.pmax(a3, lo), hi), 48);
+      } else {
+        storeActivatedOfChannel(y, a0, ch);
+        storeActivatedOfChannel(y + 16, a1, ch);
+        storeActivatedOfChannel(y + 32, a2, ch);
+        storeActivatedOfChannel(y + 48, a3, ch);
+      }
+      y += 64;
+    }
     for (; ox + 4 <= outW; ox += 4) {
       let acc = vb;
       let r = row + (<usize>(ox * sx) << 2);
@@ -100,8 +149,8 @@ function convolvePlane(
       for (let fy = 0; fy < fh; fy++) {
         let p = r;
         for (let fx = 0; fx < fw; fx++) {
-          acc = madd(four(p, sx), f32x4.splat(load<f32>(wt)), acc);
-          p += <usize>dw << 2;
+          acc = madd(four(p, sx), v128.load32_splat(wt), acc);
+          p += tapCol;
           wt += 4;
         }
         r += tapRow;

@@ -140,6 +140,20 @@ export function epilogueSlope4(ch: i32): v128 {
   return epiAct == ACT_PRELU ? v128.load(epiPrelu + (<usize>ch << 2)) : f32x4.splat(epiAlpha);
 }
 
+// none, relu and relu6 are one clamp, pmin(pmax(v, lo), hi): two instructions with lo and hi held
+// in registers, the vector kernels' fast path (a NaN stays NaN, as in vectorAct).
+export function epilogueIsClamp(): bool {
+  return epiAct <= ACT_RELU6;
+}
+
+export function epilogueClampLo(): f32 {
+  return epiAct == ACT_NONE ? -Infinity : 0;
+}
+
+export function epilogueClampHi(): f32 {
+  return epiAct == ACT_RELU6 ? 6 : Infinity;
+}
+
 export function activate(v: f32, slope: f32): f32 {
   return scalarAct(v, slope);
 }
