@@ -1,4 +1,5 @@
 import { madd } from "../gemm/madd";
+import { endTap, firstTap } from "./conv_taps";
 import {
   activate,
   storeActivatedAcrossChannels,
@@ -65,18 +66,6 @@ export function dwconv_nhwc(
     }
   }
   clearEpilogue();
-}
-
-// The first tap whose pixel i0 + f*d is >= 0.
-function firstTap(i0: i32, d: i32): i32 {
-  return i0 >= 0 ? 0 : (d - 1 - i0) / d;
-}
-
-// One past the last tap whose pixel is < size.
-function endTap(i0: i32, d: i32, f: i32, size: i32): i32 {
-  let e = f;
-  while (e > 0 && i0 + (e - 1) * d >= size) e--;
-  return e;
 }
 
 // Two neighbouring output pixels whose taps all lie inside the image across, channels in blocks

@@ -1,9 +1,10 @@
 // The inference convolution for every geometry: one place that picks the kernel for a shape.
-//   NCHW  depthwise (C/groups = 1)  dwconv_nchw, per input plane, vectorised along output rows
+//   NCHW  depthwise                  group_conv_nchw, direct, per group, vectorised along output rows
 //         1x1, stride 1, no pad      SGEMM straight on the image: x is already the [C, P] matrix
 //         few taps, book geometry    conv_direct_4x8 (the MNIST net's 1-channel 5x5)
 //         otherwise                  conv_gemm, packing its panels from the image, per group
 //   NHWC  depthwise                  dwconv_nhwc, vectorised along channels
+//         small groups               group_conv_nhwc, direct, vectorised along each group's filters
 //         1x1, stride 1, no pad      SGEMM on x as the [N*H*W, C] matrix
 //         otherwise                  im2row (conv_nhwc_rows) 128 pixels at a time into the SGEMM,
 //                                    against the filter packed once
@@ -24,10 +25,22 @@ export const DIRECT_MAX_TAPS = 72;
 /** Pixels of NHWC im2row per SGEMM call: one 128-row block of the GEMM's A. */
 const ROWS_PER_CHUNK = 128;
 
-type Path = "depthwise" | "pointwise" | "direct" | "gemm";
+type Path = "grouped" | "pointwise" | "direct" | "gemm";
+
+/**
+ * Groups this narrow run the direct grouped kernels: a GEMM per group would have M = FNg rows and
+ * K = Cg*FH*FW columns, too few for its packing to pay in NHWC (W13, 32 groups of 4x4 channels,
+ * 3x3: 12 ms through im2row + SGEMM, 3.3 ms direct, on a loaded machine).
+ */
+function smallGroups(g: ConvGeometry): boolean {
+  if (g.groups === 1) return false;
+  if (g.Cg === 1) return true; // depthwise
+  // NCHW's conv_gemm packs small groups well enough: the direct kernel measured 1.3x slower on W13.
+  return g.layout === "NHWC" && g.FNg <= 16 && g.K <= 144 && g.FNg % 4 === 0;
+}
 
 function pathOf(g: ConvGeometry, hasBias: boolean, act: FusedActivation): Path {
-  if (g.Cg === 1 && g.groups > 1) return "depthwise";
+  if (smallGroups(g)) return "grouped";
   const unpadded = g.top === 0 && g.bottom === 0 && g.left === 0 && g.right === 0;
   if (g.FH === 1 && g.FW === 1 && g.sy === 1 && g.sx === 1 && unpadded) return "pointwise";
   const direct = isBookGeometry(g) && g.sy === 1 && unpadded && g.K <= DIRECT_MAX_TAPS;
@@ -54,10 +67,12 @@ export function convScratch(
   const path = pathOf(g, hasBias, act);
   const work = sgemmWorkspaceFloats(rt);
   const k = rt.kernels;
-  if (path === "depthwise") {
-    const threads = threadsFor(rt, g.N > 1 ? g.N : g.layout === "NCHW" ? g.C : g.outH);
+  if (path === "grouped") {
+    const threads = threadsFor(rt, g.N > 1 ? g.N : g.layout === "NCHW" ? g.groups : g.outH);
     const perThread =
-      g.layout === "NCHW" ? k.dwconv_nchw_scratch_floats(g.outH, g.outW, g.FH, g.FW, g.sy, g.sx, g.dh, g.dw) : 0;
+      g.layout === "NCHW"
+        ? k.group_conv_nchw_scratch_floats(g.Cg, g.outH, g.outW, g.FH, g.FW, g.sy, g.sx, g.dh, g.dw)
+        : 0;
     return { perThread, shared: 0, threads };
   }
   if (path === "pointwise" && g.layout === "NHWC") {
@@ -80,8 +95,8 @@ export function convForwardAll(
 ): void {
   const path = pathOf(g, p.bias !== 0, act);
   const threads = scratch.length;
-  if (path === "depthwise") {
-    depthwise(rt, g, act, p, scratch);
+  if (path === "grouped") {
+    grouped(rt, g, act, p, scratch);
     return;
   }
   if (g.layout === "NHWC" && path === "pointwise") {
@@ -242,20 +257,21 @@ function direct(k: Kernels, g: ConvGeometry, p: ConvPointers, x: number, y: numb
   k.conv_direct_4x8(x, g.C, g.H, g.W, g.FH, g.FW, g.outH, g.outW, work, g.FN, p.bias, y);
 }
 
-/** Depthwise: whole images per thread, or one image's planes (NCHW) or output rows (NHWC). */
-function depthwise(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPointers, scratch: number[]): void {
+/** Depthwise and small groups: whole images per thread, or one image's groups (NCHW) or output rows (NHWC). */
+function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPointers, scratch: number[]): void {
   const M = g.FNg;
   const imageBytes = g.C * g.H * g.W * 4;
   const outBytes = g.FN * g.P * 4;
   const run = (k: Kernels, i: number, from: number, count: number, t: number) => {
     const x = p.x + i * imageBytes;
     const y = p.y + i * outBytes;
-    setEpilogue(k, p.bias, 1, act, p.prelu);
+    setEpilogue(k, p.bias, g.layout === "NCHW" ? 1 : 2, act, p.prelu);
     if (g.layout === "NCHW") {
-      const filter = g.FH * g.FW * 4;
-      k.dwconv_nchw(
-        x + from * g.H * g.W * 4,
+      const filter = g.K * 4;
+      k.group_conv_nchw(
+        x + from * g.Cg * g.H * g.W * 4,
         count,
+        g.Cg,
         g.H,
         g.W,
         p.w + from * M * filter,
@@ -274,6 +290,8 @@ function depthwise(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPo
         y + from * M * g.P * 4,
         scratch[t],
       );
+    } else if (g.Cg > 1) {
+      k.group_conv_nhwc(x, g.H, g.W, g.C, g.Cg, M, p.w, g.FH, g.FW, ...taps(g), g.outW, from, count, y);
     } else {
       k.dwconv_nhwc(
         x,
@@ -298,7 +316,7 @@ function depthwise(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPo
     }
   };
   const threads = scratch.length;
-  const whole = g.layout === "NCHW" ? g.C : g.outH;
+  const whole = g.layout === "NCHW" ? g.groups : g.outH;
   if (g.N >= threads) {
     forShares(rt, g.N, threads, (k, first, n, t) => {
       for (let i = first; i < first + n; i++) run(k, i, 0, whole, t);
@@ -306,4 +324,8 @@ function depthwise(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPo
     return;
   }
   for (let i = 0; i < g.N; i++) forShares(rt, whole, threads, (k, first, count, t) => run(k, i, first, count, t));
+}
+
+function taps(g: ConvGeometry): [number, number, number, number, number, number] {
+  return [g.sy, g.sx, g.dh, g.dw, g.top, g.left];
 }

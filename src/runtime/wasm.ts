@@ -168,9 +168,10 @@ export interface Kernels {
     np: number,
     dx: number,
   ): void;
-  dwconv_nchw(
+  group_conv_nchw(
     x: number,
-    planes: number,
+    groups: number,
+    cg: number,
     h: number,
     w: number,
     wts: number,
@@ -189,7 +190,9 @@ export interface Kernels {
     y: number,
     scratch: number,
   ): void;
-  dwconv_nchw_scratch_floats(
+  group_conv_nchw_scratch_floats(
+    cg: number,
+
     outH: number,
     outW: number,
     fh: number,
@@ -205,6 +208,27 @@ export interface Kernels {
     w: number,
     c: number,
     m: number,
+    wts: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    sx: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
+    outW: number,
+    oy0: number,
+    rows: number,
+    y: number,
+  ): void;
+  group_conv_nhwc(
+    x: number,
+    h: number,
+    w: number,
+    c: number,
+    cg: number,
+    fng: number,
     wts: number,
     fh: number,
     fw: number,

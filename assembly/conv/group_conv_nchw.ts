@@ -10,15 +10,17 @@ import {
   epilogueSlope,
 } from "../elementwise/epilogue";
 
-// Depthwise convolution of `planes` planes of one NCHW image, each into m output planes (the
-// channel multiplier): output plane o = c*m + j is act(bias[o] + sum w[o][fy][fx] * x[c] at
-// (oy*sy - top + fy*dh, ox*sx - left + fx*dw)), with the epilogue's bias and activation for
-// channels ch0*m + o. Each input plane is first copied into `scratch` with its padding around
-// it (depthwiseScratchFloats floats), so the loops run without a bounds test, vectorised along
-// the output row: four outputs per v128, one multiply-add per tap.
-export function dwconv_nchw(
+// Direct grouped convolution of `groups` groups of one NCHW image, cg input planes each, into m
+// output planes per group: output plane o = g*m + j is act(bias[o] + sum over c < cg and the taps
+// of w[o][c][fy][fx] * x[g*cg + c] at (oy*sy - top + fy*dh, ox*sx - left + fx*dw)), with the
+// epilogue's bias and activation for channels ch0*m + o. cg = 1 is depthwise (m its multiplier);
+// small groups (ResNeXt's, ShuffleNet's) are too narrow for a GEMM's panels to pay. Each group's
+// planes are first copied into `scratch` with their padding around them, so the loops run
+// without a bounds test, vectorised along the output row.
+export function group_conv_nchw(
   x: usize,
-  planes: i32,
+  groups: i32,
+  cg: i32,
   h: i32,
   w: i32,
   wts: usize,
@@ -40,22 +42,28 @@ export function dwconv_nchw(
   const hp = (outH - 1) * sy + (fh - 1) * dh + 1;
   const wp = paddedWidth(outW, fw, sx, dw);
   const planeBytes = <usize>(h * w) << 2;
+  const paddedBytes = <usize>(hp * wp) << 2;
   const outBytes = <usize>(outH * outW) << 2;
-  const filterBytes = <usize>(fh * fw) << 2;
-  for (let c = 0; c < planes; c++) {
-    padPlane(x + <usize>c * planeBytes, h, w, top, left, hp, wp, scratch);
+  const filterBytes = <usize>(cg * fh * fw) << 2;
+  for (let g = 0; g < groups; g++) {
+    for (let c = 0; c < cg; c++) {
+      padPlane(x + <usize>(g * cg + c) * planeBytes, h, w, top, left, hp, wp, scratch + <usize>c * paddedBytes);
+    }
     for (let j = 0; j < m; j++) {
-      const o = c * m + j;
-      convolvePlane(scratch, wp, wts + <usize>o * filterBytes, fh, fw, sy, sx, dh, dw, outH, outW, ch0 * m + o, y + <usize>o * outBytes);
+      const o = g * m + j;
+      const wo = wts + <usize>o * filterBytes;
+      convolvePlane(scratch, cg, paddedBytes, wp, wo, fh, fw, sy, sx, dh, dw, outH, outW, ch0 * m + o, y + <usize>o * outBytes);
     }
   }
   clearEpilogue();
 }
 
-// Floats of scratch dwconv_nchw needs: one padded plane, with 8 floats of slack at the end of each
-// row for the stride-2 loads of a last vector.
-export function dwconv_nchw_scratch_floats(outH: i32, outW: i32, fh: i32, fw: i32, sy: i32, sx: i32, dh: i32, dw: i32): i32 {
-  return ((outH - 1) * sy + (fh - 1) * dh + 1) * paddedWidth(outW, fw, sx, dw);
+// Floats of scratch group_conv_nchw needs: one group's cg padded planes, with 8 floats of slack at
+// the end of each row for the stride-2 loads of a last vector.
+export function group_conv_nchw_scratch_floats(
+  cg: i32, outH: i32, outW: i32, fh: i32, fw: i32, sy: i32, sx: i32, dh: i32, dw: i32,
+): i32 {
+  return cg * ((outH - 1) * sy + (fh - 1) * dh + 1) * paddedWidth(outW, fw, sx, dw);
 }
 
 function paddedWidth(outW: i32, fw: i32, sx: i32, dw: i32): i32 {
@@ -80,8 +88,11 @@ function padPlane(x: usize, h: i32, w: i32, top: i32, left: i32, hp: i32, wp: i3
   }
 }
 
+// One output plane from the group's cg padded planes (planeBytes apart); weights [cg][fh][fw].
 function convolvePlane(
   src: usize,
+  cg: i32,
+  planeBytes: usize,
   wp: i32,
   wts: usize,
   fh: i32,
@@ -112,20 +123,22 @@ function convolvePlane(
       let a1 = vb;
       let a2 = vb;
       let a3 = vb;
-      let r = row + (<usize>(ox * sx) << 2);
       let wt = wts;
-      for (let fy = 0; fy < fh; fy++) {
-        let p = r;
-        for (let fx = 0; fx < fw; fx++) {
-          const k = v128.load32_splat(wt);
-          a0 = madd(four(p, sx), k, a0);
-          a1 = madd(four(p + vec, sx), k, a1);
-          a2 = madd(four(p + 2 * vec, sx), k, a2);
-          a3 = madd(four(p + 3 * vec, sx), k, a3);
-          p += tapCol;
-          wt += 4;
+      for (let c = 0; c < cg; c++) {
+        let r = row + <usize>c * planeBytes + (<usize>(ox * sx) << 2);
+        for (let fy = 0; fy < fh; fy++) {
+          let p = r;
+          for (let fx = 0; fx < fw; fx++) {
+            const k = v128.load32_splat(wt);
+            a0 = madd(four(p, sx), k, a0);
+            a1 = madd(four(p + vec, sx), k, a1);
+            a2 = madd(four(p + 2 * vec, sx), k, a2);
+            a3 = madd(four(p + 3 * vec, sx), k, a3);
+            p += tapCol;
+            wt += 4;
+          }
+          r += tapRow;
         }
-        r += tapRow;
       }
       if (clamp) {
         const lo = f32x4.splat(epilogueClampLo());
@@ -144,28 +157,32 @@ function convolvePlane(
     }
     for (; ox + 4 <= outW; ox += 4) {
       let acc = vb;
-      let r = row + (<usize>(ox * sx) << 2);
       let wt = wts;
-      for (let fy = 0; fy < fh; fy++) {
-        let p = r;
-        for (let fx = 0; fx < fw; fx++) {
-          acc = madd(four(p, sx), v128.load32_splat(wt), acc);
-          p += tapCol;
-          wt += 4;
+      for (let c = 0; c < cg; c++) {
+        let r = row + <usize>c * planeBytes + (<usize>(ox * sx) << 2);
+        for (let fy = 0; fy < fh; fy++) {
+          let p = r;
+          for (let fx = 0; fx < fw; fx++) {
+            acc = madd(four(p, sx), v128.load32_splat(wt), acc);
+            p += tapCol;
+            wt += 4;
+          }
+          r += tapRow;
         }
-        r += tapRow;
       }
       storeActivatedOfChannel(y, acc, ch);
       y += 16;
     }
     for (; ox < outW; ox++) {
       let acc = b;
-      let r = row + (<usize>(ox * sx) << 2);
       let wt = wts;
-      for (let fy = 0; fy < fh; fy++) {
-        for (let fx = 0; fx < fw; fx++) acc += load<f32>(r + (<usize>(fx * dw) << 2)) * load<f32>(wt + (<usize>(fx << 2)));
-        wt += <usize>fw << 2;
-        r += tapRow;
+      for (let c = 0; c < cg; c++) {
+        let r = row + <usize>c * planeBytes + (<usize>(ox * sx) << 2);
+        for (let fy = 0; fy < fh; fy++) {
+          for (let fx = 0; fx < fw; fx++) acc += load<f32>(r + (<usize>(fx * dw) << 2)) * load<f32>(wt + (<usize>(fx << 2)));
+          wt += <usize>fw << 2;
+          r += tapRow;
+        }
       }
       store<f32>(y, activate(acc, slope));
       y += 4;

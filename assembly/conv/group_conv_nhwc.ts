@@ -1,0 +1,132 @@
+import { madd } from "../gemm/madd";
+import {
+  storeActivatedAcrossChannels,
+  clearEpilogue,
+  epilogueBias4,
+  epilogueClampHi,
+  epilogueClampLo,
+  epilogueIsClamp,
+} from "../elementwise/epilogue";
+import { endTap, firstTap } from "./conv_taps";
+
+// Direct grouped convolution of one NHWC image x [h, w, c] with the HWIO filter [fh, fw, cg, fn]
+// (fn = c / cg * fng filters, fng of them per group, a multiple of 4), output rows [oy0, oy0 + rows)
+// of y [outH, outW, fn], with the epilogue's bias and activation. For groups too narrow for a
+// GEMM's panels (ResNeXt's, ShuffleNet's): output channels go sixteen at a time, four vectors of a
+// group's filters in four independent chains, each input channel broadcast straight from memory.
+// Taps outside the image are skipped.
+export function group_conv_nhwc(
+  x: usize,
+  h: i32,
+  w: i32,
+  c: i32,
+  cg: i32,
+  fng: i32,
+  wts: usize,
+  fh: i32,
+  fw: i32,
+  sy: i32,
+  sx: i32,
+  dh: i32,
+  dw: i32,
+  top: i32,
+  left: i32,
+  outW: i32,
+  oy0: i32,
+  rows: i32,
+  y: usize,
+): void {
+  const fn = (c / cg) * fng;
+  for (let oy = oy0; oy < oy0 + rows; oy++) {
+    const iy0 = oy * sy - top;
+    const fy0 = firstTap(iy0, dh);
+    const fy1 = endTap(iy0, dh, fh, h);
+    for (let ox = 0; ox < outW; ox++) {
+      const ix0 = ox * sx - left;
+      const fx0 = firstTap(ix0, dw);
+      const fx1 = endTap(ix0, dw, fw, w);
+      const out = y + ((<usize>((oy * outW + ox) * fn)) << 2);
+      pixel(x, w, c, cg, fng, fn, wts, fw, dh, dw, iy0, ix0, fy0, fy1, fx0, fx1, out);
+    }
+  }
+  clearEpilogue();
+}
+
+function pixel(
+  x: usize,
+  w: i32,
+  c: i32,
+  cg: i32,
+  fng: i32,
+  fn: i32,
+  wts: usize,
+  fw: i32,
+  dh: i32,
+  dw: i32,
+  iy0: i32,
+  ix0: i32,
+  fy0: i32,
+  fy1: i32,
+  fx0: i32,
+  fx1: i32,
+  out: usize,
+): void {
+  const fnBytes = (<usize>fn) << 2;
+  const clamp = epilogueIsClamp();
+  let o = 0;
+  for (; o + 16 <= fn; o += 16) {
+    // The input channels each vector's group reads, as byte offsets into a pixel.
+    const i0 = (<usize>((o / fng) * cg)) << 2;
+    const i1 = (<usize>(((o + 4) / fng) * cg)) << 2;
+    const i2 = (<usize>(((o + 8) / fng) * cg)) << 2;
+    const i3 = (<usize>(((o + 12) / fng) * cg)) << 2;
+    let a0 = epilogueBias4(o);
+    let a1 = epilogueBias4(o + 4);
+    let a2 = epilogueBias4(o + 8);
+    let a3 = epilogueBias4(o + 12);
+    for (let fy = fy0; fy < fy1; fy++) {
+      for (let fx = fx0; fx < fx1; fx++) {
+        let px = x + ((<usize>(((iy0 + fy * dh) * w + ix0 + fx * dw) * c)) << 2);
+        let pw = wts + ((<usize>((fy * fw + fx) * cg * fn + o)) << 2);
+        for (let ci = 0; ci < cg; ci++) {
+          a0 = madd(v128.load32_splat(px + i0), v128.load(pw), a0);
+          a1 = madd(v128.load32_splat(px + i1), v128.load(pw, 16), a1);
+          a2 = madd(v128.load32_splat(px + i2), v128.load(pw, 32), a2);
+          a3 = madd(v128.load32_splat(px + i3), v128.load(pw, 48), a3);
+          px += 4;
+          pw += fnBytes;
+        }
+      }
+    }
+    const q = out + ((<usize>o) << 2);
+    if (clamp) {
+      const lo = f32x4.splat(epilogueClampLo());
+      const hi = f32x4.splat(epilogueClampHi());
+      v128.store(q, f32x4.pmin(f32x4.pmax(a0, lo), hi));
+      v128.store(q, f32x4.pmin(f32x4.pmax(a1, lo), hi), 16);
+      v128.store(q, f32x4.pmin(f32x4.pmax(a2, lo), hi), 32);
+      v128.store(q, f32x4.pmin(f32x4.pmax(a3, lo), hi), 48);
+    } else {
+      storeActivatedAcrossChannels(q, a0, o);
+      storeActivatedAcrossChannels(q + 16, a1, o + 4);
+      storeActivatedAcrossChannels(q + 32, a2, o + 8);
+      storeActivatedAcrossChannels(q + 48, a3, o + 12);
+    }
+  }
+  for (; o < fn; o += 4) {
+    const i0 = (<usize>((o / fng) * cg)) << 2;
+    let a = epilogueBias4(o);
+    for (let fy = fy0; fy < fy1; fy++) {
+      for (let fx = fx0; fx < fx1; fx++) {
+        let px = x + ((<usize>(((iy0 + fy * dh) * w + ix0 + fx * dw) * c)) << 2);
+        let pw = wts + ((<usize>((fy * fw + fx) * cg * fn + o)) << 2);
+        for (let ci = 0; ci < cg; ci++) {
+          a = madd(v128.load32_splat(px + i0), v128.load(pw), a);
+          px += 4;
+          pw += fnBytes;
+        }
+      }
+    }
+    storeActivatedAcrossChannels(out + ((<usize>o) << 2), a, o);
+  }
+}
