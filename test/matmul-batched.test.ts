@@ -411,6 +411,18 @@ describe("matmulBackward", () => {
     expect(matmulBackward(a, b, dy, { bias: false, activation: "linear" }).dbias).toBeNull();
   });
 
+  it("sums dbias row by row in float32, four columns at a time and the ragged ones alone, to the same bits", () => {
+    for (const N of [1, 4, 7, 13]) {
+      const a = randTensor(rng(N), [3, 11, 5]).t,
+        b = randTensor(rng(N + 1), [5, N]).t;
+      const dy = randTensor(rng(N + 2), [3, 11, N]).t;
+      const want = new Float32Array(N);
+      for (let row = 0; row < 33; row++)
+        for (let j = 0; j < N; j++) want[j] = Math.fround(want[j] + dy.data[row * N + j]);
+      expectSameBytes(matmulBackward(a, b, dy, { bias: true }).dbias!.data, want);
+    }
+  });
+
   it("leaves no WASM memory in use", () => {
     const before = memoryStats().bytesInUse;
     for (let i = 0; i < 50; i++) {

@@ -116,13 +116,13 @@ function product(fn: string, a: unknown, b: unknown, transposeA: boolean, transp
   const aOf = new Int32Array(items),
     bOf = new Int32Array(items);
   // An odometer over the product's batch, moving a's and b's item indices along (strides 0 where broadcast).
-  const strides = (pad: number[]) => {
+  const itemStrides = (pad: number[]) => {
     const s = Array<number>(rank).fill(0);
     for (let d = rank - 1, step = 1; d >= 0; step *= pad[d], d--) s[d] = pad[d] === 1 ? 0 : step;
     return s;
   };
-  const sA = strides(padA),
-    sB = strides(padB);
+  const sA = itemStrides(padA),
+    sB = itemStrides(padB);
   const index = Array<number>(rank).fill(0);
   let ia = 0,
     ib = 0;
