@@ -8,7 +8,13 @@ export { init, type InitOptions, type InitResult } from "./runtime/wasm.js";
 export { Tensor, type TensorLike } from "./tensor/tensor.js";
 export { FileFormatError } from "./formats/file_format_error.js";
 export { im2col, col2im, type SliceOrder } from "./ops/im2col.js";
-export { matmul, type MatmulOptions } from "./ops/matmul.js";
+export {
+  matmul,
+  matmulBackward,
+  type MatmulBackwardOptions,
+  type MatmulGradients,
+  type MatmulOptions,
+} from "./ops/matmul.js";
 export { conv2d, depthwiseConv2d, type ConvOptions, type DepthwiseConvOptions } from "./ops/conv2d.js";
 export {
   conv2dBackpropBias,

@@ -159,7 +159,7 @@ const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegEx
     "matmul of a vector",
     bad(() => matmul({ shape: [3], data: [1, 2, 3] }, { shape: [3, 1], data: [1, 2, 3] })),
     RangeError,
-    /matmul: a must be 2-D \[M, K\]; got shape \[3\]/,
+    /^matmul: a must have 2 to 64 dimensions \[\.\.\., M, K\]; got shape \[3\] \(vectors are not promoted: reshape it to \[1, 3\], as NumPy's matmul reads it\)$/,
   ],
   [
     "conv2d channel mismatch",

@@ -98,7 +98,9 @@ describe("matmul's out option", () => {
       expectOutRefused("matmul", what, () => matmul(a.t, b.t, { out: out as never }), out, kind, says);
       expectClose(matmul(a.t, b.t, { out: new Tensor(new Float32Array(42), [6, 7]) }), want, 1e-5);
     }
-    expect(() => matmul(a.t, b.t, 3 as never)).toThrow(/^matmul: opts must be an object like \{ out \}; got number 3$/);
+    expect(() => matmul(a.t, b.t, 3 as never)).toThrow(
+      /^matmul: opts must be an object like \{ transposeB: true, out \}; got number 3$/,
+    );
     expect(() => matmul(a.t, b.t, null as never)).toThrow(TypeError);
     // undefined and null mean no out, as for the other options.
     expectClose(matmul(a.t, b.t, { out: null }), want, 1e-5);

@@ -16,6 +16,11 @@ const GATE_CALL = -1;
 const HEADER_BYTES = 64;
 /** Bytes of each worker's control block: the header, then the recorded calls as float64s. */
 export const CONTROL_BYTES = 256 * 1024;
+/**
+ * Float64 slots one worker job can record: a kernel call takes 2 + its argument count. A caller
+ * with many calls per share (a batched GEMM of small matrices) runs them in rounds that fit.
+ */
+export const CALL_SLOTS = (CONTROL_BYTES - HEADER_BYTES) / 8 - 1;
 
 /** A share of work: kernel calls against `k`, with `gate()` where later calls need data the caller is still writing. */
 export type Job = (k: Kernels, gate: () => void) => void;
@@ -128,8 +133,7 @@ export class ThreadPool {
    * [kernel index, argument count, ...arguments] straight into the control block's float64s.
    */
   private record(control: number, job: Job): void {
-    const capacity = (CONTROL_BYTES - HEADER_BYTES) / 8 - 1;
-    this.calls = new Float64Array(this.memory.buffer, control + HEADER_BYTES + 8, capacity);
+    this.calls = new Float64Array(this.memory.buffer, control + HEADER_BYTES + 8, CALL_SLOTS);
     this.length = 0;
     job(this.recorder, this.recordGate);
     new Float64Array(this.memory.buffer, control + HEADER_BYTES, 1)[0] = this.length;

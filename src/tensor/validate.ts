@@ -5,7 +5,7 @@ import { describe, formatShape } from "./tensor.js";
 
 const INT32_MAX = 2 ** 31 - 1;
 /** NumPy's NPY_MAXDIMS: the most dimensions an elementwise layer takes. */
-const MAX_RANK = 64;
+export const MAX_RANK = 64;
 
 /** Checks `x` is a tensor of the given dimensions (by name, e.g. ["N", "C", "H", "W"]); returns its shape. */
 export function checkTensor(fn: string, name: string, x: unknown, dims: readonly string[]): number[] {
