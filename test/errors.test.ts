@@ -195,13 +195,13 @@ const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegEx
     "maxPool2d without options",
     bad(() => maxPool2d(x4, undefined as never)),
     TypeError,
-    /maxPool2d: opts must be an object like \{ poolH: 2, poolW: 2 \}; got undefined/,
+    /maxPool2d: opts must be an object like \{ window: 2 \}; got undefined/,
   ],
   [
-    "maxPool2d pad over half the window",
+    "maxPool2d pad that leaves a window on padding alone",
     bad(() => maxPool2d(x4, { poolH: 2, poolW: 2, pad: 2 })),
     RangeError,
-    /maxPool2d: pad must be at most half the 2x2 pool window \(at most 1\); got 2/,
+    /maxPool2d: window 0 along the height covers only padding \(rows -2 to -1; x has 4 rows, padded by 2 \+ 2\); every window must cover an element of x/,
   ],
   [
     "maxPool2d window larger than the image",
