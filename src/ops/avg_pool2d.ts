@@ -100,7 +100,7 @@ export function avgPool2d(x: TensorLike, opts: AvgPoolOptions): Tensor {
  * and avgPool2d's options (`out` is then dx's): each dy, divided as forward divided, goes to every
  * element of x in its window; overlapping windows add up.
  */
-export function avgPool2dBackward(dy: TensorLike, xShape: readonly number[], opts: AvgPoolOptions): Tensor {
+export function avgPool2dBackward(dy: TensorLike, xShape: ArrayLike<number>, opts: AvgPoolOptions): Tensor {
   const fn = "avgPool2dBackward";
   const rt = getRuntime();
   const o = checkPoolOptions<AvgPoolOptions>(fn, opts, AVG_KEYS);
