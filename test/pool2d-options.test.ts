@@ -155,7 +155,26 @@ const nhwcShape = ([N, C, H, W]: readonly number[]) => [N, H, W, C];
  * Runs one drawn case in both layouts, forward and backward, against the reference; returns
  * whether the geometry was valid (false: it was refused, as the reference says it must be).
  */
-function runCase(seed: number, kind: Kind): boolean {
+/** What a valid case exercised, so the test can show that every option came up. */
+function features(d: Drawn, outW: number, usedOut: boolean): string[] {
+  const o = d.opts;
+  const f = [
+    "window" in o ? (typeof o.window === "number" ? "window: n" : "window: [h, w]") : "poolH, poolW",
+    "stride" in o ? (typeof o.stride === "number" ? "stride: n" : "stride: [sh, sw]") : "stride: default",
+    "pad" in o
+      ? `pad: ${typeof o.pad === "string" ? o.pad : Array.isArray(o.pad) ? `${o.pad.length} sides` : "n"}`
+      : "pad: default",
+  ];
+  if (d.ref.ceilMode) f.push("ceilMode");
+  if (d.ref.dh > 1 || d.ref.dw > 1) f.push("dilation");
+  if (d.ref.countIncludePad) f.push("countIncludePad");
+  if (d.shape[1] >= 16) f.push("16 channels");
+  if (d.ref.sx <= 2 && outW >= 8) f.push("vector rows");
+  if (usedOut) f.push("out");
+  return f;
+}
+
+function runCase(seed: number, kind: Kind, seen: Map<string, number>): boolean {
   const r = rng(seed);
   const d = draw(r, kind);
   const x = drawData(r, kind, d.shape);
@@ -190,6 +209,7 @@ function runCase(seed: number, kind: Kind): boolean {
   const dxs = backward(kind, dys, xs, nhwc);
   expect(Array.from(dxs.shape)).toEqual(nhwcShape(d.shape));
   expectSameBytes(toNchw(dxs.data, d.shape), dx.data);
+  for (const f of features(d, outW, useOut)) seen.set(f, (seen.get(f) ?? 0) + 1);
   return true;
 }
 
@@ -198,10 +218,11 @@ describe("maxPool2d and avgPool2d options", () => {
     it(`${kind}: forward and backward match the float64 definition on 200 valid random geometries, both layouts`, () => {
       let valid = 0,
         refused = 0;
+      const seen = new Map<string, number>();
       for (let seed = 1; valid < 200; seed++) {
         const salt = kind === "max" ? 0 : 100_000;
         try {
-          if (runCase(seed + salt, kind)) valid++;
+          if (runCase(seed + salt, kind, seen)) valid++;
           else refused++;
         } catch (e) {
           throw new Error(
@@ -211,6 +232,12 @@ describe("maxPool2d and avgPool2d options", () => {
       }
       // Geometries whose windows miss x were drawn too, and refused.
       expect(refused).toBeGreaterThan(5);
+      const every = [
+        ...["window: n", "window: [h, w]", "poolH, poolW", "stride: default", "stride: n", "stride: [sh, sw]"],
+        ...["pad: default", "pad: n", "pad: 2 sides", "pad: 4 sides", "pad: valid", "pad: same"],
+        ...["ceilMode", kind === "max" ? "dilation" : "countIncludePad", "16 channels", "vector rows", "out"],
+      ];
+      for (const f of every) expect(seen.get(f) ?? 0, f).toBeGreaterThanOrEqual(10);
     });
   }
 
