@@ -1,7 +1,7 @@
 import { divisor, endTap, firstTap } from "./pool_window";
 
-// The gradient of avgpool_nchw: dx is cleared, then each window adds dy times the forward's
-// reciprocal divisor (the same f32, so this is the exact derivative of what forward computed) to
+// The gradient of avgpool_nchw: dx is cleared, then each window adds dy times the forward's scale,
+// 1 / its divisor as the same f32 (so this is the exact derivative of what forward computed), to
 // each of its taps inside the plane; overlapping windows add up.
 export function avgpool_backward_nchw(
   dy: usize,
@@ -35,7 +35,7 @@ export function avgpool_backward_nchw(
         const ix0 = ox * sx - left;
         const fx0 = firstTap(ix0, 1);
         const cols = endTap(ix0, 1, fw, w) - fx0;
-        const g = load<f32>(dy) * (1 / <f32>(rowsDivisor * divisor(ix0, fw, w, right, includePad)));
+        const g = load<f32>(dy) * (<f32>1 / <f32>(rowsDivisor * divisor(ix0, fw, w, right, includePad)));
         let r = dst + ((<usize>((iy0 + fy0) * w + ix0 + fx0)) << 2);
         for (let i = 0; i < rows; i++) {
           for (let j = 0; j < cols; j++) {

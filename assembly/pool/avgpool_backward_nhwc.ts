@@ -1,7 +1,7 @@
 import { divisor, endTap, firstTap } from "./pool_window";
 
 // The gradient of avgpool_nhwc (avgpool_backward_nchw's rule), vectorised along the channels:
-// each window's dy times its reciprocal divisor, four channels per v128, added to every tap.
+// each window's dy times the forward's scale, four channels per v128, added to every tap.
 export function avgpool_backward_nhwc(
   dy: usize,
   images: i32,
@@ -36,7 +36,7 @@ export function avgpool_backward_nhwc(
         const ix0 = ox * sx - left;
         const fx0 = firstTap(ix0, 1);
         const cols = endTap(ix0, 1, fw, w) - fx0;
-        const scale: f32 = 1 / <f32>(rowsDivisor * divisor(ix0, fw, w, right, includePad));
+        const scale = <f32>1 / <f32>(rowsDivisor * divisor(ix0, fw, w, right, includePad));
         const vscale = f32x4.splat(scale);
         const first = dst + <usize>((iy0 + fy0) * w + ix0 + fx0) * pixelBytes;
         let ch = 0;

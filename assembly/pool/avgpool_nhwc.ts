@@ -1,8 +1,10 @@
 import { divisor, endTap, firstTap } from "./pool_window";
 
-// Average pooling of `images` NHWC images x [h, w, c] into [outH, outW, c] (avgpool_nchw's
-// divisors), vectorised along the channels as maxpool_nhwc: sixteen channels in four v128 across
-// the window's taps, then four, then one at a time, each sum times one reciprocal per pixel.
+// Average pooling of `images` NHWC images x [h, w, c] into [outH, outW, c] by avgpool_nchw's
+// arithmetic, step for step: each of the window's rows summed from 0 across its columns, the row
+// sums added, and the total times 1 / (rows' divisor * columns' divisor), so that both layouts
+// give the same bits. Vectorised along the channels, as maxpool_nhwc: sixteen channels in four v128,
+// then four, then one at a time.
 export function avgpool_nhwc(
   x: usize,
   images: i32,
@@ -35,7 +37,7 @@ export function avgpool_nhwc(
         const ix0 = ox * sx - left;
         const fx0 = firstTap(ix0, 1);
         const cols = endTap(ix0, 1, fw, w) - fx0;
-        const scale: f32 = 1 / <f32>(rowsDivisor * divisor(ix0, fw, w, right, includePad));
+        const scale = <f32>1 / <f32>(rowsDivisor * divisor(ix0, fw, w, right, includePad));
         const first = src + <usize>((iy0 + fy0) * w + ix0 + fx0) * pixelBytes;
         pixelMean(first, c, rows, <usize>w * pixelBytes, cols, pixelBytes, scale, y);
         y += pixelBytes;
@@ -65,13 +67,21 @@ function pixelMean(
     let r = at;
     for (let i = 0; i < rows; i++) {
       let p = r;
+      let s0 = f32x4.splat(0),
+        s1 = f32x4.splat(0),
+        s2 = f32x4.splat(0),
+        s3 = f32x4.splat(0);
       for (let j = 0; j < cols; j++) {
-        a0 = f32x4.add(a0, v128.load(p));
-        a1 = f32x4.add(a1, v128.load(p, 16));
-        a2 = f32x4.add(a2, v128.load(p, 32));
-        a3 = f32x4.add(a3, v128.load(p, 48));
+        s0 = f32x4.add(s0, v128.load(p));
+        s1 = f32x4.add(s1, v128.load(p, 16));
+        s2 = f32x4.add(s2, v128.load(p, 32));
+        s3 = f32x4.add(s3, v128.load(p, 48));
         p += colStep;
       }
+      a0 = f32x4.add(a0, s0);
+      a1 = f32x4.add(a1, s1);
+      a2 = f32x4.add(a2, s2);
+      a3 = f32x4.add(a3, s3);
       r += rowStep;
     }
     const o = out + ((<usize>ch) << 2);
@@ -85,10 +95,12 @@ function pixelMean(
     let r = first + ((<usize>ch) << 2);
     for (let i = 0; i < rows; i++) {
       let p = r;
+      let rs = f32x4.splat(0);
       for (let j = 0; j < cols; j++) {
-        a = f32x4.add(a, v128.load(p));
+        rs = f32x4.add(rs, v128.load(p));
         p += colStep;
       }
+      a = f32x4.add(a, rs);
       r += rowStep;
     }
     v128.store(out + ((<usize>ch) << 2), f32x4.mul(a, s));
@@ -98,10 +110,12 @@ function pixelMean(
     let r = first + ((<usize>ch) << 2);
     for (let i = 0; i < rows; i++) {
       let p = r;
+      let rs: f32 = 0;
       for (let j = 0; j < cols; j++) {
-        a += load<f32>(p);
+        rs += load<f32>(p);
         p += colStep;
       }
+      a += rs;
       r += rowStep;
     }
     store<f32>(out + ((<usize>ch) << 2), a * scale);

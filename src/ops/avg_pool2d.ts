@@ -47,7 +47,8 @@ export function avgPool2d(x: TensorLike, opts: AvgPoolOptions): Tensor {
   const includePad = checkBool(fn, "countIncludePad", o.countIncludePad) ? 1 : 0;
   const yShape = outputShape(g);
   const out = checkOut(fn, o.out, yShape, outputDims(g.layout));
-  return withBuffers(rt, fn, [x.data.length, yShape.reduce((a, b) => a * b, 1)], ([px, py]) => {
+  const scratch = g.layout === "NCHW" ? rt.kernels.avgpool_nchw_scratch_floats(g.H, g.outH, g.outW, g.fw, g.sx) : 0;
+  return withBuffers(rt, fn, [x.data.length, yShape.reduce((a, b) => a * b, 1), scratch], ([px, py, ps]) => {
     writeFloats(rt, px, x.data);
     const k = rt.kernels;
     if (g.layout === "NCHW") {
@@ -69,6 +70,7 @@ export function avgPool2d(x: TensorLike, opts: AvgPoolOptions): Tensor {
         g.outH,
         g.outW,
         py,
+        ps,
       );
     } else {
       k.avgpool_nhwc(

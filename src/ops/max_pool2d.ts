@@ -1,6 +1,6 @@
 import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import { checkOut, readResult, withBuffers, writeFloats } from "../runtime/memory.js";
-import { getRuntime, type Runtime } from "../runtime/wasm.js";
+import { getRuntime } from "../runtime/wasm.js";
 import { imageDims } from "./conv_geometry.js";
 import type { Pair } from "./options.js";
 import {
@@ -32,23 +32,23 @@ export function maxPool2d(x: TensorLike, opts: MaxPoolOptions): Tensor {
   const g = poolGeometry2d(fn, x, poolParams2d(fn, o, true));
   const yShape = outputShape(g);
   const out = checkOut(fn, o.out, yShape, outputDims(g.layout));
-  return withBuffers(rt, fn, [x.data.length, yShape.reduce((a, b) => a * b, 1)], ([px, py]) => {
+  const book = isBook2x2(g);
+  const scratch = g.layout === "NCHW" && !book ? rt.kernels.pool_nchw_scratch_floats(g.H, g.outW, g.fw, g.sx, g.dw) : 0;
+  const sizes = [x.data.length, yShape.reduce((a, b) => a * b, 1), scratch];
+  return withBuffers(rt, fn, sizes, ([px, py, ps]) => {
     writeFloats(rt, px, x.data);
     // One thread: sharing the planes out was measured no faster (bench:peers W2), the copies in and out dominate.
-    maxPoolForward(rt, g, px, py);
+    const k = rt.kernels;
+    if (g.layout === "NHWC") {
+      k.maxpool_nhwc(px, g.N, g.H, g.W, g.C, g.fh, g.fw, g.sy, g.sx, g.dh, g.dw, g.top, g.left, g.outH, g.outW, py);
+    } else if (book) {
+      k.maxpool_2x2s2_max(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py);
+    } else {
+      const planes = g.N * g.C;
+      k.maxpool_nchw(px, planes, g.H, g.W, g.fh, g.fw, g.sy, g.sx, g.dh, g.dw, g.top, g.left, g.outH, g.outW, py, ps);
+    }
     return readResult(rt, py, yShape, out);
   });
-}
-
-function maxPoolForward(rt: Runtime, g: PoolGeometry2d, px: number, py: number): void {
-  const k = rt.kernels;
-  if (g.layout === "NHWC") {
-    k.maxpool_nhwc(px, g.N, g.H, g.W, g.C, g.fh, g.fw, g.sy, g.sx, g.dh, g.dw, g.top, g.left, g.outH, g.outW, py);
-  } else if (isBook2x2(g)) {
-    k.maxpool_2x2s2_max(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py);
-  } else {
-    k.maxpool_nchw(px, g.N * g.C, g.H, g.W, g.fh, g.fw, g.sy, g.sx, g.dh, g.dw, g.top, g.left, g.outH, g.outW, py);
-  }
 }
 
 /**

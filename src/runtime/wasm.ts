@@ -237,6 +237,7 @@ export interface Kernels {
     outH: number,
     outW: number,
     y: number,
+    scratch: number,
   ): void;
   maxpool_nhwc(
     x: number,
@@ -256,6 +257,10 @@ export interface Kernels {
     outW: number,
     y: number,
   ): void;
+  /** Floats of scratch maxpool_nchw takes. */
+  pool_nchw_scratch_floats(h: number, outW: number, fw: number, sx: number, dw: number): number;
+  /** Floats of scratch avgpool_nchw takes. */
+  avgpool_nchw_scratch_floats(h: number, outH: number, outW: number, fw: number, sx: number): number;
   /** includePad: 1 divides by the window's elements inside the padded extent, 0 by those inside x. */
   avgpool_nchw(
     x: number,
@@ -274,6 +279,7 @@ export interface Kernels {
     outH: number,
     outW: number,
     y: number,
+    scratch: number,
   ): void;
   avgpool_nhwc(
     x: number,
