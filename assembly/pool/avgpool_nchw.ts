@@ -73,10 +73,10 @@ export function avgpool_nchw(
       if (ox < outW) {
         if (outW >= 4) {
           // The last one to three outputs: the four that end the row, again (the same values).
-          const back = <usize>(4 - (outW - ox)) << 2;
-          const at = (<usize>ox << 2) - back;
+          const back = (<usize>(4 - (outW - ox))) << 2;
+          const at = ((<usize>ox) << 2) - back;
           v128.store(y - back, meanOf4(first + at, rows, strideBytes, scale + at));
-          y += <usize>(outW - ox) << 2;
+          y += (<usize>(outW - ox)) << 2;
         } else {
           for (; ox < outW; ox++) {
             let acc: f32 = 0;
