@@ -286,6 +286,16 @@ describe("maxPool2d and avgPool2d options", () => {
     expectSameBytes(avgPool2d(t, { window: 2 }).data, avgPool2d(t, { poolH: 2, poolW: 2, stride: 2 }).data);
   });
 
+  it("sizes its scratch by the windows, not by the stride: one window at stride 2^31 - 1 is a small call", () => {
+    const x = { shape: [1, 2, 3, 5], data: Float32Array.from({ length: 30 }, (_, i) => (i * 7) % 11) };
+    // A scratch row of whole 16-output blocks at that stride would be 2^37 bytes, refused.
+    for (const ceilMode of [false, true]) {
+      const big = { window: [2, 3] as [number, number], stride: 2 ** 31 - 1, ceilMode };
+      expect(Array.from(maxPool2d(x, big).data)).toEqual([9, 9]);
+      expect(Array.from(avgPool2d(x, big).data, (v) => Math.round(6 * v))).toEqual([26, 29]);
+    }
+  });
+
   it("ceilMode adds a last window that starts inside x, never one that would start in the padding (PyTorch)", () => {
     const x = { shape: [1, 1, 5, 5], data: Float32Array.from({ length: 25 }, (_, i) => i) };
     expect(maxPool2d(x, { window: 2 }).shape).toEqual([1, 1, 2, 2]);

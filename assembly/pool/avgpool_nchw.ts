@@ -176,6 +176,6 @@ function meanOf4(p: usize, rows: i32, step: usize, scale: usize): v128 {
 }
 
 // Floats of scratch avgpool_nchw needs: the rows-first passes' and a table of the outputs' scales.
-export function avgpool_nchw_scratch_floats(h: i32, outH: i32, outW: i32, fw: i32, sx: i32): i32 {
-  return pool_nchw_scratch_floats(h, outW, fw, sx, 1) + outH * rowStride(outW);
+export function avgpool_nchw_scratch_floats(h: i32, outH: i32, outW: i32, fw: i32, sx: i32): f64 {
+  return pool_nchw_scratch_floats(h, outW, fw, sx, 1) + <f64>outH * Math.ceil(<f64>outW / 16) * 16;
 }

@@ -10,14 +10,20 @@ export function rowStride(outW: i32): i32 {
   return (outW + 15) & ~15;
 }
 
+// The padded row: the grid columns the windows reach, and at strides 1 and 2 (the vector passes)
+// those of whole 16-output blocks plus the last stride-2 load's one float. Kept in step with
+// pool_nchw_scratch_floats, which the kernels' callers size the scratch by.
 export function paddedRowFloats(outW: i32, fw: i32, sx: i32, dw: i32): i32 {
-  return (rowStride(outW) - 1) * sx + (fw - 1) * dw + 1 + 8;
+  const blocks = sx <= 2 ? rowStride(outW) : outW;
+  return (blocks - 1) * sx + (fw - 1) * dw + 1 + (sx <= 2 ? 8 : 0);
 }
 
 // Floats of scratch maxpool_nchw needs (and avgpool_nchw, with more): the padded row and h rows of
-// row results.
-export function pool_nchw_scratch_floats(h: i32, outW: i32, fw: i32, sx: i32, dw: i32): i32 {
-  return paddedRowFloats(outW, fw, sx, dw) + h * rowStride(outW);
+// row results. In f64, so that an absurd size comes out too large to allocate rather than wrapped.
+export function pool_nchw_scratch_floats(h: i32, outW: i32, fw: i32, sx: i32, dw: i32): f64 {
+  const stride = Math.ceil(<f64>outW / 16) * 16;
+  const blocks = sx <= 2 ? stride : <f64>outW;
+  return (blocks - 1) * <f64>sx + <f64>(fw - 1) * <f64>dw + 1 + (sx <= 2 ? 8 : 0) + <f64>h * stride;
 }
 
 // n floats from src to dst (memory.copy costs a call into the engine per row, which at a few dozen
