@@ -26,7 +26,10 @@ export { conv2dTranspose, type ConvTransposeOptions } from "./ops/conv2d_transpo
 export type { Activation } from "./ops/activation.js";
 export type { Layout, Padding, Pair } from "./ops/options.js";
 export { Convolution } from "./layers/convolution.js";
-export { maxPool2d, type MaxPoolOptions } from "./ops/max_pool2d.js";
+export { maxPool2d, maxPool2dBackward, type MaxPoolOptions } from "./ops/max_pool2d.js";
+export { avgPool2d, avgPool2dBackward, type AvgPoolOptions } from "./ops/avg_pool2d.js";
+export { globalAvgPool2d, globalMaxPool2d, type GlobalPoolOptions } from "./ops/global_pool2d.js";
+export type { PoolWindowOptions } from "./ops/pool_geometry.js";
 export { Pooling } from "./layers/pooling.js";
 export { Relu } from "./layers/relu.js";
 export { Affine } from "./layers/affine.js";

@@ -1,6 +1,6 @@
 import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import { checkSameShape, checkTensor } from "../tensor/validate.js";
-import { poolForward, poolGeometry, poolParams, type PoolGeometry, type PoolParams } from "../ops/max_pool2d.js";
+import { poolForward, poolGeometry, poolParams, type PoolGeometry, type PoolParams } from "../ops/pool_argmax.js";
 import { HeldBuffer, readTensor, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { LayerState } from "./layer_state.js";

@@ -6,7 +6,7 @@ import { forShares, threadsFor } from "../runtime/parallel.js";
 import { convBackward, convForward } from "../ops/conv_book.js";
 import { convParams, geometryFor, type ConvGeometry } from "../ops/conv_geometry.js";
 import { affineBackward, affineForward } from "../layers/affine.js";
-import { poolForward } from "../ops/max_pool2d.js";
+import { poolForward } from "../ops/pool_argmax.js";
 import { softmaxLoss } from "../layers/softmax_with_loss.js";
 import { checkLabels, type CheckedLabels, type Labels } from "../layers/labels.js";
 import { Random } from "./random.js";

@@ -1,104 +1,134 @@
-import { describe, type Tensor, type TensorLike } from "../tensor/tensor.js";
-import { checkInt, checkTensor, outputLength } from "../tensor/validate.js";
-import { checkOut, readResult, withBuffers, writeFloats, type OutTensor } from "../runtime/memory.js";
-import { getRuntime, type Runtime } from "../runtime/wasm.js";
+import type { Tensor, TensorLike } from "../tensor/tensor.js";
+import { checkOut, readResult, withBuffers, writeFloats } from "../runtime/memory.js";
+import { getRuntime } from "../runtime/wasm.js";
+import { imageDims } from "./conv_geometry.js";
+import type { Pair } from "./options.js";
+import {
+  checkPoolOptions,
+  outputDims,
+  outputShape,
+  poolGeometry2d,
+  poolParams2d,
+  type PoolGeometry2d,
+  type PoolWindowOptions,
+} from "./pool_geometry.js";
+import { checkGradient } from "./pool_gradient.js";
 
-export interface PoolGeometry {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  PH: number;
-  PW: number;
-  SY: number;
-  SX: number;
-  pad: number;
-  outH: number;
-  outW: number;
+export interface MaxPoolOptions extends PoolWindowOptions {
+  /** Spacing of the window's taps, `n` or `[dh, dw]` (default 1), as PyTorch's MaxPool2d and ONNX's MaxPool. */
+  dilation?: Pair;
 }
 
-export interface PoolParams {
-  PH: number;
-  PW: number;
-  SY: number;
-  SX: number;
-  pad: number;
-}
-
-export function poolParams(
-  fn: string,
-  poolH: unknown,
-  poolW: unknown,
-  strideY: unknown,
-  strideX: unknown,
-  pad: unknown,
-): PoolParams {
-  const PH = checkInt(fn, "poolH", poolH, 1);
-  const PW = checkInt(fn, "poolW", poolW, 1);
-  const SY = checkInt(fn, "stride", strideY, 1);
-  const SX = checkInt(fn, "stride", strideX, 1);
-  const p = checkInt(fn, "pad", pad, 0);
-  // PyTorch's rule; it guarantees every window covers at least one real element.
-  if (2 * p > Math.min(PH, PW)) {
-    throw new RangeError(
-      `${fn}: pad must be at most half the ${PH}x${PW} pool window (at most ${Math.floor(Math.min(PH, PW) / 2)}); got ${p}`,
-    );
-  }
-  return { PH, PW, SY, SX, pad: p };
-}
-
-export function poolGeometry(fn: string, x: unknown, p: PoolParams): PoolGeometry {
-  const [N, C, H, W] = checkTensor(fn, "x", x, ["N", "C", "H", "W"]);
-  const outH = outputLength(fn, "height", H, p.PH, p.SY, p.pad);
-  const outW = outputLength(fn, "width", W, p.PW, p.SX, p.pad);
-  return { N, C, H, W, ...p, outH, outW };
-}
+const MAX_KEYS = ["window", "poolH", "poolW", "stride", "pad", "dilation", "ceilMode", "layout", "out"] as const;
 
 /**
- * Max-pooling of g's planes, with each window's argmax at pargmax (0: none, for inference); the
- * common 2x2 stride-2 unpadded case has SIMD kernels of its own.
+ * Max-pooling: x [N, C, H, W] -> [N, C, outH, outW], or NHWC. Padding counts as -infinity (it never
+ * wins); where values tie the first in row-major window order wins, and NaN beats every number.
  */
-export function poolForward(rt: Runtime, g: PoolGeometry, px: number, py: number, pargmax: number): void {
-  const k = rt.kernels;
-  if (g.PH === 2 && g.PW === 2 && g.SY === 2 && g.SX === 2 && g.pad === 0) {
-    if (pargmax === 0) k.maxpool_2x2s2_max(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py);
-    else k.maxpool_2x2s2_forward(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py, pargmax);
-  } else {
-    k.maxpool_forward(px, g.N * g.C, g.H, g.W, g.PH, g.PW, g.SY, g.SX, g.pad, g.outH, g.outW, py, pargmax);
-  }
-}
-
-export interface MaxPoolOptions {
-  poolH: number;
-  poolW: number;
-  /** Defaults to the pool size (poolH down, poolW across), as PyTorch. */
-  stride?: number;
-  /** Padding counts as -infinity; at most half the pool window. */
-  pad?: number;
-  /**
-   * Where to write the result, [N, C, outH, outW] exactly: a Tensor or any { shape, data } with
-   * Float32Array data, which is returned (or wrapped in a Tensor) instead of a new array, so a
-   * caller can reuse its buffers and skip a fresh array's page faults. It may be x's array.
-   */
-  out?: OutTensor | null;
-}
-
-/** Max-pooling of NCHW x: [N, C, H, W] -> [N, C, outH, outW]. */
 export function maxPool2d(x: TensorLike, opts: MaxPoolOptions): Tensor {
   const fn = "maxPool2d";
   const rt = getRuntime();
-  if (opts === null || typeof opts !== "object") {
-    throw new TypeError(`${fn}: opts must be an object like { poolH: 2, poolW: 2 }; got ${describe(opts)}`);
-  }
-  const p = poolParams(fn, opts.poolH, opts.poolW, opts.stride ?? opts.poolH, opts.stride ?? opts.poolW, opts.pad ?? 0);
-  const g = poolGeometry(fn, x, p);
-  const outSize = g.N * g.C * g.outH * g.outW;
-  const yShape = [g.N, g.C, g.outH, g.outW];
-  const out = checkOut(fn, opts.out, yShape, ["N", "C", "outH", "outW"]);
-  return withBuffers(rt, fn, [x.data.length, outSize], ([px, py]) => {
+  const o = checkPoolOptions<MaxPoolOptions>(fn, opts, MAX_KEYS);
+  const g = poolGeometry2d(fn, x, poolParams2d(fn, o, true));
+  const yShape = outputShape(g);
+  const out = checkOut(fn, o.out, yShape, outputDims(g.layout));
+  const book = isBook2x2(g);
+  const scratch = g.layout === "NCHW" && !book ? rt.kernels.pool_nchw_scratch_floats(g.H, g.outW, g.fw, g.sx, g.dw) : 0;
+  const sizes = [x.data.length, yShape.reduce((a, b) => a * b, 1), scratch];
+  return withBuffers(rt, fn, sizes, ([px, py, ps]) => {
     writeFloats(rt, px, x.data);
     // One thread: sharing the planes out was measured no faster (bench:peers W2), the copies in and out dominate.
-    poolForward(rt, g, px, py, 0);
+    const k = rt.kernels;
+    if (g.layout === "NHWC") {
+      k.maxpool_nhwc(px, g.N, g.H, g.W, g.C, g.fh, g.fw, g.sy, g.sx, g.dh, g.dw, g.top, g.left, g.outH, g.outW, py);
+    } else if (book) {
+      k.maxpool_2x2s2_max(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py);
+    } else {
+      const planes = g.N * g.C;
+      k.maxpool_nchw(px, planes, g.H, g.W, g.fh, g.fw, g.sy, g.sx, g.dh, g.dw, g.top, g.left, g.outH, g.outW, py, ps);
+    }
     return readResult(rt, py, yShape, out);
+  });
+}
+
+/**
+ * The book's 2x2 stride-2 windows, which have a kernel of their own: no leading padding, and no
+ * window past the last even row or column (trailing padding or ceil mode may add none).
+ */
+function isBook2x2(g: PoolGeometry2d): boolean {
+  return (
+    g.fh === 2 &&
+    g.fw === 2 &&
+    g.sy === 2 &&
+    g.sx === 2 &&
+    g.dh === 1 &&
+    g.dw === 1 &&
+    g.top === 0 &&
+    g.left === 0 &&
+    g.outH === Math.floor(g.H / 2) &&
+    g.outW === Math.floor(g.W / 2)
+  );
+}
+
+/**
+ * The gradient of maxPool2d(x, opts) for the gradient dy of its output: each dy goes to its
+ * window's maximum (the first where values tie, the NaN where there is one, never padding), and
+ * overlapping windows add up. Takes maxPool2d's options (`out` is then dx's, x's shape); the
+ * maxima are found again in x, so nothing is kept between the two calls.
+ */
+export function maxPool2dBackward(dy: TensorLike, x: TensorLike, opts: MaxPoolOptions): Tensor {
+  const fn = "maxPool2dBackward";
+  const rt = getRuntime();
+  const o = checkPoolOptions<MaxPoolOptions>(fn, opts, MAX_KEYS);
+  const g = poolGeometry2d(fn, x, poolParams2d(fn, o, true));
+  checkGradient(fn, dy, g);
+  const xShape = Array.from(x.shape);
+  const out = checkOut(fn, o.out, xShape, imageDims(g.layout));
+  return withBuffers(rt, fn, [dy.data.length, x.data.length, x.data.length], ([pdy, px, pdx]) => {
+    writeFloats(rt, pdy, dy.data);
+    writeFloats(rt, px, x.data);
+    const k = rt.kernels;
+    if (g.layout === "NCHW") {
+      const planes = g.N * g.C;
+      k.maxpool_backward_nchw(
+        pdy,
+        px,
+        planes,
+        g.H,
+        g.W,
+        g.fh,
+        g.fw,
+        g.sy,
+        g.sx,
+        g.dh,
+        g.dw,
+        g.top,
+        g.left,
+        g.outH,
+        g.outW,
+        pdx,
+      );
+    } else {
+      k.maxpool_backward_nhwc(
+        pdy,
+        px,
+        g.N,
+        g.H,
+        g.W,
+        g.C,
+        g.fh,
+        g.fw,
+        g.sy,
+        g.sx,
+        g.dh,
+        g.dw,
+        g.top,
+        g.left,
+        g.outH,
+        g.outW,
+        pdx,
+      );
+    }
+    return readResult(rt, pdx, xShape, out);
   });
 }

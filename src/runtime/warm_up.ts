@@ -39,6 +39,13 @@ export function warmUp(k: Kernels, heap: Heap): void {
       k.maxpool_2x2s2_forward(y, FN, 14, 14, 7, 7, dx, arg);
       k.maxpool_forward(y, FN, 14, 14, 3, 3, 2, 2, 1, 7, 7, dx, arg);
       k.maxpool_backward(dx, arg, FN, 49, P, y);
+      // The functional pools, 3x3 stride 1 pad 1 on the image (col is their scratch).
+      k.maxpool_nchw(x, C, H, W, F, F, 1, 1, 1, 1, 1, 1, H, W, y, col);
+      k.avgpool_nchw(x, C, H, W, F, F, 1, 1, 1, 1, 1, 1, 0, H, W, y, col);
+      k.maxpool_nhwc(x, 1, H, W, C, F, F, 1, 1, 1, 1, 1, 1, H, W, y);
+      k.avgpool_nhwc(x, 1, H, W, C, F, F, 1, 1, 1, 1, 1, 1, 0, H, W, y);
+      k.global_avgpool(x, C, H * W, 1, y);
+      k.global_maxpool(x, C, H * W, 1, y);
       k.relu_forward(y, FN * P, y);
       k.relu_backward(y, y, FN * P, dx);
       k.bias_grad(dx, 1, FN, P, b);

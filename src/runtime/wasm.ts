@@ -274,6 +274,163 @@ export interface Kernels {
   ): void;
   maxpool_2x2s2_max(x: number, planes: number, h: number, w: number, outH: number, outW: number, y: number): void;
   maxpool_backward(dy: number, argmax: number, planes: number, outSize: number, planeSize: number, dx: number): void;
+  maxpool_nchw(
+    x: number,
+    planes: number,
+    h: number,
+    w: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    sx: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
+    outH: number,
+    outW: number,
+    y: number,
+    scratch: number,
+  ): void;
+  maxpool_nhwc(
+    x: number,
+    images: number,
+    h: number,
+    w: number,
+    c: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    sx: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
+    outH: number,
+    outW: number,
+    y: number,
+  ): void;
+  /** Floats of scratch maxpool_nchw takes. */
+  pool_nchw_scratch_floats(h: number, outW: number, fw: number, sx: number, dw: number): number;
+  /** Floats of scratch avgpool_nchw takes. */
+  avgpool_nchw_scratch_floats(h: number, outH: number, outW: number, fw: number, sx: number): number;
+  /** includePad: 1 divides by the window's elements inside the padded extent, 0 by those inside x. */
+  avgpool_nchw(
+    x: number,
+    planes: number,
+    h: number,
+    w: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    sx: number,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+    includePad: number,
+    outH: number,
+    outW: number,
+    y: number,
+    scratch: number,
+  ): void;
+  avgpool_nhwc(
+    x: number,
+    images: number,
+    h: number,
+    w: number,
+    c: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    sx: number,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+    includePad: number,
+    outH: number,
+    outW: number,
+    y: number,
+  ): void;
+  /** x [outer, inner, lanes] -> y [outer, lanes], the mean over inner. */
+  global_avgpool(x: number, outer: number, inner: number, lanes: number, y: number): void;
+  /** x [outer, inner, lanes] -> y [outer, lanes], the maximum over inner. */
+  global_maxpool(x: number, outer: number, inner: number, lanes: number, y: number): void;
+  maxpool_backward_nchw(
+    dy: number,
+    x: number,
+    planes: number,
+    h: number,
+    w: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    sx: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
+    outH: number,
+    outW: number,
+    dx: number,
+  ): void;
+  maxpool_backward_nhwc(
+    dy: number,
+    x: number,
+    images: number,
+    h: number,
+    w: number,
+    c: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    sx: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
+    outH: number,
+    outW: number,
+    dx: number,
+  ): void;
+  avgpool_backward_nchw(
+    dy: number,
+    planes: number,
+    h: number,
+    w: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    sx: number,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+    includePad: number,
+    outH: number,
+    outW: number,
+    dx: number,
+  ): void;
+  avgpool_backward_nhwc(
+    dy: number,
+    images: number,
+    h: number,
+    w: number,
+    c: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    sx: number,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+    includePad: number,
+    outH: number,
+    outW: number,
+    dx: number,
+  ): void;
   bias_add(y: number, bias: number, n: number, channels: number, planeSize: number): void;
   bias_grad(dy: number, n: number, channels: number, planeSize: number, db: number): void;
   relu_forward(x: number, n: number, y: number): void;

@@ -1,0 +1,161 @@
+import type { Tensor, TensorLike } from "../tensor/tensor.js";
+import { checkBool } from "./options.js";
+import { checkOut, readResult, withBuffers, writeFloats } from "../runtime/memory.js";
+import { getRuntime } from "../runtime/wasm.js";
+import { imageDims, inLayout } from "./conv_geometry.js";
+import {
+  checkPoolOptions,
+  outputDims,
+  outputShape,
+  poolGeometry2d,
+  poolGeometryFor,
+  poolParams2d,
+  type PoolWindowOptions,
+} from "./pool_geometry.js";
+import { checkGradient, checkXShape } from "./pool_gradient.js";
+
+export interface AvgPoolOptions extends PoolWindowOptions {
+  /**
+   * Whether the padding counts in each window's divisor (default false: the mean of the window's
+   * elements of x, as ONNX's default and TensorFlow's "same" and "valid"; PyTorch's default is
+   * true). Never counted either way: the part of a ceilMode window past the padding.
+   */
+  countIncludePad?: boolean;
+  /** Only 1 (the default): average pooling has no dilated form here; anything else is a RangeError. */
+  dilation?: 1 | readonly [1, 1];
+}
+
+const AVG_KEYS = [
+  "window",
+  "poolH",
+  "poolW",
+  "stride",
+  "pad",
+  "dilation",
+  "ceilMode",
+  "countIncludePad",
+  "layout",
+  "out",
+] as const;
+
+/** Average pooling: x [N, C, H, W] -> [N, C, outH, outW], or NHWC; each output is its window's mean. */
+export function avgPool2d(x: TensorLike, opts: AvgPoolOptions): Tensor {
+  const fn = "avgPool2d";
+  const rt = getRuntime();
+  const o = checkPoolOptions<AvgPoolOptions>(fn, opts, AVG_KEYS);
+  const g = poolGeometry2d(fn, x, poolParams2d(fn, o, false));
+  const includePad = checkBool(fn, "countIncludePad", o.countIncludePad) ? 1 : 0;
+  const yShape = outputShape(g);
+  const out = checkOut(fn, o.out, yShape, outputDims(g.layout));
+  const scratch = g.layout === "NCHW" ? rt.kernels.avgpool_nchw_scratch_floats(g.H, g.outH, g.outW, g.fw, g.sx) : 0;
+  return withBuffers(rt, fn, [x.data.length, yShape.reduce((a, b) => a * b, 1), scratch], ([px, py, ps]) => {
+    writeFloats(rt, px, x.data);
+    const k = rt.kernels;
+    if (g.layout === "NCHW") {
+      const planes = g.N * g.C;
+      k.avgpool_nchw(
+        px,
+        planes,
+        g.H,
+        g.W,
+        g.fh,
+        g.fw,
+        g.sy,
+        g.sx,
+        g.top,
+        g.bottom,
+        g.left,
+        g.right,
+        includePad,
+        g.outH,
+        g.outW,
+        py,
+        ps,
+      );
+    } else {
+      k.avgpool_nhwc(
+        px,
+        g.N,
+        g.H,
+        g.W,
+        g.C,
+        g.fh,
+        g.fw,
+        g.sy,
+        g.sx,
+        g.top,
+        g.bottom,
+        g.left,
+        g.right,
+        includePad,
+        g.outH,
+        g.outW,
+        py,
+      );
+    }
+    return readResult(rt, py, yShape, out);
+  });
+}
+
+/**
+ * The gradient of avgPool2d for the gradient dy of its output, given x's shape (in opts.layout)
+ * and avgPool2d's options (`out` is then dx's): each dy, divided as forward divided, goes to every
+ * element of x in its window; overlapping windows add up.
+ */
+export function avgPool2dBackward(dy: TensorLike, xShape: ArrayLike<number>, opts: AvgPoolOptions): Tensor {
+  const fn = "avgPool2dBackward";
+  const rt = getRuntime();
+  const o = checkPoolOptions<AvgPoolOptions>(fn, opts, AVG_KEYS);
+  const p = poolParams2d(fn, o, false);
+  const [N, C, H, W] = checkXShape(fn, xShape, p.layout);
+  const g = poolGeometryFor(fn, p, N, C, H, W);
+  const includePad = checkBool(fn, "countIncludePad", o.countIncludePad) ? 1 : 0;
+  checkGradient(fn, dy, g);
+  const dxShape = inLayout(g.layout, N, C, H, W);
+  const out = checkOut(fn, o.out, dxShape, imageDims(g.layout));
+  return withBuffers(rt, fn, [dy.data.length, N * C * H * W], ([pdy, pdx]) => {
+    writeFloats(rt, pdy, dy.data);
+    const k = rt.kernels;
+    if (g.layout === "NCHW") {
+      k.avgpool_backward_nchw(
+        pdy,
+        N * C,
+        H,
+        W,
+        g.fh,
+        g.fw,
+        g.sy,
+        g.sx,
+        g.top,
+        g.bottom,
+        g.left,
+        g.right,
+        includePad,
+        g.outH,
+        g.outW,
+        pdx,
+      );
+    } else {
+      k.avgpool_backward_nhwc(
+        pdy,
+        N,
+        H,
+        W,
+        C,
+        g.fh,
+        g.fw,
+        g.sy,
+        g.sx,
+        g.top,
+        g.bottom,
+        g.left,
+        g.right,
+        includePad,
+        g.outH,
+        g.outW,
+        pdx,
+      );
+    }
+    return readResult(rt, pdx, dxShape, out);
+  });
+}
