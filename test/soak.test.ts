@@ -9,14 +9,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Adam,
   Affine,
+  avgPool2d,
+  avgPool2dBackward,
   conv2d,
   conv2dBackpropFilter,
   conv2dBackpropInput,
   Convolution,
   im2col,
   init,
+  globalAvgPool2d,
   matmul,
+  matmulBackward,
   maxPool2d,
+  maxPool2dBackward,
   memoryStats,
   Relu,
   SimpleConvNet,
@@ -208,7 +213,7 @@ describe("soak", () => {
     expect(disposed.bytesInUse).toBe(start.bytesInUse);
   });
 
-  it("20,000 calls of conv2d's general geometries, its gradients, the transpose and the layer: memory flat after the first 10%", () => {
+  it("20,000 calls of the general ops (conv2d's geometries, its gradients and transpose, the layer, pooling and its gradients, batched matmul): memory flat after the first 10%", () => {
     const r = rng(11);
     const start = memoryStats();
     const cases = Array.from({ length: 12 }, (_, i) => {
@@ -221,12 +226,40 @@ describe("soak", () => {
       const layer = new Convolution(w, randTensor(r, [c.FN]).t, c.opts as never);
       return { c, x, w, y, layer, activation: ["relu6", "linear", "sigmoid"][i % 3] };
     });
-    const calls = cases.flatMap(({ c, x, w, y, layer, activation }) => [
-      () => conv2d(x, w, null, { ...c.opts, activation } as never),
-      () => conv2dBackpropInput(y, w, x.shape, c.opts as never),
-      () => conv2dBackpropFilter(x, y, w.shape, c.opts as never),
-      () => layer.backward(layer.forward(x)),
-    ]);
+    const pools = Array.from({ length: 8 }, (_, i) => {
+      const layout = i % 2 === 0 ? ("NCHW" as const) : ("NHWC" as const);
+      const [C, H, W] = [randInt(r, 1, 16), randInt(r, 3, 30), randInt(r, 3, 30)];
+      const x = randTensor(r, layout === "NCHW" ? [2, C, H, W] : [2, H, W, C]).t;
+      const opts = {
+        window: randInt(r, 2, 3),
+        stride: randInt(r, 1, 2),
+        pad: i % 3 === 0 ? "same" : 1,
+        layout,
+      } as const;
+      return { x, opts, y: avgPool2d(x, opts) };
+    });
+    const products = Array.from({ length: 6 }, () => {
+      const [M, K, N] = [randInt(r, 1, 40), randInt(r, 1, 40), randInt(r, 1, 40)];
+      return { a: randTensor(r, [3, M, K]).t, b: randTensor(r, [K, N]).t, dy: randTensor(r, [3, M, N]).t };
+    });
+    const calls = [
+      ...cases.flatMap(({ c, x, w, y, layer, activation }) => [
+        () => conv2d(x, w, null, { ...c.opts, activation } as never),
+        () => conv2dBackpropInput(y, w, x.shape, c.opts as never),
+        () => conv2dBackpropFilter(x, y, w.shape, c.opts as never),
+        () => layer.backward(layer.forward(x)),
+      ]),
+      ...pools.flatMap(({ x, opts, y }) => [
+        () => maxPool2d(x, opts),
+        () => avgPool2dBackward(y, x.shape, opts),
+        () => maxPool2dBackward(y, x, opts),
+        () => globalAvgPool2d(x, { layout: opts.layout }),
+      ]),
+      ...products.flatMap(({ a, b, dy }) => [
+        () => matmul(a, b, { activation: "relu" }),
+        () => matmulBackward(a, b, dy).da,
+      ]),
+    ];
     let settled = 0;
     const CALLS = 20_000;
     for (let i = 0; i < CALLS; i++) {
@@ -236,7 +269,7 @@ describe("soak", () => {
     const end = memoryStats();
     for (const k of cases) k.layer.dispose();
     figures.push(
-      `soak: ${CALLS} general conv calls; memory ${settled} bytes after 10%, ${end.memoryBytes} at the end; ` +
+      `soak: ${CALLS} calls of the general ops; memory ${settled} bytes after 10%, ${end.memoryBytes} at the end; ` +
         `high-water ${end.highWater} bytes; ${memoryStats().bytesInUse} bytes in use after dispose()`,
     );
     expect(end.memoryBytes).toBe(settled);
