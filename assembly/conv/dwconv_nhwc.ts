@@ -1,14 +1,13 @@
 import { madd } from "../gemm/madd";
-import { endTap, firstTap } from "./conv_taps";
+import { endTap, firstTap } from "../window/taps";
 import {
   activate,
   storeActivatedAcrossChannels,
   clearEpilogue,
   epilogueBias,
   epilogueBias4,
-  epilogueClampHi,
-  epilogueClampLo,
   epilogueIsClamp,
+  storeAcrossChannels16,
   epilogueSlope,
 } from "../elementwise/epilogue";
 
@@ -121,29 +120,8 @@ function pairInside(
       }
     }
     const o = out + ((<usize>ch) << 2);
-    const p = o + cBytes;
-    if (clamp) {
-      // Made here, not before the loops: held across them they would take two of the registers.
-      const lo = f32x4.splat(epilogueClampLo());
-      const hi = f32x4.splat(epilogueClampHi());
-      v128.store(o, f32x4.pmin(f32x4.pmax(a0, lo), hi));
-      v128.store(o, f32x4.pmin(f32x4.pmax(a1, lo), hi), 16);
-      v128.store(o, f32x4.pmin(f32x4.pmax(a2, lo), hi), 32);
-      v128.store(o, f32x4.pmin(f32x4.pmax(a3, lo), hi), 48);
-      v128.store(p, f32x4.pmin(f32x4.pmax(b0, lo), hi));
-      v128.store(p, f32x4.pmin(f32x4.pmax(b1, lo), hi), 16);
-      v128.store(p, f32x4.pmin(f32x4.pmax(b2, lo), hi), 32);
-      v128.store(p, f32x4.pmin(f32x4.pmax(b3, lo), hi), 48);
-    } else {
-      storeActivatedAcrossChannels(o, a0, ch);
-      storeActivatedAcrossChannels(o + 16, a1, ch + 4);
-      storeActivatedAcrossChannels(o + 32, a2, ch + 8);
-      storeActivatedAcrossChannels(o + 48, a3, ch + 12);
-      storeActivatedAcrossChannels(p, b0, ch);
-      storeActivatedAcrossChannels(p + 16, b1, ch + 4);
-      storeActivatedAcrossChannels(p + 32, b2, ch + 8);
-      storeActivatedAcrossChannels(p + 48, b3, ch + 12);
-    }
+    storeAcrossChannels16(o, a0, a1, a2, a3, ch, clamp);
+    storeAcrossChannels16(o + cBytes, b0, b1, b2, b3, ch, clamp);
   }
   return ch;
 }
@@ -185,11 +163,7 @@ function pixelChannels(
         pw += cBytes;
       }
     }
-    const o = out + ((<usize>ch) << 2);
-    storeActivatedAcrossChannels(o, a0, ch);
-    storeActivatedAcrossChannels(o + 16, a1, ch + 4);
-    storeActivatedAcrossChannels(o + 32, a2, ch + 8);
-    storeActivatedAcrossChannels(o + 48, a3, ch + 12);
+    storeAcrossChannels16(out + ((<usize>ch) << 2), a0, a1, a2, a3, ch, false);
   }
   for (; ch + 4 <= c; ch += 4) {
     let a = epilogueBias4(ch);

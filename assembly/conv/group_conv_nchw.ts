@@ -4,9 +4,8 @@ import {
   storeActivatedOfChannel,
   clearEpilogue,
   epilogueBias,
-  epilogueClampHi,
-  epilogueClampLo,
   epilogueIsClamp,
+  storeOfChannel16,
   epilogueSlope,
 } from "../elementwise/epilogue";
 
@@ -140,19 +139,7 @@ function convolvePlane(
           r += tapRow;
         }
       }
-      if (clamp) {
-        const lo = f32x4.splat(epilogueClampLo());
-        const hi = f32x4.splat(epilogueClampHi());
-        v128.store(y, f32x4.pmin(f32x4.pmax(a0, lo), hi));
-        v128.store(y, f32x4.pmin(f32x4.pmax(a1, lo), hi), 16);
-        v128.store(y, f32x4.pmin(f32x4.pmax(a2, lo), hi), 32);
-        v128.store(y, f32x4.pmin(f32x4.pmax(a3, lo), hi), 48);
-      } else {
-        storeActivatedOfChannel(y, a0, ch);
-        storeActivatedOfChannel(y + 16, a1, ch);
-        storeActivatedOfChannel(y + 32, a2, ch);
-        storeActivatedOfChannel(y + 48, a3, ch);
-      }
+      storeOfChannel16(y, a0, a1, a2, a3, ch, clamp);
       y += 64;
     }
     for (; ox + 4 <= outW; ox += 4) {

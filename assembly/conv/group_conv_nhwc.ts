@@ -3,11 +3,10 @@ import {
   storeActivatedAcrossChannels,
   clearEpilogue,
   epilogueBias4,
-  epilogueClampHi,
-  epilogueClampLo,
   epilogueIsClamp,
+  storeAcrossChannels16,
 } from "../elementwise/epilogue";
-import { endTap, firstTap } from "./conv_taps";
+import { endTap, firstTap } from "../window/taps";
 
 // Direct grouped convolution of one NHWC image x [h, w, c] with the HWIO filter [fh, fw, cg, fn]
 // (fn = c / cg * fng filters, fng of them per group, a multiple of 4), output rows [oy0, oy0 + rows)
@@ -98,20 +97,7 @@ function pixel(
         }
       }
     }
-    const q = out + ((<usize>o) << 2);
-    if (clamp) {
-      const lo = f32x4.splat(epilogueClampLo());
-      const hi = f32x4.splat(epilogueClampHi());
-      v128.store(q, f32x4.pmin(f32x4.pmax(a0, lo), hi));
-      v128.store(q, f32x4.pmin(f32x4.pmax(a1, lo), hi), 16);
-      v128.store(q, f32x4.pmin(f32x4.pmax(a2, lo), hi), 32);
-      v128.store(q, f32x4.pmin(f32x4.pmax(a3, lo), hi), 48);
-    } else {
-      storeActivatedAcrossChannels(q, a0, o);
-      storeActivatedAcrossChannels(q + 16, a1, o + 4);
-      storeActivatedAcrossChannels(q + 32, a2, o + 8);
-      storeActivatedAcrossChannels(q + 48, a3, o + 12);
-    }
+    storeAcrossChannels16(out + ((<usize>o) << 2), a0, a1, a2, a3, o, clamp);
   }
   for (; o < fn; o += 4) {
     const i0 = (<usize>((o / fng) * cg)) << 2;

@@ -167,6 +167,41 @@ export function activate(v: f32, slope: f32): f32 {
   v128.store(dst, activate4(v, epilogueSlope4(ch)));
 }
 
+// Sixteen results stored at q: across channels ch .. ch + 15 (NHWC), or all of channel ch (NCHW).
+// `clamp` is epilogueIsClamp(), asked before the caller's loops; its bounds are made here, after
+// them, so that they hold no registers across them.
+@inline export function storeAcrossChannels16(q: usize, a0: v128, a1: v128, a2: v128, a3: v128, ch: i32, clamp: bool): void {
+  if (clamp) {
+    const lo = f32x4.splat(epilogueClampLo());
+    const hi = f32x4.splat(epilogueClampHi());
+    v128.store(q, f32x4.pmin(f32x4.pmax(a0, lo), hi));
+    v128.store(q, f32x4.pmin(f32x4.pmax(a1, lo), hi), 16);
+    v128.store(q, f32x4.pmin(f32x4.pmax(a2, lo), hi), 32);
+    v128.store(q, f32x4.pmin(f32x4.pmax(a3, lo), hi), 48);
+  } else {
+    storeActivatedAcrossChannels(q, a0, ch);
+    storeActivatedAcrossChannels(q + 16, a1, ch + 4);
+    storeActivatedAcrossChannels(q + 32, a2, ch + 8);
+    storeActivatedAcrossChannels(q + 48, a3, ch + 12);
+  }
+}
+
+@inline export function storeOfChannel16(q: usize, a0: v128, a1: v128, a2: v128, a3: v128, ch: i32, clamp: bool): void {
+  if (clamp) {
+    const lo = f32x4.splat(epilogueClampLo());
+    const hi = f32x4.splat(epilogueClampHi());
+    v128.store(q, f32x4.pmin(f32x4.pmax(a0, lo), hi));
+    v128.store(q, f32x4.pmin(f32x4.pmax(a1, lo), hi), 16);
+    v128.store(q, f32x4.pmin(f32x4.pmax(a2, lo), hi), 32);
+    v128.store(q, f32x4.pmin(f32x4.pmax(a3, lo), hi), 48);
+  } else {
+    storeActivatedOfChannel(q, a0, ch);
+    storeActivatedOfChannel(q + 16, a1, ch);
+    storeActivatedOfChannel(q + 32, a2, ch);
+    storeActivatedOfChannel(q + 48, a3, ch);
+  }
+}
+
 function activate4(v: v128, slope: v128): v128 {
   if (epiAct < ACT_ELU) return vectorAct(v, slope);
   return f32x4(

@@ -1,4 +1,5 @@
-import { divisor, endTap, firstTap } from "./pool_window";
+import { endTap, firstTap } from "../window/taps";
+import { divisor } from "./pool_window";
 
 // The gradient of avgpool_nchw: dx is cleared, then each window adds dy times the forward's scale,
 // 1 / its divisor as the same f32 (so this is the exact derivative of what forward computed), to

@@ -1,4 +1,5 @@
-import { divisor, endTap, firstTap } from "./pool_window";
+import { endTap, firstTap } from "../window/taps";
+import { divisor } from "./pool_window";
 
 // The gradient of avgpool_nhwc (avgpool_backward_nchw's rule), vectorised along the channels:
 // each window's dy times the forward's scale, four channels per v128, added to every tap.

@@ -1,4 +1,5 @@
-import { divisor, endTap, firstTap } from "./pool_window";
+import { endTap, firstTap } from "../window/taps";
+import { divisor } from "./pool_window";
 import { copyRow, paddedRowFloats, pool_nchw_scratch_floats, rowStride } from "./pool_nchw_rows";
 
 // Average pooling of `planes` NCHW planes of h x w into outH x outW. Each output is the sum of its

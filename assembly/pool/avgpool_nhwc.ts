@@ -1,4 +1,5 @@
-import { divisor, endTap, firstTap } from "./pool_window";
+import { endTap, firstTap } from "../window/taps";
+import { divisor } from "./pool_window";
 
 // Average pooling of `images` NHWC images x [h, w, c] into [outH, outW, c] by avgpool_nchw's
 // arithmetic, step for step: each of the window's rows summed from 0 across its columns, the row

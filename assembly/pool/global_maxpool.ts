@@ -1,3 +1,4 @@
+import { max16 } from "./pool_window";
 // Global max pooling as one reduction, global_avgpool's layout: x is [outer, inner, lanes] and
 // y[o][l] the maximum over `inner` of x[o][i][l], by the windowed kernels' rules (the first
 // maximum where values tie, NaN wins). NHWC (lanes = C) takes the pixels in order with the
@@ -15,37 +16,7 @@ export function global_maxpool(x: usize, outer: i32, inner: i32, lanes: i32, y: 
       continue;
     }
     let l = 0;
-    for (; l + 16 <= lanes; l += 16) {
-      let p = src + ((<usize>l) << 2);
-      let b0 = v128.load(p),
-        b1 = v128.load(p, 16),
-        b2 = v128.load(p, 32),
-        b3 = v128.load(p, 48);
-      let n0 = f32x4.ne(b0, b0),
-        n1 = f32x4.ne(b1, b1),
-        n2 = f32x4.ne(b2, b2),
-        n3 = f32x4.ne(b3, b3);
-      for (let i = 1; i < inner; i++) {
-        p += rowBytes;
-        const v0 = v128.load(p),
-          v1 = v128.load(p, 16),
-          v2 = v128.load(p, 32),
-          v3 = v128.load(p, 48);
-        b0 = f32x4.pmax(b0, v0);
-        b1 = f32x4.pmax(b1, v1);
-        b2 = f32x4.pmax(b2, v2);
-        b3 = f32x4.pmax(b3, v3);
-        n0 = v128.or(n0, f32x4.ne(v0, v0));
-        n1 = v128.or(n1, f32x4.ne(v1, v1));
-        n2 = v128.or(n2, f32x4.ne(v2, v2));
-        n3 = v128.or(n3, f32x4.ne(v3, v3));
-      }
-      const q = y + ((<usize>l) << 2);
-      v128.store(q, v128.or(b0, n0));
-      v128.store(q, v128.or(b1, n1), 16);
-      v128.store(q, v128.or(b2, n2), 32);
-      v128.store(q, v128.or(b3, n3), 48);
-    }
+    for (; l + 16 <= lanes; l += 16) max16(src + ((<usize>l) << 2), rowBytes, inner, y + ((<usize>l) << 2));
     for (; l + 4 <= lanes; l += 4) {
       let p = src + ((<usize>l) << 2);
       let b = v128.load(p);

@@ -1,4 +1,4 @@
-import { endTap, firstTap } from "./pool_window";
+import { endTap, firstTap } from "../window/taps";
 
 // The gradient of maxpool_nchw: dx is cleared, then each dy goes to its window's first maximum,
 // found again in x by the forward rule (padding never wins; NaN wins; ties go to the first in

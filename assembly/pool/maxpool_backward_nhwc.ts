@@ -1,4 +1,4 @@
-import { endTap, firstTap } from "./pool_window";
+import { endTap, firstTap } from "../window/taps";
 
 // The gradient of maxpool_nhwc, by maxpool_backward_nchw's rule: dx is cleared, then each channel's
 // dy goes to that channel's first maximum in its window. Four channels are searched at a time, each

@@ -1,4 +1,5 @@
-import { endTap, firstTap } from "./pool_window";
+import { endTap, firstTap } from "../window/taps";
+import { max16 } from "./pool_window";
 import { copyRow, paddedRowFloats, rowStride } from "./pool_nchw_rows";
 
 // Max-pooling of `planes` NCHW planes of h x w into outH x outW: each output is the maximum of its
@@ -92,37 +93,7 @@ function larger(c: f32, best: f32): f32 {
 // maxima[ox] = the first maximum of row[ox*sx + j*dw] over the fw taps j, for every block of 16.
 function rowMaxima(row: usize, fw: i32, sx: i32, tapStep: usize, outW: i32, maxima: usize): void {
   if (sx == 1) {
-    for (let ox = 0; ox < outW; ox += 16) {
-      let p = row + ((<usize>ox) << 2);
-      let b0 = v128.load(p),
-        b1 = v128.load(p, 16),
-        b2 = v128.load(p, 32),
-        b3 = v128.load(p, 48);
-      let n0 = f32x4.ne(b0, b0),
-        n1 = f32x4.ne(b1, b1),
-        n2 = f32x4.ne(b2, b2),
-        n3 = f32x4.ne(b3, b3);
-      for (let j = 1; j < fw; j++) {
-        p += tapStep;
-        const v0 = v128.load(p),
-          v1 = v128.load(p, 16),
-          v2 = v128.load(p, 32),
-          v3 = v128.load(p, 48);
-        b0 = f32x4.pmax(b0, v0);
-        b1 = f32x4.pmax(b1, v1);
-        b2 = f32x4.pmax(b2, v2);
-        b3 = f32x4.pmax(b3, v3);
-        n0 = v128.or(n0, f32x4.ne(v0, v0));
-        n1 = v128.or(n1, f32x4.ne(v1, v1));
-        n2 = v128.or(n2, f32x4.ne(v2, v2));
-        n3 = v128.or(n3, f32x4.ne(v3, v3));
-      }
-      const q = maxima + ((<usize>ox) << 2);
-      v128.store(q, v128.or(b0, n0));
-      v128.store(q, v128.or(b1, n1), 16);
-      v128.store(q, v128.or(b2, n2), 32);
-      v128.store(q, v128.or(b3, n3), 48);
-    }
+    for (let ox = 0; ox < outW; ox += 16) max16(row + ((<usize>ox) << 2), tapStep, fw, maxima + ((<usize>ox) << 2));
   } else if (sx == 2) {
     for (let ox = 0; ox < outW; ox += 16) {
       let p = row + ((<usize>(2 * ox)) << 2);

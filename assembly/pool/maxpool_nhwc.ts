@@ -1,4 +1,4 @@
-import { endTap, firstTap } from "./pool_window";
+import { endTap, firstTap } from "../window/taps";
 
 // Max-pooling of `images` NHWC images x [h, w, c] into [outH, outW, c], by maxpool_nchw's rules
 // (padding never wins, the first maximum in row-major window order, NaN wins). Vectorised along
