@@ -55,7 +55,7 @@ export function maxpool_nchw(
       const step = <usize>dh * strideBytes;
       let ox = 0;
       for (; ox + 16 <= outW; ox += 16) {
-        maxOf16(first + ((<usize>ox) << 2), rows, step, y);
+        max16(first + ((<usize>ox) << 2), step, rows, y);
         y += 64;
       }
       for (; ox + 4 <= outW; ox += 4) {
@@ -142,36 +142,6 @@ function rowMaxima(row: usize, fw: i32, sx: i32, tapStep: usize, outW: i32, maxi
 // The even floats of the eight at p + offset: four stride-2 taps.
 @inline function evens(p: usize, offset: usize): v128 {
   return v128.shuffle<f32>(v128.load(p + offset), v128.load(p + offset, 16), 0, 2, 4, 6);
-}
-
-function maxOf16(p: usize, rows: i32, step: usize, y: usize): void {
-  let b0 = v128.load(p),
-    b1 = v128.load(p, 16),
-    b2 = v128.load(p, 32),
-    b3 = v128.load(p, 48);
-  let n0 = f32x4.ne(b0, b0),
-    n1 = f32x4.ne(b1, b1),
-    n2 = f32x4.ne(b2, b2),
-    n3 = f32x4.ne(b3, b3);
-  for (let i = 1; i < rows; i++) {
-    p += step;
-    const v0 = v128.load(p),
-      v1 = v128.load(p, 16),
-      v2 = v128.load(p, 32),
-      v3 = v128.load(p, 48);
-    b0 = f32x4.pmax(b0, v0);
-    b1 = f32x4.pmax(b1, v1);
-    b2 = f32x4.pmax(b2, v2);
-    b3 = f32x4.pmax(b3, v3);
-    n0 = v128.or(n0, f32x4.ne(v0, v0));
-    n1 = v128.or(n1, f32x4.ne(v1, v1));
-    n2 = v128.or(n2, f32x4.ne(v2, v2));
-    n3 = v128.or(n3, f32x4.ne(v3, v3));
-  }
-  v128.store(y, v128.or(b0, n0));
-  v128.store(y, v128.or(b1, n1), 16);
-  v128.store(y, v128.or(b2, n2), 32);
-  v128.store(y, v128.or(b3, n3), 48);
 }
 
 function maxOf4(p: usize, rows: i32, step: usize): v128 {
