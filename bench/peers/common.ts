@@ -148,15 +148,21 @@ export function workloadValue(w: Workload, seconds: number, work = w.work): numb
 export interface Args {
   only: Set<WorkloadId> | null;
   quick: boolean;
+  /** The report's file name in bench/results, without .md/.json/.html (default "peers"). */
+  out: string;
 }
 
 export function parseArgs(argv: string[]): Args {
   let only: Set<WorkloadId> | null = null;
   let quick = false;
+  let out = "peers";
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") quick = true;
-    else if (a === "--only" || a.startsWith("--only=")) {
+    else if (a === "--out" || a.startsWith("--out=")) {
+      out = a === "--out" ? (argv[++i] ?? "") : a.slice("--out=".length);
+      if (!/^[\w.-]+$/.test(out)) throw new Error(`--out takes a file name (letters, digits, - _ .); got ${out}`);
+    } else if (a === "--only" || a.startsWith("--only=")) {
       const list = a === "--only" ? argv[++i] : a.slice("--only=".length);
       const names = (list ?? "")
         .split(",")
@@ -172,9 +178,9 @@ export function parseArgs(argv: string[]): Args {
         throw new Error(`--only takes a comma-separated list of ${WORKLOADS.map((w) => w.id).join(", ")}; got ${list}`);
       }
       only = new Set(ids.flat());
-    } else throw new Error(`unknown argument ${a}; use --only W1,W3 and --quick`);
+    } else throw new Error(`unknown argument ${a}; use --only W1,W3, --quick and --out NAME`);
   }
-  return { only, quick };
+  return { only, quick, out };
 }
 
 export const selected = (args: Args, id: WorkloadId): boolean => args.only === null || args.only.has(id);

@@ -32,6 +32,8 @@ export interface Report {
   zeroconv: string;
   variants: VariantResult[];
   numpy: NumpyResult[];
+  /** merge.ts: the runs whose medians this report's cells are (a cell: the median of its runs' medians). */
+  merged?: string[];
 }
 
 interface Table {
@@ -458,6 +460,11 @@ function headerLines(r: Report): string[] {
     `Threads: 1T = zeroconv init() on one thread, tfjs setThreadsCount(1), ort-web env.wasm.numThreads = 1, ` +
       `ort-node intraOpNumThreads 1 / interOpNumThreads 1 / sequential; 2T = the same with 2.`,
     `Date: ${r.date}; ${r.seconds.toFixed(0)} s${r.args.quick ? "; --quick (fewer samples)" : ""}${r.args.only ? `; --only ${r.args.only.join(",")}` : ""}`,
+    ...(r.merged
+      ? [
+          `Merged (bench/peers/merge.ts): every cell is the median of ${r.merged.length} runs' medians (with 2, their mean), each † and check the worst of them: ${r.merged.join(", ")}`,
+        ]
+      : []),
   ];
 }
 

@@ -3,7 +3,7 @@
 // machine's WASM SIMD128 peak. Every library variant runs in a process of its own, one after the
 // other (variant.ts); NumPy runs twice (numpy_train.py). Writes bench/results/peers.{md,json,html}.
 //
-//   npm run bench:peers [-- --only W1,W3] [-- --quick]
+//   npm run bench:peers [-- --only W1,W3] [-- --quick] [-- --out NAME]   (NAME.{md,json,html}, default peers)
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -248,11 +248,11 @@ const report: Report = {
 
 mkdirSync(OUT, { recursive: true });
 const md = renderMarkdown(report);
-writeFileSync(path.join(OUT, "peers.md"), md);
-writeFileSync(path.join(OUT, "peers.json"), `${JSON.stringify(report, null, 2)}\n`);
-writeFileSync(path.join(OUT, "peers.html"), renderHtml(report));
+writeFileSync(path.join(OUT, `${args.out}.md`), md);
+writeFileSync(path.join(OUT, `${args.out}.json`), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(path.join(OUT, `${args.out}.html`), renderHtml(report));
 console.log(`\n${md}`);
-console.log(`(${report.seconds.toFixed(0)} s; written to bench/results/peers.{md,json,html})`);
+console.log(`(${report.seconds.toFixed(0)} s; written to bench/results/${args.out}.{md,json,html})`);
 
 const problems = reportProblems(report);
 for (const p of problems) process.stderr.write(`ERROR: ${p}\n`);
