@@ -7,6 +7,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { conv2d, loadMnist, SimpleConvNet, Tensor, type MnistData } from "../../src/index.js";
+import { mobileNetInput, mobileNetV2, type MobileNetV2 } from "./mobilenet_v2.js";
+import { randomFloats } from "./random.js";
+
+export { randomFloats };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** The book's trained weights (ch07 params.pkl), beside the repository. */
@@ -16,7 +20,26 @@ export const REF_DIR = path.join(ROOT, "build/bench/peers-ref");
 /** What a variant prints before its one JSON line on stdout (libraries print there too). */
 export const RESULT_MARK = "@@bench-peers-result@@ ";
 
-export type WorkloadId = "W1" | "W2" | "W3" | "W4" | "W5" | "W6" | "W7" | "PEAK";
+export type WorkloadId =
+  | "W1"
+  | "W2"
+  | "W3"
+  | "W4"
+  | "W5"
+  | "W6"
+  | "W7"
+  | "W8"
+  | "W9"
+  | "W10"
+  | "W11"
+  | "W12a"
+  | "W12b"
+  | "W13"
+  | "W14"
+  | "PEAK";
+/** NCHW (zeroconv's default, ONNX's) or NHWC (TensorFlow's, with HWIO filters). */
+export type Layout = "NCHW" | "NHWC";
+export const LAYOUTS: readonly Layout[] = ["NCHW", "NHWC"];
 export type Unit = "ms" | "GFLOP/s" | "img/s";
 
 export interface Workload {
@@ -25,17 +48,93 @@ export interface Workload {
   unit: Unit;
   /** Floating-point operations per op (GFLOP/s) or images per op (img/s). */
   work: number;
+  /**
+   * "book": W1-W7, the book's net and large convs, reported as before. "mobile": W8-W14,
+   * MobileNet-style ops at batch 1, where zeroconv runs in both layouts (one case per layout).
+   */
+  table: "book" | "mobile";
+  /** The agreement check's bound on max |diff| / max |ref| (default TOLERANCE). */
+  tolerance?: number;
 }
 
 export const WORKLOADS: Workload[] = [
-  { id: "W1", title: "conv x[100,1,28,28], 30 5x5 filters + bias, s1 p0", unit: "ms", work: 0 },
-  { id: "W2", title: "max-pool 2x2 s2 on [100,30,24,24]", unit: "ms", work: 0 },
-  { id: "W3", title: "SimpleConvNet inference, MNIST test, batch 100", unit: "img/s", work: 100 },
-  { id: "W4", title: "conv x[1,64,56,56], 64 3x3 filters, s1 p1", unit: "GFLOP/s", work: 2 * 64 * 64 * 9 * 56 * 56 },
-  { id: "W5", title: "conv x[1,3,224,224], 64 7x7 filters, s2 p3", unit: "GFLOP/s", work: 2 * 64 * 3 * 49 * 112 * 112 },
-  { id: "W6", title: "SGEMM 512x512x512", unit: "GFLOP/s", work: 2 * 512 ** 3 },
-  { id: "W7", title: "SimpleConvNet training step (gradient + Adam), batch 100", unit: "img/s", work: 100 },
-  { id: "PEAK", title: "WASM SIMD128 peak (10 f32x4 chains)", unit: "GFLOP/s", work: 0 },
+  { id: "W1", title: "conv x[100,1,28,28], 30 5x5 filters + bias, s1 p0", unit: "ms", work: 0, table: "book" },
+  { id: "W2", title: "max-pool 2x2 s2 on [100,30,24,24]", unit: "ms", work: 0, table: "book" },
+  { id: "W3", title: "SimpleConvNet inference, MNIST test, batch 100", unit: "img/s", work: 100, table: "book" },
+  {
+    id: "W4",
+    title: "conv x[1,64,56,56], 64 3x3 filters, s1 p1",
+    unit: "GFLOP/s",
+    work: 2 * 64 * 64 * 9 * 56 * 56,
+    table: "book",
+  },
+  {
+    id: "W5",
+    title: "conv x[1,3,224,224], 64 7x7 filters, s2 p3",
+    unit: "GFLOP/s",
+    work: 2 * 64 * 3 * 49 * 112 * 112,
+    table: "book",
+  },
+  { id: "W6", title: "SGEMM 512x512x512", unit: "GFLOP/s", work: 2 * 512 ** 3, table: "book" },
+  {
+    id: "W7",
+    title: "SimpleConvNet training step (gradient + Adam), batch 100",
+    unit: "img/s",
+    work: 100,
+    table: "book",
+  },
+  {
+    id: "W8",
+    title: "depthwise 3x3 s1 same + bias + relu6, x[1,144,56,56]",
+    unit: "ms",
+    work: 2 * 144 * 9 * 56 * 56,
+    table: "mobile",
+  },
+  {
+    id: "W9",
+    title: "depthwise 3x3 s2 same (pad 0 top/left, 1 bottom/right) + bias + relu6, x[1,96,112,112]",
+    unit: "ms",
+    work: 2 * 96 * 9 * 56 * 56,
+    table: "mobile",
+  },
+  {
+    id: "W10",
+    title: "pointwise 1x1 + bias + relu6, x[1,24,56,56] -> 144",
+    unit: "ms",
+    work: 2 * 144 * 24 * 56 * 56,
+    table: "mobile",
+  },
+  {
+    id: "W11",
+    title: "dilated 3x3 (dilation 2, pad 2) + bias, x[1,64,56,56] -> 64",
+    unit: "ms",
+    work: 2 * 64 * 64 * 9 * 56 * 56,
+    table: "mobile",
+  },
+  {
+    id: "W12a",
+    title: "average pool 3x3 s1 pad 1 (padding not counted), x[1,64,56,56]",
+    unit: "ms",
+    work: 0,
+    table: "mobile",
+  },
+  { id: "W12b", title: "global average pool, x[1,1280,7,7]", unit: "ms", work: 0, table: "mobile" },
+  {
+    id: "W13",
+    title: "grouped 3x3 pad 1, 32 groups + bias, x[1,128,56,56] -> 128",
+    unit: "ms",
+    work: 2 * 128 * 4 * 9 * 56 * 56,
+    table: "mobile",
+  },
+  {
+    id: "W14",
+    title: "MobileNetV2-1.0 inference, x[1,3,224,224] (BN folded, seeded weights)",
+    unit: "ms",
+    work: 0,
+    table: "mobile",
+    tolerance: 1e-3,
+  },
+  { id: "PEAK", title: "WASM SIMD128 peak (10 f32x4 chains)", unit: "GFLOP/s", work: 0, table: "book" },
 ];
 
 export const workload = (id: WorkloadId): Workload => WORKLOADS.find((w) => w.id === id)!;
@@ -49,28 +148,39 @@ export function workloadValue(w: Workload, seconds: number, work = w.work): numb
 export interface Args {
   only: Set<WorkloadId> | null;
   quick: boolean;
+  /** The report's file name in bench/results, without .md/.json/.html (default "peers"). */
+  out: string;
 }
 
 export function parseArgs(argv: string[]): Args {
   let only: Set<WorkloadId> | null = null;
   let quick = false;
+  let out = "peers";
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") quick = true;
-    else if (a === "--only" || a.startsWith("--only=")) {
+    else if (a === "--out" || a.startsWith("--out=")) {
+      out = a === "--out" ? (argv[++i] ?? "") : a.slice("--out=".length);
+      if (!/^[\w.-]+$/.test(out)) throw new Error(`--out takes a file name (letters, digits, - _ .); got ${out}`);
+    } else if (a === "--only" || a.startsWith("--only=")) {
       const list = a === "--only" ? argv[++i] : a.slice("--only=".length);
-      const ids = (list ?? "")
+      const names = (list ?? "")
         .split(",")
         .map((s) => s.trim().toUpperCase())
         .filter((s) => s !== "");
-      const bad = ids.filter((id) => !WORKLOADS.some((w) => w.id === id));
-      if (ids.length === 0 || bad.length > 0) {
+      // Case-insensitive; a name that is a prefix up to a letter (W12) takes all its rows (W12a, W12b).
+      const ids = names.map((n) =>
+        WORKLOADS.filter((w) => w.id.toUpperCase() === n || w.id.toUpperCase().replace(/[A-Z]$/, "") === n).map(
+          (w) => w.id,
+        ),
+      );
+      if (names.length === 0 || ids.some((x) => x.length === 0)) {
         throw new Error(`--only takes a comma-separated list of ${WORKLOADS.map((w) => w.id).join(", ")}; got ${list}`);
       }
-      only = new Set(ids as WorkloadId[]);
-    } else throw new Error(`unknown argument ${a}; use --only W1,W3 and --quick`);
+      only = new Set(ids.flat());
+    } else throw new Error(`unknown argument ${a}; use --only W1,W3, --quick and --out NAME`);
   }
-  return { only, quick };
+  return { only, quick, out };
 }
 
 export const selected = (args: Args, id: WorkloadId): boolean => args.only === null || args.only.has(id);
@@ -144,21 +254,6 @@ export interface BookParams {
   b3: Float32Array;
 }
 
-/** Seeded uniform floats in [-1, 1) (xorshift32), the same in every process. */
-export function randomFloats(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
-
 /** Inputs of every workload, made on first use. Needs zeroconv's init() (the weights are read by its loadParams). */
 export class BenchData {
   private mnistCache: MnistData<Uint8Array> | null = null;
@@ -224,7 +319,118 @@ export class BenchData {
   w6(): { a: Float32Array; b: Float32Array } {
     return { a: randomFloats(512 * 512, 6), b: randomFloats(512 * 512, 66) };
   }
+
+  /** W8-W13: one convolution, NCHW input and OIHW filters, bias. */
+  conv(id: "W8" | "W9" | "W10" | "W11" | "W13"): ConvWorkload {
+    const spec = CONV_WORKLOADS[id];
+    const [, C, H, W] = spec.x;
+    const [FN, CG, FH, FW] = spec.w;
+    const seed = Number(id.slice(1));
+    return {
+      ...spec,
+      xShape: spec.x,
+      x: randomFloats(C * H * W, seed),
+      W: randomFloats(FN * CG * FH * FW, seed * 11),
+      b: randomFloats(FN, seed * 111),
+    };
+  }
+
+  /** W12a: [1, 64, 56, 56]; W12b: [1, 1280, 7, 7]. NCHW. */
+  pool(id: "W12a" | "W12b"): Float32Array {
+    return id === "W12a" ? randomFloats(64 * 56 * 56, 121) : randomFloats(1280 * 7 * 7, 122);
+  }
+
+  private mobileNetCache: MobileNetV2 | null = null;
+
+  /** W14: the network (seeded weights) and its input image [1, 3, 224, 224] NCHW. */
+  mobileNet(): { net: MobileNetV2; x: Float32Array } {
+    this.mobileNetCache ??= mobileNetV2();
+    return { net: this.mobileNetCache, x: mobileNetInput() };
+  }
 }
+
+/** One of W8-W13's convolutions, in NCHW terms; every library derives its own layout from it. */
+export interface ConvSpec {
+  /** [1, C, H, W] */
+  x: [number, number, number, number];
+  /** OIHW [FN, C / groups, FH, FW] */
+  w: [number, number, number, number];
+  /** [1, FN, outH, outW] */
+  y: [number, number, number, number];
+  stride: number;
+  /** [top, bottom, left, right] */
+  pads: [number, number, number, number];
+  /** What the pads are in TensorFlow's terms (tfjs takes "same" / "valid" for depthwise). */
+  tfPad: "same" | "valid";
+  dilation: number;
+  groups: number;
+  relu6: boolean;
+}
+
+export interface ConvWorkload extends Omit<ConvSpec, "x"> {
+  xShape: ConvSpec["x"];
+  x: Float32Array;
+  W: Float32Array;
+  b: Float32Array;
+}
+
+const CONV_WORKLOADS: Record<"W8" | "W9" | "W10" | "W11" | "W13", ConvSpec> = {
+  W8: {
+    x: [1, 144, 56, 56],
+    w: [144, 1, 3, 3],
+    y: [1, 144, 56, 56],
+    stride: 1,
+    pads: [1, 1, 1, 1],
+    tfPad: "same",
+    dilation: 1,
+    groups: 144,
+    relu6: true,
+  },
+  W9: {
+    x: [1, 96, 112, 112],
+    w: [96, 1, 3, 3],
+    y: [1, 96, 56, 56],
+    stride: 2,
+    pads: [0, 1, 0, 1],
+    tfPad: "same",
+    dilation: 1,
+    groups: 96,
+    relu6: true,
+  },
+  W10: {
+    x: [1, 24, 56, 56],
+    w: [144, 24, 1, 1],
+    y: [1, 144, 56, 56],
+    stride: 1,
+    pads: [0, 0, 0, 0],
+    tfPad: "valid",
+    dilation: 1,
+    groups: 1,
+    relu6: true,
+  },
+  W11: {
+    x: [1, 64, 56, 56],
+    w: [64, 64, 3, 3],
+    y: [1, 64, 56, 56],
+    stride: 1,
+    pads: [2, 2, 2, 2],
+    tfPad: "same",
+    dilation: 2,
+    groups: 1,
+    relu6: false,
+  },
+  W13: {
+    x: [1, 128, 56, 56],
+    w: [128, 4, 3, 3],
+    y: [1, 128, 56, 56],
+    stride: 1,
+    pads: [1, 1, 1, 1],
+    tfPad: "same",
+    dilation: 1,
+    groups: 32,
+    relu6: false,
+  },
+};
 
 // ---- layouts ----
 /** [N, C, H, W] -> [N, H, W, C]. */
@@ -270,19 +476,25 @@ export interface Check {
 
 export const TOLERANCE = 1e-4;
 
-/** Saves zeroconv plain-SIMD's output of `id` as the reference, or compares `out` with it. */
-export function agreement(id: WorkloadId, out: Float32Array, isReference: boolean): Check | null {
+/**
+ * Saves zeroconv plain-SIMD's output of `id` as the reference, or compares `out` with it.
+ * `source` names a reference that is not zeroconv's own (a JS stand-in where its op is missing).
+ */
+export function agreement(id: WorkloadId, out: Float32Array, isReference: boolean, source?: string): Check | null {
   const file = path.join(REF_DIR, `${id}.f32`);
+  const sourceFile = path.join(REF_DIR, `${id}.source`);
   if (isReference) {
     mkdirSync(REF_DIR, { recursive: true });
     writeFileSync(file, out);
-    return { relErr: 0, ok: true, against: "itself (reference)" };
+    writeFileSync(sourceFile, source ?? "zeroconv 1T SIMD");
+    return { relErr: 0, ok: true, against: source ? `${source}, written as the reference` : "itself (reference)" };
   }
   if (!existsSync(file)) return null;
+  const against = existsSync(sourceFile) ? readFileSync(sourceFile, "utf8") : "zeroconv 1T SIMD";
   const buf = readFileSync(file);
   const ref = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
   if (ref.length !== out.length)
-    return { relErr: Infinity, ok: false, against: `zeroconv 1T SIMD (${ref.length} values, this ${out.length})` };
+    return { relErr: Infinity, ok: false, against: `${against} (${ref.length} values, this ${out.length})` };
   let maxDiff = 0;
   let maxRef = 0;
   for (let i = 0; i < ref.length; i++) {
@@ -291,7 +503,49 @@ export function agreement(id: WorkloadId, out: Float32Array, isReference: boolea
     maxRef = Math.max(maxRef, Math.abs(ref[i]));
   }
   const relErr = maxDiff / (maxRef || 1);
-  return { relErr, ok: relErr < TOLERANCE, against: "zeroconv 1T SIMD" };
+  return { relErr, ok: relErr < (workload(id).tolerance ?? TOLERANCE), against };
+}
+
+/**
+ * W12's reference where zeroconv has no avgPool2d / globalAvgPool2d yet: the definition in plain
+ * JS (float64 sums), NCHW. W12a: 3×3 windows, stride 1, pad 1, divided by the taps inside the image.
+ */
+export function poolReference(id: "W12a" | "W12b", x: Float32Array): Float32Array {
+  if (id === "W12b") return channelMeans(x, 1280, 49, "NCHW");
+  const [C, H, W] = [64, 56, 56];
+  const y = new Float32Array(C * H * W);
+  for (let c = 0; c < C; c++)
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < W; j++) {
+        let sum = 0;
+        let taps = 0;
+        for (let di = -1; di <= 1; di++)
+          for (let dj = -1; dj <= 1; dj++) {
+            const [r, q] = [i + di, j + dj];
+            if (r < 0 || r >= H || q < 0 || q >= W) continue;
+            sum += x[(c * H + r) * W + q];
+            taps++;
+          }
+        y[(c * H + i) * W + j] = sum / taps;
+      }
+  return y;
+}
+
+/** The mean of each of C channels over P pixels, of one image in either layout: [C]. */
+export function channelMeans(x: Float32Array, C: number, P: number, layout: Layout): Float32Array {
+  const y = new Float32Array(C);
+  if (layout === "NCHW") {
+    for (let c = 0; c < C; c++) {
+      let sum = 0;
+      for (let p = 0; p < P; p++) sum += x[c * P + p];
+      y[c] = sum / P;
+    }
+  } else {
+    const acc = new Float64Array(C);
+    for (let p = 0; p < P; p++) for (let c = 0; c < C; c++) acc[c] += x[p * C + c];
+    for (let c = 0; c < C; c++) y[c] = acc[c] / P;
+  }
+  return y;
 }
 
 /** Row-wise argmax of [rows, 10] scores compared with labels: the count of correct rows. */
@@ -309,18 +563,37 @@ export function countCorrect(scores: Float32Array, t: Uint8Array): number {
 export interface Case {
   /** One timed op: typed arrays in, the output read back into a typed array. */
   run: () => unknown;
-  /** W1, W2, W4-W6: one op's output in zeroconv's layout (NCHW, row-major), for the agreement check. */
+  /**
+   * W1, W2, W4-W6, W8-W14: one op's output in zeroconv's NCHW order (row-major), for the agreement
+   * check; an NHWC case converts its output back, outside the timing.
+   */
   output?: () => Promise<Float32Array>;
   /** W3: correct predictions over the 10,000 test images, through the same path as `run`. */
   correct?: () => Promise<number>;
+  /** The layout the case computes in (a peer's only one, or one of zeroconv's two). */
+  layout?: Layout;
   note?: string;
 }
 
 export type CaseFactory = (data: BenchData) => Promise<Case>;
 
+/** One factory, or one per layout (zeroconv on W8-W14: NCHW runs first and is the reference). */
+export type CaseSet = CaseFactory | Partial<Record<Layout, CaseFactory>>;
+
+/** Thrown by a factory whose op this build lacks: the case reports "n/a", not an error. */
+export class CaseUnavailable extends Error {
+  /** A stand-in reference output (NCHW) for the agreement check of the other libraries. */
+  constructor(
+    message: string,
+    readonly reference?: { output: () => Float32Array; source: string },
+  ) {
+    super(message);
+  }
+}
+
 export interface Library {
   info: Record<string, string | number | boolean>;
-  cases: Partial<Record<WorkloadId, CaseFactory>>;
+  cases: Partial<Record<WorkloadId, CaseSet>>;
 }
 
 // ---- what a variant process reports ----
@@ -328,6 +601,8 @@ export interface CaseResult {
   workload: WorkloadId;
   /** PEAK only: which kernel. */
   kernel?: "mul+add" | "relaxed_madd";
+  /** W8-W14: the layout the case ran in. */
+  layout?: Layout;
   /** Median seconds per op. */
   median?: number;
   /** In the workload's unit. */
@@ -341,6 +616,8 @@ export interface CaseResult {
   correct?: number;
   note?: string;
   error?: string;
+  /** This build lacks the op (CaseUnavailable): shown as n/a, not counted as an error. */
+  unavailable?: string;
 }
 
 export interface VariantResult {

@@ -2,9 +2,114 @@
 // reference point). ONNX is NCHW like zeroconv, so inputs and the book's weights go in as they are;
 // models are built in code (onnx_model.ts) with the weights as initializers. Each op wraps the
 // input typed arrays in ort.Tensors, awaits session.run and reads the output's Float32Array.
+// W8-W14: Conv with group / dilations / pads and a Clip(0, 6) after it where the op has relu6
+// (ORT fuses Conv + Clip into one FusedConv), AveragePool with count_include_pad = 0,
+// GlobalAveragePool, Add for the residuals, Gemm for the classifier.
 import type { InferenceSession } from "onnxruntime-web";
-import { onnxModel, type Graph } from "./onnx_model.js";
-import { networkCase, testBatches, type Library } from "./common.js";
+import { onnxModel, type Graph, type Initializer, type Node } from "./onnx_model.js";
+import { networkCase, testBatches, type BenchData, type Library } from "./common.js";
+import type { MobileNetV2 } from "./mobilenet_v2.js";
+
+/** Clip's bounds as scalar initializers (opset 13 takes them as inputs, not attributes). */
+const CLIP_BOUNDS: Initializer[] = [
+  { name: "zero", dims: [], data: Float32Array.of(0) },
+  { name: "six", dims: [], data: Float32Array.of(6) },
+];
+
+interface ConvNode {
+  name: string;
+  input: string;
+  output: string;
+  W: Float32Array;
+  /** OIHW */
+  wDims: number[];
+  b: Float32Array;
+  stride: number;
+  /** [top, bottom, left, right] */
+  pads: readonly number[];
+  dilation: number;
+  groups: number;
+  relu6: boolean;
+}
+
+/** Conv (+ Clip(0, 6)) nodes and their initializers. */
+function convNodes(c: ConvNode): { nodes: Node[]; initializers: Initializer[] } {
+  const [top, bottom, left, right] = c.pads;
+  const convOut = c.relu6 ? `${c.output}_conv` : c.output;
+  const nodes: Node[] = [
+    {
+      op: "Conv",
+      inputs: [c.input, `${c.name}_W`, `${c.name}_b`],
+      outputs: [convOut],
+      attributes: {
+        kernel_shape: c.wDims.slice(2),
+        strides: [c.stride, c.stride],
+        // ONNX orders pads [top, left, bottom, right].
+        pads: [top, left, bottom, right],
+        dilations: [c.dilation, c.dilation],
+        group: c.groups,
+      },
+    },
+  ];
+  if (c.relu6) nodes.push({ op: "Clip", inputs: [convOut, "zero", "six"], outputs: [c.output] });
+  return {
+    nodes,
+    initializers: [
+      { name: `${c.name}_W`, dims: c.wDims, data: c.W },
+      { name: `${c.name}_b`, dims: [c.b.length], data: c.b },
+    ],
+  };
+}
+
+/** W14 as one ONNX graph, NCHW. */
+function mobileNetGraph(net: MobileNetV2): Graph {
+  const nodes: Node[] = [];
+  const initializers: Initializer[] = [...CLIP_BOUNDS];
+  for (const l of net.layers) {
+    switch (l.kind) {
+      case "conv": {
+        const g = convNodes({
+          name: l.name,
+          input: l.input,
+          output: l.output,
+          W: l.W,
+          wDims: [l.outC, l.inC / l.groups, l.k, l.k],
+          b: l.b,
+          stride: l.stride,
+          pads: l.pads,
+          dilation: 1,
+          groups: l.groups,
+          relu6: l.relu6,
+        });
+        nodes.push(...g.nodes);
+        initializers.push(...g.initializers);
+        break;
+      }
+      case "add":
+        nodes.push({ op: "Add", inputs: [...l.inputs], outputs: [l.output] });
+        break;
+      case "gap":
+        nodes.push(
+          { op: "GlobalAveragePool", inputs: [l.input], outputs: [`${l.output}_4d`] },
+          { op: "Flatten", inputs: [`${l.output}_4d`], outputs: [l.output], attributes: { axis: 1 } },
+        );
+        break;
+      case "affine":
+        nodes.push({ op: "Gemm", inputs: [l.input, `${l.name}_W`, `${l.name}_b`], outputs: [l.output] });
+        initializers.push(
+          { name: `${l.name}_W`, dims: [l.inF, l.outF], data: l.W },
+          { name: `${l.name}_b`, dims: [l.outF], data: l.b },
+        );
+        break;
+    }
+  }
+  return {
+    nodes,
+    initializers,
+    inputs: [{ name: net.input, dims: net.inShape }],
+    outputs: [{ name: net.output, dims: [1, net.classes] }],
+  };
+}
 
 /** Both packages export onnxruntime-common's API. */
 type Ort = typeof import("onnxruntime-web");
@@ -56,6 +161,19 @@ export async function ortLibrary(flavour: "web" | "node", threads: number): Prom
       outputs: [{ name: "y", dims: yDims }],
     });
     return { run: () => run(x), output: () => run(x) };
+  };
+
+  /** W8-W11, W13: one Conv (+ Clip), NCHW as the data comes. */
+  const mobileConv = async (d: BenchData, id: "W8" | "W9" | "W10" | "W11" | "W13") => {
+    const c = d.conv(id);
+    const g = convNodes({ name: "conv", input: "x", output: "y", ...c, wDims: c.w });
+    const run = await session({
+      nodes: g.nodes,
+      initializers: [...g.initializers, ...(c.relu6 ? CLIP_BOUNDS : [])],
+      inputs: [{ name: "x", dims: c.xShape }],
+      outputs: [{ name: "y", dims: c.y }],
+    });
+    return { run: () => run(c.x), output: () => run(c.x), layout: "NCHW" as const };
   };
 
   const probe = await session({
@@ -148,6 +266,41 @@ export async function ortLibrary(flavour: "web" | "node", threads: number): Prom
           (await s.run({ a: new ort.Tensor("float32", a, [512, 512]), b: new ort.Tensor("float32", b, [512, 512]) })).y
             .data as Float32Array;
         return { run, output: run };
+      },
+      W8: (d) => mobileConv(d, "W8"),
+      W9: (d) => mobileConv(d, "W9"),
+      W10: (d) => mobileConv(d, "W10"),
+      W11: (d) => mobileConv(d, "W11"),
+      W12a: async (d) => {
+        const x = d.pool("W12a");
+        const run = await session({
+          nodes: [
+            {
+              op: "AveragePool",
+              inputs: ["x"],
+              outputs: ["y"],
+              attributes: { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 0 },
+            },
+          ],
+          inputs: [{ name: "x", dims: [1, 64, 56, 56] }],
+          outputs: [{ name: "y", dims: [1, 64, 56, 56] }],
+        });
+        return { run: () => run(x), output: () => run(x), layout: "NCHW" };
+      },
+      W12b: async (d) => {
+        const x = d.pool("W12b");
+        const run = await session({
+          nodes: [{ op: "GlobalAveragePool", inputs: ["x"], outputs: ["y"] }],
+          inputs: [{ name: "x", dims: [1, 1280, 7, 7] }],
+          outputs: [{ name: "y", dims: [1, 1280, 1, 1] }],
+        });
+        return { run: () => run(x), output: () => run(x), layout: "NCHW" };
+      },
+      W13: (d) => mobileConv(d, "W13"),
+      W14: async (d) => {
+        const { net, x } = d.mobileNet();
+        const run = await session(mobileNetGraph(net));
+        return { run: () => run(x), output: () => run(x), layout: "NCHW" };
       },
     },
   };

@@ -1,11 +1,23 @@
 // TensorFlow.js with its WebAssembly backend (XNNPACK). The WASM backend takes NHWC activations and
 // HWIO filters only, so inputs and weights are converted once, outside the timed function; each op
 // creates its input tensors from typed arrays, runs, and reads the output back with dataSync().
+// W8-W14 use the fused ops (tf.fused.conv2d / depthwiseConv2d with bias and relu6 in one kernel);
+// tfjs has no grouped convolution, so W13 is 32 convs on tf.split's slices and a tf.concat.
 import * as tf from "@tensorflow/tfjs-core";
 import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { networkCase, nchwToNhwc, nhwcToNchw, oihwToHwio, testBatches, type Library } from "./common.js";
+import {
+  networkCase,
+  nchwToNhwc,
+  nhwcToNchw,
+  oihwToHwio,
+  testBatches,
+  type BenchData,
+  type Case,
+  type Library,
+} from "./common.js";
+import type { MobileNetV2 } from "./mobilenet_v2.js";
 
 const BINARIES = [
   "tfjs-backend-wasm.wasm",
@@ -167,6 +179,156 @@ export async function tfjsLibrary(threads: number): Promise<Library> {
         const run = () => read(tf.tidy(() => tf.matMul(tf.tensor2d(a, [512, 512]), tf.tensor2d(b, [512, 512]))));
         return { run, output: async () => run() };
       },
+      W8: async (d) => mobileConv(d, "W8"),
+      W9: async (d) => mobileConv(d, "W9"),
+      W10: async (d) => mobileConv(d, "W10"),
+      W11: async (d) => mobileConv(d, "W11"),
+      W12a: async (d) => {
+        const x = nchwToNhwc(d.pool("W12a"), 1, 64, 56, 56);
+        // TensorFlow's "same" average pool divides by the taps inside the image (padding not counted).
+        const run = () => read(tf.tidy(() => tf.avgPool(tf.tensor4d(x, [1, 56, 56, 64]), 3, 1, "same")));
+        return { run, output: async () => nhwcToNchw(run(), 1, 64, 56, 56), layout: "NHWC" };
+      },
+      W12b: async (d) => {
+        const x = nchwToNhwc(d.pool("W12b"), 1, 1280, 7, 7);
+        const run = () => read(tf.tidy(() => tf.mean(tf.tensor4d(x, [1, 7, 7, 1280]), [1, 2])));
+        return { run, output: async () => run(), layout: "NHWC", note: "tf.mean over H and W" };
+      },
+      W13: async (d) => mobileConv(d, "W13"),
+      W14: async (d) => {
+        const { net, x } = d.mobileNet();
+        return mobileNet(net, x);
+      },
     },
   };
+}
+
+/** W8-W11, W13 in NHWC: fused depthwise / full conv, or (W13) one conv per group and a concat. */
+function mobileConv(d: BenchData, id: "W8" | "W9" | "W10" | "W11" | "W13"): Case {
+  const c = d.conv(id);
+  const [, C, H, W] = c.xShape;
+  const [FN, CG, FH, FW] = c.w;
+  const [, , OH, OW] = c.y;
+  const x = nchwToNhwc(c.x, 1, C, H, W);
+  const hwio = oihwToHwio(c.W, FN, CG, FH, FW);
+  const activation = c.relu6 ? ("relu6" as const) : undefined;
+  const [top, bottom, left, right] = c.pads;
+  const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+  const xShape: [number, number, number, number] = [1, H, W, C];
+  let body: (xt: tf.Tensor4D) => tf.Tensor;
+  let note: string | undefined;
+  if (c.groups === C && CG === 1) {
+    // HWIO [FH, FW, 1, C] is depthwise's [FH, FW, C, 1]; "same" is the only padding it takes besides a number.
+    const filter = tf.tensor4d(hwio, [FH, FW, C, 1]);
+    const bias = tf.tensor1d(c.b);
+    body = (xt) =>
+      tf.fused.depthwiseConv2d({
+        x: xt,
+        filter,
+        strides: c.stride,
+        pad: c.tfPad,
+        dilations: c.dilation,
+        bias,
+        activation,
+      });
+  } else if (c.groups === 1) {
+    const filter = tf.tensor4d(hwio, [FH, FW, CG, FN]);
+    const bias = tf.tensor1d(c.b);
+    body = (xt) => tf.fused.conv2d({ x: xt, filter, strides: c.stride, pad, dilations: c.dilation, bias, activation });
+  } else {
+    // Group g: input channels g·CG.., output channels g·FG..; its HWIO slice [FH, FW, CG, FG].
+    const FG = FN / c.groups;
+    const filters = Array.from({ length: c.groups }, (_, g) => {
+      const f = new Float32Array(FH * FW * CG * FG);
+      for (let k = 0; k < FH * FW * CG; k++) for (let o = 0; o < FG; o++) f[k * FG + o] = hwio[k * FN + g * FG + o];
+      return tf.tensor4d(f, [FH, FW, CG, FG]);
+    });
+    const biases = Array.from({ length: c.groups }, (_, g) => tf.tensor1d(c.b.subarray(g * FG, (g + 1) * FG)));
+    body = (xt) =>
+      tf.concat(
+        (tf.split(xt, c.groups, 3) as tf.Tensor4D[]).map((xg, g) =>
+          tf.fused.conv2d({ x: xg, filter: filters[g], strides: c.stride, pad, bias: biases[g], activation }),
+        ),
+        3,
+      );
+    note = `${c.groups} tf.fused.conv2d on tf.split's slices, then tf.concat (tfjs has no grouped conv)`;
+  }
+  const run = () => read(tf.tidy(() => body(tf.tensor4d(x, xShape))));
+  return { run, output: async () => nhwcToNchw(run(), 1, FN, OH, OW), layout: "NHWC", ...(note ? { note } : {}) };
+}
+
+/** W14 as one tf.tidy: fused conv / depthwise (bias + relu6), tf.add, tf.mean, fused matMul (bias). */
+function mobileNet(net: MobileNetV2, xNchw: Float32Array): Case {
+  const [, C0, H0, W0] = net.inShape;
+  const x = nchwToNhwc(xNchw, 1, C0, H0, W0);
+  const steps: ((v: Map<string, tf.Tensor>) => void)[] = [];
+  for (const l of net.layers) {
+    switch (l.kind) {
+      case "conv": {
+        const CG = l.inC / l.groups;
+        const hwio = oihwToHwio(l.W, l.outC, CG, l.k, l.k);
+        const bias = tf.tensor1d(l.b);
+        const activation = l.relu6 ? ("relu6" as const) : undefined;
+        // Every 3×3 here pads TensorFlow's "same" (mobilenet_v2.ts resolves it to the same pads), 1×1 none.
+        const pad = l.k === 1 ? ("valid" as const) : ("same" as const);
+        if (l.groups === l.inC && l.groups > 1) {
+          const filter = tf.tensor4d(hwio, [l.k, l.k, l.inC, 1]);
+          steps.push((v) =>
+            v.set(
+              l.output,
+              tf.fused.depthwiseConv2d({
+                x: v.get(l.input) as tf.Tensor4D,
+                filter,
+                strides: l.stride,
+                pad,
+                bias,
+                activation,
+              }),
+            ),
+          );
+        } else {
+          const filter = tf.tensor4d(hwio, [l.k, l.k, CG, l.outC]);
+          steps.push((v) =>
+            v.set(
+              l.output,
+              tf.fused.conv2d({ x: v.get(l.input) as tf.Tensor4D, filter, strides: l.stride, pad, bias, activation }),
+            ),
+          );
+        }
+        break;
+      }
+      case "add":
+        steps.push((v) => v.set(l.output, tf.add(v.get(l.inputs[0])!, v.get(l.inputs[1])!)));
+        break;
+      case "gap":
+        steps.push((v) => v.set(l.output, tf.mean(v.get(l.input)!, [1, 2])));
+        break;
+      case "affine": {
+        const w = tf.tensor2d(l.W, [l.inF, l.outF]);
+        const bias = tf.tensor1d(l.b);
+        steps.push((v) => v.set(l.output, tf.fused.matMul({ a: v.get(l.input) as tf.Tensor2D, b: w, bias })));
+        break;
+      }
+    }
+  }
+  const run = () =>
+    read(
+      tf.tidy(() => {
+        const v = new Map<string, tf.Tensor>([[net.input, tf.tensor4d(x, [1, H0, W0, C0])]]);
+        for (const step of steps) step(v);
+        return v.get(net.output)!;
+      }),
+    );
+  return { run, output: async () => run(), layout: "NHWC" };
+}
+
+function read(t: tf.Tensor): Float32Array {
+  const out = t.dataSync() as Float32Array;
+  t.dispose();
+  return out;
 }

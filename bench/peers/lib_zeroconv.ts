@@ -2,9 +2,52 @@
 // its inputs (weights included) into WASM memory and returns a Tensor whose data is a fresh
 // Float32Array. With `out` (the zeroconv-fma-out variant), W1, W2 and W4-W6 pass one output
 // Tensor, allocated once, as opts.out instead, as a backend that owns its buffers would; W3 and W7
-// are left out (SimpleConvNet takes no out).
-import { Adam, conv2d, matmul, maxPool2d, SimpleConvNet, Tensor } from "../../src/index.js";
-import { networkCase, PARAMS_PATH, testBatches, type Library } from "./common.js";
+// are left out (SimpleConvNet takes no out). W8-W14 run in both layouts, NCHW (the reference) and
+// NHWC with HWIO filters, each from the same NCHW data converted once outside the timing; with
+// `out`, W8-W11, W13 and W14 (each of its layers) write into arrays allocated once.
+import * as zeroconv from "../../src/index.js";
+import {
+  Adam,
+  conv2d,
+  depthwiseConv2d,
+  matmul,
+  maxPool2d,
+  SimpleConvNet,
+  Tensor,
+  type Activation,
+  type TensorLike,
+} from "../../src/index.js";
+import {
+  CaseUnavailable,
+  channelMeans,
+  nchwToNhwc,
+  nhwcToNchw,
+  networkCase,
+  oihwToHwio,
+  PARAMS_PATH,
+  poolReference,
+  testBatches,
+  type Case,
+  type CaseFactory,
+  type Layout,
+  type Library,
+} from "./common.js";
+import type { MobileNetV2 } from "./mobilenet_v2.js";
+
+/**
+ * avgPool2d and globalAvgPool2d, written on another branch: looked up at run time, so that the
+ * bench builds and runs against a zeroconv without them (their cases then report n/a).
+ */
+type PoolOp = (x: TensorLike, opts: Record<string, unknown>) => TensorLike;
+const optionalOp = (name: "avgPool2d" | "globalAvgPool2d"): PoolOp | undefined => {
+  const f = (zeroconv as unknown as Record<string, unknown>)[name];
+  return typeof f === "function" ? (f as PoolOp) : undefined;
+};
+
+const both = (make: (layout: Layout) => CaseFactory): Record<Layout, CaseFactory> => ({
+  NCHW: make("NCHW"),
+  NHWC: make("NHWC"),
+});
 
 export function zeroconvLibrary(info: Library["info"], { out: reuse = false } = {}): Library {
   /** The output array of a case: one Tensor for every call with `out`, else none (each call allocates). */
@@ -22,6 +65,73 @@ export function zeroconvLibrary(info: Library["info"], { out: reuse = false } = 
     const run = () => conv2d(x, W, bias, { stride, pad, out }).data;
     return { run, output: async () => run() };
   };
+  /** W8-W11, W13: one conv2d (or, NHWC depthwise, depthwiseConv2d) with bias and maybe relu6. */
+  const oneConv =
+    (id: "W8" | "W9" | "W10" | "W11" | "W13") =>
+    (layout: Layout): CaseFactory =>
+    async (d) => {
+      const c = d.conv(id);
+      const [, C, H, W] = c.xShape;
+      const [FN, CG, FH, FW] = c.w;
+      const [, , OH, OW] = c.y;
+      const activation: Activation | undefined = c.relu6 ? "relu6" : undefined;
+      const bias = new Tensor(c.b, [FN]);
+      const geometry = { stride: c.stride, pad: c.pads, dilation: c.dilation, activation };
+      if (layout === "NCHW") {
+        const x = new Tensor(c.x, [1, C, H, W]);
+        const w = new Tensor(c.W, c.w);
+        const out = outFor([1, FN, OH, OW]);
+        const run = () => conv2d(x, w, bias, { ...geometry, groups: c.groups, out }).data;
+        return { run, output: async () => run(), layout };
+      }
+      const x = new Tensor(nchwToNhwc(c.x, 1, C, H, W), [1, H, W, C]);
+      const hwio = oihwToHwio(c.W, FN, CG, FH, FW);
+      const out = outFor([1, OH, OW, FN]);
+      const depthwise = c.groups === C && CG === 1;
+      // [FH, FW, 1, C] HWIO is, byte for byte, depthwiseConv2d's [FH, FW, C, 1].
+      const run = depthwise
+        ? (() => {
+            const w = new Tensor(hwio, [FH, FW, C, 1]);
+            return () => depthwiseConv2d(x, w, bias, { ...geometry, out }).data;
+          })()
+        : (() => {
+            const w = new Tensor(hwio, [FH, FW, CG, FN]);
+            return () => conv2d(x, w, bias, { ...geometry, groups: c.groups, layout, out }).data;
+          })();
+      return {
+        run,
+        output: async () => nhwcToNchw(run(), 1, FN, OH, OW),
+        layout,
+        ...(depthwise ? { note: "NHWC: depthwiseConv2d" } : {}),
+      };
+    };
+
+  /** W12a / W12b: avgPool2d / globalAvgPool2d when this zeroconv has them. */
+  const pool =
+    (id: "W12a" | "W12b") =>
+    (layout: Layout): CaseFactory =>
+    async (d) => {
+      const name = id === "W12a" ? "avgPool2d" : "globalAvgPool2d";
+      const op = optionalOp(name);
+      const xNchw = d.pool(id);
+      if (!op)
+        throw new CaseUnavailable(`this zeroconv exports no ${name}`, {
+          output: () => poolReference(id, xNchw),
+          source: `a plain-JS float64 reference (zeroconv has no ${name})`,
+        });
+      const [C, H, W] = id === "W12a" ? [64, 56, 56] : [1280, 7, 7];
+      const x =
+        layout === "NCHW" ? new Tensor(xNchw, [1, C, H, W]) : new Tensor(nchwToNhwc(xNchw, 1, C, H, W), [1, H, W, C]);
+      const opts = id === "W12a" ? { window: 3, stride: 1, pad: 1, countIncludePad: false, layout } : { layout };
+      const run = () => op(x, opts).data as Float32Array;
+      return {
+        run,
+        // W12b's [1, C, 1, 1] and [1, 1, 1, C] are the same floats.
+        output: async () => (id === "W12a" && layout === "NHWC" ? nhwcToNchw(run(), 1, C, H, W) : run()),
+        layout,
+      };
+    };
+
   const cases: Library["cases"] = {
     W1: async (d) => {
       const p = d.params();
@@ -55,7 +165,18 @@ export function zeroconvLibrary(info: Library["info"], { out: reuse = false } = 
       return { run, output: async () => run() };
     },
   };
+  cases.W8 = both(oneConv("W8"));
+  cases.W9 = both(oneConv("W9"));
+  cases.W10 = both(oneConv("W10"));
+  cases.W11 = both(oneConv("W11"));
+  cases.W13 = both(oneConv("W13"));
+  cases.W14 = both((layout) => async (d) => {
+    const { net, x } = d.mobileNet();
+    return mobileNetCase(net, x, layout, outFor);
+  });
   if (reuse) return { info, cases };
+  cases.W12a = both(pool("W12a"));
+  cases.W12b = both(pool("W12b"));
   cases.W3 = async (d) => {
     const net = new SimpleConvNet();
     net.loadParams(PARAMS_PATH);
@@ -78,4 +199,101 @@ export function zeroconvLibrary(info: Library["info"], { out: reuse = false } = 
     };
   };
   return { info, cases };
+}
+
+/**
+ * W14 as zeroconv calls, one per layer: conv2d (depthwise in NHWC: depthwiseConv2d) with its bias
+ * and relu6 fused, the residual adds in JS (in place, into the projection's fresh output), the
+ * global pool by globalAvgPool2d (or a JS mean where this zeroconv lacks it), matmul and the
+ * affine's 1000 biases added in JS.
+ */
+function mobileNetCase(
+  net: MobileNetV2,
+  xNchw: Float32Array,
+  layout: Layout,
+  outFor: (shape: number[]) => Tensor | undefined,
+): Case {
+  const [, C0, H0, W0] = net.inShape;
+  const input =
+    layout === "NCHW"
+      ? new Tensor(xNchw, [1, C0, H0, W0])
+      : new Tensor(nchwToNhwc(xNchw, 1, C0, H0, W0), [1, H0, W0, C0]);
+  const gap = optionalOp("globalAvgPool2d");
+  const values = new Map<string, Tensor>();
+  const steps: (() => void)[] = [];
+  const get = (name: string) => values.get(name)!;
+  for (const l of net.layers) {
+    switch (l.kind) {
+      case "conv": {
+        const CG = l.inC / l.groups;
+        const depthwise = l.groups === l.inC && l.groups > 1;
+        const b = new Tensor(l.b, [l.outC]);
+        const geometry = { stride: l.stride, pad: l.pads, activation: l.relu6 ? ("relu6" as const) : undefined };
+        if (layout === "NCHW") {
+          const w = new Tensor(l.W, [l.outC, CG, l.k, l.k]);
+          const out = outFor([1, l.outC, l.outH, l.outW]);
+          steps.push(() => values.set(l.output, conv2d(get(l.input), w, b, { ...geometry, groups: l.groups, out })));
+        } else {
+          const hwio = oihwToHwio(l.W, l.outC, CG, l.k, l.k);
+          const out = outFor([1, l.outH, l.outW, l.outC]);
+          if (depthwise) {
+            const w = new Tensor(hwio, [l.k, l.k, l.inC, 1]);
+            steps.push(() => values.set(l.output, depthwiseConv2d(get(l.input), w, b, { ...geometry, out })));
+          } else {
+            const w = new Tensor(hwio, [l.k, l.k, CG, l.outC]);
+            steps.push(() =>
+              values.set(l.output, conv2d(get(l.input), w, b, { ...geometry, groups: l.groups, layout, out })),
+            );
+          }
+        }
+        break;
+      }
+      case "add":
+        steps.push(() => {
+          const a = get(l.inputs[0]);
+          const s = get(l.inputs[1]).data;
+          const y = a.data;
+          for (let i = 0; i < y.length; i++) y[i] += s[i];
+          values.set(l.output, a);
+        });
+        break;
+      case "gap":
+        steps.push(() => {
+          const v = get(l.input);
+          const pooled = gap
+            ? Float32Array.from(gap(v, { layout }).data)
+            : channelMeans(v.data, l.C, l.H * l.W, layout);
+          values.set(l.output, new Tensor(pooled, [1, l.C]));
+        });
+        break;
+      case "affine": {
+        const w = new Tensor(l.W, [l.inF, l.outF]);
+        const out = outFor([1, l.outF]);
+        steps.push(() => {
+          const y = matmul(get(l.input), w, { out });
+          const yd = y.data;
+          for (let i = 0; i < l.outF; i++) yd[i] += l.b[i];
+          values.set(l.output, y);
+        });
+        break;
+      }
+    }
+  }
+  const run = () => {
+    values.set(net.input, input);
+    for (const step of steps) step();
+    const y = get(net.output).data;
+    values.clear();
+    return y;
+  };
+  return {
+    run,
+    output: async () => Float32Array.from(run()),
+    layout,
+    note:
+      `${net.layers.filter((l) => l.kind === "conv").length} convs; residual adds and the affine's bias in JS; ` +
+      (gap
+        ? "global pool by globalAvgPool2d"
+        : "global pool by a JS mean per channel (this zeroconv has no globalAvgPool2d)"),
+  };
 }

@@ -1,6 +1,15 @@
 // The report of `npm run bench:peers`: one set of tables, rendered as Markdown (printed and
 // bench/results/peers.md) and as a self-contained HTML page with inline SVG bar charts.
-import { TOLERANCE, WORKLOADS, workload, type CaseResult, type VariantResult, type WorkloadId } from "./common.js";
+import {
+  LAYOUTS,
+  TOLERANCE,
+  WORKLOADS,
+  workload,
+  type CaseResult,
+  type Layout,
+  type VariantResult,
+  type WorkloadId,
+} from "./common.js";
 
 export interface NumpyResult {
   label: string;
@@ -23,6 +32,8 @@ export interface Report {
   zeroconv: string;
   variants: VariantResult[];
   numpy: NumpyResult[];
+  /** merge.ts: the runs whose medians this report's cells are (a cell: the median of its runs' medians). */
+  merged?: string[];
 }
 
 interface Table {
@@ -54,21 +65,24 @@ function byVariant(r: Report, v: string): VariantResult | undefined {
   return r.variants.find((x) => x.variant === v);
 }
 
-function caseOf(r: Report, v: string, w: WorkloadId): CaseResult | undefined {
-  return byVariant(r, v)?.cases.find((c) => c.workload === w && c.kernel === undefined);
+/** A variant's case of w: with `layout`, the one in that layout (zeroconv runs W8-W14 in both), else the first. */
+function caseOf(r: Report, v: string, w: WorkloadId, layout?: Layout): CaseResult | undefined {
+  return byVariant(r, v)?.cases.find(
+    (c) => c.workload === w && c.kernel === undefined && (layout === undefined || c.layout === layout),
+  );
 }
 
 /** Median seconds of a timed case, or undefined. */
-function median(r: Report, v: string, w: WorkloadId): number | undefined {
+function median(r: Report, v: string, w: WorkloadId, layout?: Layout): number | undefined {
   if (w === "W7" && v.startsWith("numpy")) {
     return r.numpy.find((n) => n.oneThread === (v === "numpy-1t"))?.median_s;
   }
-  return caseOf(r, v, w)?.median;
+  return caseOf(r, v, w, layout)?.median;
 }
 
-/** Speed of a over speed of b on w (above 1: a is faster). */
-function speedup(r: Report, a: string, b: string, w: WorkloadId): number | undefined {
-  const ta = median(r, a, w);
+/** Speed of a over speed of b on w (above 1: a is faster); a's case in layout `la` if given. */
+function speedup(r: Report, a: string, b: string, w: WorkloadId, la?: Layout): number | undefined {
+  const ta = median(r, a, w, la);
   const tb = median(r, b, w);
   return ta === undefined || tb === undefined ? undefined : tb / ta;
 }
@@ -107,9 +121,13 @@ function cell(r: Report, key: string, w: WorkloadId): string {
   const v = byVariant(r, key);
   if (!v) return "–";
   if (!v.available) return unavailableCell(v.reason ?? "");
-  const c = caseOf(r, key, w);
+  return caseCell(caseOf(r, key, w), unit);
+}
+
+function caseCell(c: CaseResult | undefined, unit: string): string {
   if (!c) return "–";
   if (c.error) return `error (${clip(c.error, 50)})`;
+  if (c.unavailable) return `n/a (${clip(c.unavailable, 50)})`;
   const bad = c.check && !c.check.ok ? " ✗ DISAGREES" : "";
   return `${num(c.value!)} ${unit}${disturbed(c) ? " †" : ""}${bad}`;
 }
@@ -122,7 +140,7 @@ function mainTable(r: Report): Table {
   const cols = columns(r);
   const rows: string[][] = [];
   for (const w of WORKLOADS) {
-    if (w.id === "PEAK") continue;
+    if (w.id === "PEAK" || w.table !== "book") continue;
     const cells = cols.map((c) => cell(r, c.key, w.id));
     if (cells.every((x) => x === "–")) continue;
     rows.push([`${w.id} ${w.title}`, ...cells]);
@@ -146,6 +164,165 @@ function mainTable(r: Report): Table {
     ]);
   }
   return { head: ["workload", ...cols.map((c) => c.label)], rows };
+}
+
+// ---- W8-W14 ----
+const MOBILE_IDS = WORKLOADS.filter((w) => w.table === "mobile").map((w) => w.id);
+const WASM_PEERS_1T = ["tfjs-wasm-1t", "ort-web-1t"] as const;
+/** Goals of issue 13 on W8-W14: zeroconv 1T FMA over the faster WASM 1T peer, and plain SIMD's floor. */
+export const MOBILE_FMA_GOAL = 1.3;
+export const MOBILE_SIMD_GOAL = 1.0;
+
+/** The W8-W14 workloads this run has any case of. */
+function mobileRan(r: Report): WorkloadId[] {
+  return MOBILE_IDS.filter((w) => r.variants.some((v) => v.cases.some((c) => c.workload === w)));
+}
+
+/** One row of the W8-W14 table: a variant in one layout (zeroconv: both, each its own row). */
+interface Series {
+  key: string;
+  label: string;
+  layout?: Layout;
+}
+
+function mobileSeries(r: Report): Series[] {
+  const ids = mobileRan(r);
+  return r.variants.flatMap((v): Series[] => {
+    if (v.variant === "peak" || (v.variant === "tfjs-wasm-2t" && !v.available)) return [];
+    const mine = v.cases.filter((c) => ids.includes(c.workload));
+    const label = LABELS[v.variant] ?? v.variant;
+    if (!v.available) return [{ key: v.variant, label }];
+    if (mine.length === 0) return [];
+    if (v.variant.startsWith("zeroconv")) {
+      return LAYOUTS.filter((l) => mine.some((c) => c.layout === l)).map((layout) => ({
+        key: v.variant,
+        label,
+        layout,
+      }));
+    }
+    return [{ key: v.variant, label, layout: mine.find((c) => c.layout)?.layout }];
+  });
+}
+
+function mobileTable(r: Report): Table | null {
+  const ids = mobileRan(r);
+  if (ids.length === 0) return null;
+  const rows = mobileSeries(r).map((s) => {
+    const v = byVariant(r, s.key)!;
+    const cells = ids.map((w) =>
+      v.available ? caseCell(caseOf(r, s.key, w, s.key.startsWith("zeroconv") ? s.layout : undefined), "ms") : "",
+    );
+    if (!v.available) cells.fill(unavailableCell(v.reason ?? ""), 0, 1);
+    return [s.label, s.layout ?? "–", ...cells];
+  });
+  return { head: ["variant", "layout", ...ids.map((w) => w)], rows };
+}
+
+/** The faster of tfjs-wasm 1T and ort-web 1T on w. */
+function fasterWasmPeer(r: Report, w: WorkloadId): { key: string; median: number } | undefined {
+  let best: { key: string; median: number } | undefined;
+  for (const key of WASM_PEERS_1T) {
+    const c = caseOf(r, key, w);
+    if (c?.median === undefined || c.error || (c.check && !c.check.ok)) continue;
+    if (!best || c.median < best.median) best = { key, median: c.median };
+  }
+  return best;
+}
+
+/** zeroconv 1T (variant, layout) over the faster WASM peer on w. */
+function overPeer(r: Report, v: string, layout: Layout, w: WorkloadId): number | undefined {
+  const peer = fasterWasmPeer(r, w);
+  const t = median(r, v, w, layout);
+  return peer && t !== undefined ? peer.median / t : undefined;
+}
+
+/** "met", "not met", or which layouts meet it. */
+function goalVerdict(ratios: (number | undefined)[], goal: number): string {
+  const known = ratios.map((x, i) => [x, LAYOUTS[i]] as const).filter(([x]) => x !== undefined);
+  if (known.length === 0) return "–";
+  const met = known.filter(([x]) => x! >= goal);
+  if (met.length === known.length) return known.length === LAYOUTS.length ? "met (both layouts)" : `met (${met[0][1]})`;
+  if (met.length === 0) return "not met";
+  return `${met.map(([, l]) => l).join(", ")} only`;
+}
+
+function mobileRatioTables(r: Report): { title: string; table: Table }[] {
+  const ids = mobileRan(r);
+  if (ids.length === 0) return [];
+  const out: { title: string; table: Table }[] = [];
+  const ms = (v: number | undefined) => (v === undefined ? "–" : `${num(v * 1e3)} ms`);
+  const rows = ids.map((w) => {
+    const peer = fasterWasmPeer(r, w);
+    const fma = LAYOUTS.map((l) => overPeer(r, "zeroconv-fma", l, w));
+    const simd = LAYOUTS.map((l) => overPeer(r, "zeroconv-simd", l, w));
+    const bestFma = Math.min(...LAYOUTS.map((l) => median(r, "zeroconv-fma", w, l) ?? Infinity));
+    const node = median(r, "ort-node-1t", w);
+    return [
+      w,
+      peer ? `${LABELS[peer.key]} ${ms(peer.median)}` : "–",
+      ...fma.map(ratio),
+      ...simd.map(ratio),
+      ratio(node !== undefined && Number.isFinite(bestFma) ? node / bestFma : undefined),
+      goalVerdict(fma, MOBILE_FMA_GOAL),
+      goalVerdict(simd, MOBILE_SIMD_GOAL),
+    ];
+  });
+  out.push({
+    title:
+      "W8-W14: zeroconv 1T over the faster WASM peer on one thread (tfjs-wasm 1T or ort-web 1T): speed ratio, above 1 zeroconv is faster; " +
+      `goals: FMA ≥ ${MOBILE_FMA_GOAL.toFixed(1)}×, plain SIMD ≥ ${MOBILE_SIMD_GOAL.toFixed(1)}×`,
+    table: {
+      head: [
+        "workload",
+        "faster WASM peer, 1T",
+        "FMA NCHW ÷ it",
+        "FMA NHWC ÷ it",
+        "SIMD NCHW ÷ it",
+        "SIMD NHWC ÷ it",
+        "faster FMA layout ÷ ort-node 1T (native)",
+        `FMA ≥ ${MOBILE_FMA_GOAL.toFixed(1)}×`,
+        `SIMD ≥ ${MOBILE_SIMD_GOAL.toFixed(1)}×`,
+      ],
+      rows,
+    },
+  });
+
+  const reuse = ids.flatMap((w) =>
+    LAYOUTS.flatMap((l) => {
+      const [plain, withOut] = [median(r, "zeroconv-fma", w, l), median(r, "zeroconv-fma-out", w, l)];
+      if (plain === undefined || withOut === undefined) return [];
+      return [[w, l, ms(plain), ms(withOut), ms(plain - withOut), ratio(plain / withOut)]];
+    }),
+  );
+  if (reuse.length) {
+    out.push({
+      title:
+        "W8-W14: zeroconv 1T FMA writing into arrays allocated once (opts.out; W14: one per layer) against a new array per call",
+      table: { head: ["workload", "layout", "new array", "opts.out", "saved per op", "speed ratio"], rows: reuse },
+    });
+  }
+
+  const twoT = ids.flatMap((w) => {
+    const cells = LAYOUTS.flatMap((l) => [
+      ratio(speedup(r, "zeroconv-2t", "ort-web-2t", w, l)),
+      ratio(
+        median(r, "zeroconv-2t", w, l) !== undefined && median(r, "zeroconv-fma", w, l) !== undefined
+          ? median(r, "zeroconv-fma", w, l)! / median(r, "zeroconv-2t", w, l)!
+          : undefined,
+      ),
+    ]);
+    return cells.every((c) => c === "–") ? [] : [[w, ...cells]];
+  });
+  if (twoT.length) {
+    out.push({
+      title: "W8-W14 on 2 threads: zeroconv 2T (FMA) over ort-web 2T, and over zeroconv 1T FMA in the same layout",
+      table: {
+        head: ["workload", "2T NCHW ÷ ort-web 2T", "2T NCHW ÷ 1T", "2T NHWC ÷ ort-web 2T", "2T NHWC ÷ 1T"],
+        rows: twoT,
+      },
+    });
+  }
+  return out;
 }
 
 /** The faster of zeroconv's 1T builds on w. */
@@ -256,6 +433,8 @@ function ratioTables(r: Report): { title: string; table: Table }[] {
     });
   }
 
+  out.push(...mobileRatioTables(r));
+
   const w7 = ["zeroconv-simd", "zeroconv-fma", "zeroconv-2t"].flatMap((v) => {
     if (median(r, v, "W7") === undefined) return [];
     return [[LABELS[v], ratio(speedup(r, v, "numpy", "W7")), ratio(speedup(r, v, "numpy-1t", "W7"))]];
@@ -281,6 +460,11 @@ function headerLines(r: Report): string[] {
     `Threads: 1T = zeroconv init() on one thread, tfjs setThreadsCount(1), ort-web env.wasm.numThreads = 1, ` +
       `ort-node intraOpNumThreads 1 / interOpNumThreads 1 / sequential; 2T = the same with 2.`,
     `Date: ${r.date}; ${r.seconds.toFixed(0)} s${r.args.quick ? "; --quick (fewer samples)" : ""}${r.args.only ? `; --only ${r.args.only.join(",")}` : ""}`,
+    ...(r.merged
+      ? [
+          `Merged (bench/peers/merge.ts): every cell is the median of ${r.merged.length} runs' medians (with 2, their mean), each † and check the worst of them: ${r.merged.join(", ")}`,
+        ]
+      : []),
   ];
 }
 
@@ -312,12 +496,54 @@ function notes(r: Report): string[] {
       ...checks.filter((x) => x.c.check!.ok && x.v !== "zeroconv-simd").map((x) => x.c.check!.relErr),
       0,
     );
+    const checked = WORKLOADS.filter((w) => checks.some((x) => x.c.workload === w.id))
+      .map((w) => w.id)
+      .join(", ");
+    const loose = WORKLOADS.filter((w) => w.tolerance !== undefined && checks.some((x) => x.c.workload === w.id))
+      .map((w) => `${w.id} < ${w.tolerance}`)
+      .join(", ");
+    const bound = `max |diff| / max |ref| < ${TOLERANCE}${loose ? `; ${loose}` : ""}`;
+    const others = [...new Set(checks.map((x) => x.c.check!.against))].filter(
+      (a) => a !== "zeroconv 1T SIMD" && !a.startsWith("itself") && !a.includes("written as the reference"),
+    );
     n.push(
       bad.length === 0
-        ? `Agreement: every W1, W2, W4-W6 output agrees with zeroconv 1T SIMD's (max |diff| / max |ref| < ${TOLERANCE}; the largest was ${worst.toExponential(1)}).`
-        : `Agreement: ✗ ${bad.map((x) => `${LABELS[x.v] ?? x.v} ${x.c.workload} (${x.c.check!.relErr.toExponential(1)})`).join(", ")} DISAGREE with zeroconv 1T SIMD (tolerance ${TOLERANCE}).`,
+        ? `Agreement: every output of ${checked} agrees with zeroconv 1T SIMD's (NCHW where it runs both layouts; ${bound}; the largest was ${worst.toExponential(1)})` +
+            `${others.length ? `, or, where zeroconv lacks the op, with ${others.join("; ")}` : ""}.`
+        : `Agreement: ✗ ${bad.map((x) => `${LABELS[x.v] ?? x.v} ${x.c.workload}${x.c.layout ? ` ${x.c.layout}` : ""} (${x.c.check!.relErr.toExponential(1)})`).join(", ")} DISAGREE with the reference (${bound}).`,
     );
   }
+  if (mobileRan(r).length) {
+    n.push(
+      "W8-W14 (batch 1, seeded random weights, bench/peers/common.ts and mobilenet_v2.ts): zeroconv runs each case twice, NCHW (OIHW filters) " +
+        "and NHWC (HWIO filters; NHWC depthwise through depthwiseConv2d), both from the same data converted once outside the timing; NCHW is the reference. " +
+        "tfjs-wasm runs NHWC (tf.fused.conv2d / tf.fused.depthwiseConv2d with bias and relu6 fused, tf.avgPool 'same', tf.mean); " +
+        "ONNX Runtime NCHW (Conv with group, dilations and pads, then Clip(0, 6), which ORT fuses into the conv; AveragePool count_include_pad = 0; GlobalAveragePool; Add; Gemm).",
+    );
+    n.push(
+      "W14, MobileNetV2-1.0 at 224×224 (bench/peers/mobilenet_v2.ts, from the paper's Table 2): a 3×3 stride-2 conv to 32, the 17 inverted-residual blocks, " +
+        "a 1×1 conv to 1280, global average pool and a 1000-way affine; BatchNorm folded into each conv's weights and bias, relu6, " +
+        "3×3 convs padded TensorFlow's 'same'. zeroconv's case makes one call per layer, each copying its input and weights into WASM memory " +
+        "and its output out (about 14 MB of weights per image); the residual adds and the affine's bias run in JS. The peers keep their weights resident.",
+    );
+  }
+  const caseNotes = new Map<string, string[]>();
+  for (const v of r.variants)
+    for (const c of v.cases) {
+      if (!c.note || !mobileRan(r).includes(c.workload)) continue;
+      const who = `${LABELS[v.variant] ?? v.variant} ${c.workload}${c.layout && v.variant.startsWith("zeroconv") ? ` ${c.layout}` : ""}`;
+      caseNotes.set(c.note, [...(caseNotes.get(c.note) ?? []), who]);
+    }
+  for (const [note, who] of caseNotes) n.push(`${note} (${who.join(", ")}).`);
+  const na = new Map<string, string[]>();
+  for (const v of r.variants)
+    for (const c of v.cases)
+      if (c.unavailable)
+        na.set(c.unavailable, [
+          ...(na.get(c.unavailable) ?? []),
+          `${LABELS[v.variant] ?? v.variant} ${c.workload}${c.layout ? ` ${c.layout}` : ""}`,
+        ]);
+  for (const [why, who] of na) n.push(`n/a: ${why}: ${who.join(", ")}.`);
   const acc = r.variants.flatMap((v) =>
     v.cases.filter((c) => c.correct !== undefined).map((c) => `${LABELS[v.variant] ?? v.variant} ${c.correct}`),
   );
@@ -378,7 +604,7 @@ function notes(r: Report): string[] {
   if (byVariant(r, "zeroconv-fma-out")) {
     n.push(
       "zeroconv 1T FMA, opts.out: the FMA build's calls, each passing one output Tensor allocated once per workload as opts.out, " +
-        "so no call allocates its result (W1, W2, W4-W6; SimpleConvNet takes no out). The peers get no such column: onnxruntime-web 1.23.2 " +
+        "so no call allocates its result (W1, W2, W4-W6, W8-W11, W13, and in W14 one per layer; SimpleConvNet takes no out). The peers get no such column: onnxruntime-web 1.23.2 " +
         "accepts a pre-allocated CPU output in session.run's fetches but returns it unwritten on the wasm backend (microsoft/onnxruntime#25786), " +
         "and tfjs's dataSync() returns a new array every call.",
     );
@@ -409,15 +635,16 @@ function mdTable(t: Table): string[] {
   ];
 }
 
+const MOBILE_TITLE =
+  "W8-W14, batch 1: ms per op, lower is better (W8 depthwise 3×3 s1, W9 depthwise 3×3 s2, W10 pointwise 1×1, W11 dilated 3×3, " +
+  "W12a average pool 3×3, W12b global average pool, W13 grouped 3×3 (32 groups), W14 MobileNetV2-1.0)";
+
 export function renderMarkdown(r: Report): string {
-  const out = [
-    "# zeroconv and its peers",
-    "",
-    ...headerLines(r).map((l) => `${l}  `),
-    "",
-    ...mdTable(mainTable(r)),
-    "",
-  ];
+  const out = ["# zeroconv and its peers", "", ...headerLines(r).map((l) => `${l}  `), ""];
+  const main = mainTable(r);
+  if (main.rows.length) out.push(...mdTable(main), "");
+  const mobile = mobileTable(r);
+  if (mobile) out.push(`**${MOBILE_TITLE}**`, "", ...mdTable(mobile), "");
   for (const { title, table } of ratioTables(r)) out.push(`**${title}**`, "", ...mdTable(table), "");
   out.push("Notes:", "", ...notes(r).map((n) => `- ${n}`), "");
   return out.join("\n");
@@ -449,6 +676,16 @@ function chart(r: Report, w: WorkloadId): string {
       const v = peak(r, k)?.value;
       if (v !== undefined) bars.push({ label: `peak ${k}`, value: v, zeroconv: false });
     }
+  } else if (wl.table === "mobile") {
+    for (const s of mobileSeries(r)) {
+      const m = median(r, s.key, w, s.key.startsWith("zeroconv") ? s.layout : undefined);
+      if (m === undefined) continue;
+      bars.push({
+        label: `${s.label}${s.layout ? ` ${s.layout}` : ""}`,
+        value: m * 1e3,
+        zeroconv: s.key.startsWith("zeroconv"),
+      });
+    }
   } else {
     for (const c of columns(r)) {
       const m = median(r, c.key, w);
@@ -462,7 +699,7 @@ function chart(r: Report, w: WorkloadId): string {
   }
   if (bars.length === 0) return "";
   const max = Math.max(...bars.map((b) => b.value));
-  const [labelW, barW, rowH] = [190, 420, 24];
+  const [labelW, barW, rowH] = [240, 420, 24];
   const height = bars.length * rowH + 8;
   const svg = bars
     .map((b, i) => {
@@ -502,7 +739,8 @@ li { margin: .3em 0; } .meta { color: #555; }
 ${headerLines(r)
   .map((l) => `<p class="meta">${escHtml(l)}</p>`)
   .join("\n")}
-${htmlTable(mainTable(r))}
+${mainTable(r).rows.length ? htmlTable(mainTable(r)) : ""}
+${mobileTable(r) ? `<h3>${escHtml(MOBILE_TITLE)}</h3>${htmlTable(mobileTable(r)!)}` : ""}
 ${ratios}
 <h2>Charts</h2>
 <p class="meta">zeroconv in blue.</p>

@@ -8,6 +8,8 @@ import { init, type InitOptions } from "../../src/index.js";
 import {
   agreement,
   BenchData,
+  CaseUnavailable,
+  LAYOUTS,
   osThreads,
   parseArgs,
   RESULT_MARK,
@@ -16,7 +18,9 @@ import {
   workloadValue,
   workload,
   WORKLOADS,
+  type CaseFactory,
   type CaseResult,
+  type Layout,
   type Library,
   type VariantResult,
 } from "./common.js";
@@ -155,39 +159,57 @@ try {
     result.info = { ...lib.info, osThreadsAtStart: threadsBefore ?? "?", osThreadsAfterInit: osThreads() ?? "?" };
     log(`ready: ${JSON.stringify(result.info)}`);
     const data = new BenchData();
-    const isReference = variant === "zeroconv-simd";
     for (const w of WORKLOADS) {
-      const factory = lib.cases[w.id];
-      if (!factory || !selected(args, w.id)) continue;
-      const r: CaseResult = { workload: w.id };
-      try {
-        const c = await factory(data);
-        if (c.note) r.note = c.note;
-        if (c.output) {
-          r.check = agreement(w.id, await c.output(), isReference);
-          if (r.check === null) log(`${w.id}: no zeroconv reference output to check against`);
-          else if (!r.check.ok)
-            log(
-              `${w.id}: ERROR: output DISAGREES with ${r.check.against}: max diff / max |ref| = ${r.check.relErr.toExponential(2)}`,
-            );
-          else
-            log(`${w.id}: agree with ${r.check.against} (max diff / max |ref| = ${r.check.relErr.toExponential(2)})`);
+      const set = lib.cases[w.id];
+      if (!set || !selected(args, w.id)) continue;
+      const factories: [Layout | undefined, CaseFactory][] =
+        typeof set === "function"
+          ? [[undefined, set]]
+          : LAYOUTS.flatMap((l) => (set[l] ? [[l, set[l]] as [Layout, CaseFactory]] : []));
+      // zeroconv plain SIMD's first case of a workload (NCHW where it runs both) is the reference.
+      for (const [k, [layout, factory]] of factories.entries()) {
+        const isReference = variant === "zeroconv-simd" && k === 0;
+        const name = `${w.id}${layout ? ` ${layout}` : ""}`;
+        const r: CaseResult = { workload: w.id, ...(layout ? { layout } : {}) };
+        try {
+          const c = await factory(data);
+          if (c.layout && !layout) r.layout = c.layout;
+          if (c.note) r.note = c.note;
+          if (c.output) {
+            r.check = agreement(w.id, await c.output(), isReference);
+            if (r.check === null) log(`${name}: no zeroconv reference output to check against`);
+            else if (!r.check.ok)
+              log(
+                `${name}: ERROR: output DISAGREES with ${r.check.against}: max diff / max |ref| = ${r.check.relErr.toExponential(2)}`,
+              );
+            else
+              log(`${name}: agree with ${r.check.against} (max diff / max |ref| = ${r.check.relErr.toExponential(2)})`);
+          }
+          if (c.correct) {
+            r.correct = await c.correct();
+            log(`${name}: accuracy ${r.correct}/10000 = ${(r.correct / 100).toFixed(2)}%`);
+          }
+          const t = await time(`${variant} ${name}`, c.run, args.quick);
+          Object.assign(r, t, { value: workloadValue(w, t.median) });
+          log(
+            `${name}: ${fmt(r.value!)} ${w.unit} (median ${(t.median * 1e3).toPrecision(3)} ms, ${t.samples} samples, cpu/wall ${t.cpuPerWall.toFixed(2)}` +
+              `${t.otherCores === undefined ? "" : `, other processes ${t.otherCores.toFixed(2)} cores`})`,
+          );
+        } catch (e) {
+          if (e instanceof CaseUnavailable) {
+            r.unavailable = e.message;
+            log(`${name}: n/a: ${e.message}`);
+            if (isReference && e.reference) {
+              agreement(w.id, e.reference.output(), true, e.reference.source);
+              log(`${name}: the reference for the other libraries is ${e.reference.source}`);
+            }
+          } else {
+            r.error = (e as Error)?.message ?? String(e);
+            log(`${name}: ERROR: ${r.error}`);
+          }
         }
-        if (c.correct) {
-          r.correct = await c.correct();
-          log(`${w.id}: accuracy ${r.correct}/10000 = ${(r.correct / 100).toFixed(2)}%`);
-        }
-        const t = await time(`${variant} ${w.id}`, c.run, args.quick);
-        Object.assign(r, t, { value: workloadValue(w, t.median) });
-        log(
-          `${w.id}: ${fmt(r.value!)} ${w.unit} (median ${(t.median * 1e3).toPrecision(3)} ms, ${t.samples} samples, cpu/wall ${t.cpuPerWall.toFixed(2)}` +
-            `${t.otherCores === undefined ? "" : `, other processes ${t.otherCores.toFixed(2)} cores`})`,
-        );
-      } catch (e) {
-        r.error = (e as Error)?.message ?? String(e);
-        log(`${w.id}: ERROR: ${r.error}`);
+        result.cases.push(r);
       }
-      result.cases.push(r);
     }
     result.info.osThreadsAtEnd = osThreads() ?? "?";
   }
