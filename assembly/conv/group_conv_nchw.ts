@@ -44,6 +44,7 @@ export function group_conv_nchw(
   const paddedBytes = <usize>(hp * wp) << 2;
   const outBytes = <usize>(outH * outW) << 2;
   const filterBytes = <usize>(cg * fh * fw) << 2;
+  memory.fill(scratch, 0, <usize>cg * paddedBytes);
   for (let g = 0; g < groups; g++) {
     for (let c = 0; c < cg; c++) {
       padPlane(x + <usize>(g * cg + c) * planeBytes, h, w, top, left, hp, wp, scratch + <usize>c * paddedBytes);
@@ -51,7 +52,13 @@ export function group_conv_nchw(
     for (let j = 0; j < m; j++) {
       const o = g * m + j;
       const wo = wts + <usize>o * filterBytes;
-      convolvePlane(scratch, cg, paddedBytes, wp, wo, fh, fw, sy, sx, dh, dw, outH, outW, ch0 * m + o, y + <usize>o * outBytes);
+      const ch = ch0 * m + o;
+      const yo = y + <usize>o * outBytes;
+      // Inlined thrice so that each copy's four() knows its stride: the test in the innermost loop
+      // cost a third of W8's time.
+      if (sx == 1) convolvePlane(scratch, cg, paddedBytes, wp, wo, fh, fw, sy, 1, dh, dw, outH, outW, ch, yo);
+      else if (sx == 2) convolvePlane(scratch, cg, paddedBytes, wp, wo, fh, fw, sy, 2, dh, dw, outH, outW, ch, yo);
+      else convolvePlane(scratch, cg, paddedBytes, wp, wo, fh, fw, sy, sx, dh, dw, outH, outW, ch, yo);
     }
   }
   clearEpilogue();
@@ -69,26 +76,24 @@ function paddedWidth(outW: i32, fw: i32, sx: i32, dw: i32): i32 {
   return (outW - 1) * sx + (fw - 1) * dw + 1 + 8;
 }
 
-// scratch[r][q] = x[r - top][q - left], 0 outside x, for the hp x wp window the outputs read.
+// scratch[r][q] = x[r - top][q - left] where that is inside x, for the hp x wp window the
+// outputs read. The rest, the padding, is the same for every plane: the caller zeroes it once.
+// Row by row with v128 copies: memory.copy and memory.fill cost a call each, which on W8's
+// 144 planes (three per row) took longer than the convolution.
 function padPlane(x: usize, h: i32, w: i32, top: i32, left: i32, hp: i32, wp: i32, scratch: usize): void {
-  const rowBytes = <usize>wp << 2;
-  const q0 = min(left, wp);
-  const q1 = min(left + w, wp);
-  for (let r = 0; r < hp; r++) {
-    const dst = scratch + <usize>r * rowBytes;
-    const iy = r - top;
-    if (iy < 0 || iy >= h) {
-      memory.fill(dst, 0, rowBytes);
-      continue;
-    }
-    memory.fill(dst, 0, <usize>q0 << 2);
-    if (q1 > q0) memory.copy(dst + (<usize>q0 << 2), x + (<usize>(iy * w) << 2), <usize>(q1 - q0) << 2);
-    memory.fill(dst + (<usize>max(q1, q0) << 2), 0, <usize>(wp - max(q1, q0)) << 2);
+  const n = min(left + w, wp) - left;
+  const r1 = min(top + h, hp);
+  for (let r = top; r < r1; r++) {
+    const dst = scratch + (<usize>(r * wp + left) << 2);
+    const src = x + (<usize>((r - top) * w) << 2);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+    for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
   }
 }
 
 // One output plane from the group's cg padded planes (planeBytes apart); weights [cg][fh][fw].
-function convolvePlane(
+@inline function convolvePlane(
   src: usize,
   cg: i32,
   planeBytes: usize,
