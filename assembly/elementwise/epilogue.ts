@@ -49,10 +49,40 @@ export function epilogue_apply(c: usize, rows: i32, cols: i32): void {
 
 // C[0:mr, 0:nr] at c (row stride ldc) is the tile whose first element is C(row0, col0).
 export function applyEpilogue(c: usize, ldc: i32, mr: i32, nr: i32, row0: i32, col0: i32): void {
+  // A whole 4x8 micro-tile with bias and a clamp (none, relu, relu6): straight-line v128 code.
+  // The general path's call per row cost as much as the tile's multiply-adds where K is small
+  // (MobileNet's pointwise convolutions, K = 16 to 64).
+  if (mr == 4 && nr == 8 && epiAct <= ACT_RELU6) {
+    clampTile4x8(c, (<usize>ldc) << 2, row0, col0);
+    return;
+  }
   for (let r = 0; r < mr; r++) {
     const p = c + ((<usize>(r * ldc)) << 2);
     if (epiAxis == 1) epilogueRowOfOneChannel(p, nr, row0 + r);
     else epilogueRowAcrossChannels(p, nr, col0);
+  }
+}
+
+function clampTile4x8(c: usize, row: usize, row0: i32, col0: i32): void {
+  const lo = f32x4.splat(epilogueClampLo());
+  const hi = f32x4.splat(epilogueClampHi());
+  const zero = f32x4.splat(0);
+  if (epiAxis == 1) {
+    for (let r = 0; r < 4; r++) {
+      const b = epiBias != 0 ? v128.load32_splat(epiBias + ((<usize>(row0 + r)) << 2)) : zero;
+      const p = c + <usize>r * row;
+      v128.store(p, f32x4.pmin(f32x4.pmax(f32x4.add(v128.load(p), b), lo), hi));
+      v128.store(p, f32x4.pmin(f32x4.pmax(f32x4.add(v128.load(p, 16), b), lo), hi), 16);
+    }
+    return;
+  }
+  const bias = epiBias + ((<usize>col0) << 2);
+  const b0 = epiBias != 0 ? v128.load(bias) : zero;
+  const b1 = epiBias != 0 ? v128.load(bias, 16) : zero;
+  for (let r = 0; r < 4; r++) {
+    const p = c + <usize>r * row;
+    v128.store(p, f32x4.pmin(f32x4.pmax(f32x4.add(v128.load(p), b0), lo), hi));
+    v128.store(p, f32x4.pmin(f32x4.pmax(f32x4.add(v128.load(p, 16), b1), lo), hi), 16);
   }
 }
 
