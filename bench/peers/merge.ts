@@ -44,7 +44,7 @@ const variants: VariantResult[] = first.variants.map((v) => {
       samples: timed.reduce((a, x) => a + (x.samples ?? 0), 0),
       rme: Math.max(...timed.map((x) => x.rme ?? 0)),
       cpuPerWall: mid(timed.map((x) => x.cpuPerWall ?? 0)),
-      otherCores: Math.max(...timed.map((x) => x.otherCores ?? 0)),
+      otherCores: mid(timed.map((x) => x.otherCores ?? 0)),
       check: worst ?? c.check,
       note: c.note,
     };

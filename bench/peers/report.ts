@@ -462,7 +462,7 @@ function headerLines(r: Report): string[] {
     `Date: ${r.date}; ${r.seconds.toFixed(0)} s${r.args.quick ? "; --quick (fewer samples)" : ""}${r.args.only ? `; --only ${r.args.only.join(",")}` : ""}`,
     ...(r.merged
       ? [
-          `Merged (bench/peers/merge.ts): every cell is the median of ${r.merged.length} runs' medians (with 2, their mean), each † and check the worst of them: ${r.merged.join(", ")}`,
+          `Merged (bench/peers/merge.ts): every cell is the median of ${r.merged.length} runs' medians (with 2, their mean), its † from the median of their other-process loads, its check the worst of them: ${r.merged.join(", ")}`,
         ]
       : []),
   ];
