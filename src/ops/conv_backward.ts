@@ -5,7 +5,7 @@
 // shares whole batches out at a higher level, and these run once per step, not per pixel.
 import { sgemmWorkspaceFloats } from "../runtime/memory.js";
 import type { Runtime } from "../runtime/wasm.js";
-import type { ConvGeometry } from "./conv_geometry.js";
+import { windowArgs, type ConvGeometry } from "./conv_geometry.js";
 import type { Layout } from "./options.js";
 
 /** Pixels of NHWC im2row per SGEMM call, as the forward pass. */
@@ -47,7 +47,7 @@ export function convBackpropInputAll(
         // drows [np, K] = dy [np, FNg] x Wg^T: Wg is the HWIO slice [K, FNg] (row stride FN) read transposed.
         const dyRows = dy + (p0 * g.FN + gi * g.FNg) * 4;
         k.sgemm(np, g.K, g.FNg, dyRows, g.FN, 1, pw + gi * g.FNg * 4, 1, g.FN, 0, block, g.K, work);
-        k.conv_nhwc_rows_add(block, g.H, g.W, g.C, gi * g.Cg, g.Cg, g.FH, g.FW, ...taps(g), g.outW, p0, np, dx);
+        k.conv_nhwc_rows_add(block, g.H, g.W, g.C, gi * g.Cg, g.Cg, g.FH, g.FW, ...windowArgs(g), g.outW, p0, np, dx);
       }
     }
   }
@@ -71,24 +71,7 @@ export function convBackpropFilterAll(
     for (let gi = 0; gi < g.groups; gi++) {
       if (g.layout === "NCHW") {
         const xg = x + gi * g.Cg * g.H * g.W * 4;
-        k.im2col_kernel_order(
-          xg,
-          1,
-          g.Cg,
-          g.H,
-          g.W,
-          g.FH,
-          g.FW,
-          g.sy,
-          g.sx,
-          g.dh,
-          g.dw,
-          g.top,
-          g.left,
-          g.outH,
-          g.outW,
-          block,
-        );
+        k.im2col_kernel_order(xg, 1, g.Cg, g.H, g.W, g.FH, g.FW, ...windowArgs(g), g.outH, g.outW, block);
         // dWg [FNg, K] (+)= dyg [FNg, P] x colT [K, P]^T: B is colT read transposed.
         const dwg = pdw + gi * g.FNg * g.K * 4;
         k.sgemm(g.FNg, g.K, g.P, dy + gi * g.FNg * g.P * 4, g.P, 1, block, 1, g.P, n === 0 ? 0 : 1, dwg, g.K, work);
@@ -96,7 +79,7 @@ export function convBackpropFilterAll(
       }
       for (let p0 = 0; p0 < g.P; p0 += ROWS_PER_CHUNK) {
         const np = Math.min(ROWS_PER_CHUNK, g.P - p0);
-        k.conv_nhwc_rows(x, g.H, g.W, g.C, gi * g.Cg, g.Cg, g.FH, g.FW, ...taps(g), g.outW, p0, np, block);
+        k.conv_nhwc_rows(x, g.H, g.W, g.C, gi * g.Cg, g.Cg, g.FH, g.FW, ...windowArgs(g), g.outW, p0, np, block);
         // dWg [K, FNg] (+)= rows [np, K]^T x dy [np, FNg], into the HWIO filter's columns of group gi.
         const beta = n === 0 && p0 === 0 ? 0 : 1;
         const dyRows = dy + (p0 * g.FN + gi * g.FNg) * 4;
@@ -118,8 +101,4 @@ export function convBackpropBiasAll(
 ): void {
   if (layout === "NCHW") rt.kernels.bias_grad(pdy, N, FN, P, pdb);
   else rt.kernels.bias_grad(pdy, N * P, FN, 1, pdb); // rows of FN channels: a plane of 1
-}
-
-function taps(g: ConvGeometry): [number, number, number, number, number, number] {
-  return [g.sy, g.sx, g.dh, g.dw, g.top, g.left];
 }

@@ -13,7 +13,7 @@ import type { Kernels, Runtime } from "../runtime/wasm.js";
 import { forShares, threadsFor } from "../runtime/parallel.js";
 import { sgemmWorkspaceFloats } from "../runtime/memory.js";
 import { setEpilogue, type FusedActivation } from "./activation.js";
-import { isBookGeometry, type ConvGeometry } from "./conv_geometry.js";
+import { isBookGeometry, windowArgs, type ConvGeometry } from "./conv_geometry.js";
 
 /**
  * Taps per output (C*FH*FW) up to which the direct kernel beats the GEMM path (conv_gemm + bias):
@@ -188,28 +188,7 @@ function image(
       epilogue(k, g, act, p, gi, 1);
       if (path === "pointwise") k.sgemm(g.FNg, count, g.Cg, wg, g.K, 1, xg + first * 4, g.P, 1, 0, yg, g.P, work);
       else {
-        k.conv_gemm(
-          xg,
-          g.Cg,
-          g.H,
-          g.W,
-          g.FH,
-          g.FW,
-          g.sy,
-          g.sx,
-          g.dh,
-          g.dw,
-          g.top,
-          g.left,
-          g.outW,
-          first,
-          count,
-          wg,
-          g.FNg,
-          yg,
-          g.P,
-          work,
-        );
+        k.conv_gemm(xg, g.Cg, g.H, g.W, g.FH, g.FW, ...windowArgs(g), g.outW, first, count, wg, g.FNg, yg, g.P, work);
       }
       continue;
     }
@@ -217,26 +196,7 @@ function image(
     const packedG = packed + gi * g.K * Math.ceil(g.FNg / 8) * 8 * 4;
     for (let p0 = first; p0 < first + count; p0 += ROWS_PER_CHUNK) {
       const np = Math.min(ROWS_PER_CHUNK, first + count - p0);
-      k.conv_nhwc_rows(
-        x,
-        g.H,
-        g.W,
-        g.C,
-        gi * g.Cg,
-        g.Cg,
-        g.FH,
-        g.FW,
-        g.sy,
-        g.sx,
-        g.dh,
-        g.dw,
-        g.top,
-        g.left,
-        g.outW,
-        p0,
-        np,
-        rows,
-      );
+      k.conv_nhwc_rows(x, g.H, g.W, g.C, gi * g.Cg, g.Cg, g.FH, g.FW, ...windowArgs(g), g.outW, p0, np, rows);
       epilogue(k, g, act, p, gi, 2);
       k.sgemm_packed_b(np, g.FNg, g.K, rows, g.K, 1, packedG, y + (p0 * g.FN + gi * g.FNg) * 4, g.FN, work);
     }
@@ -278,12 +238,7 @@ function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPoin
         M,
         g.FH,
         g.FW,
-        g.sy,
-        g.sx,
-        g.dh,
-        g.dw,
-        g.top,
-        g.left,
+        ...windowArgs(g),
         g.outH,
         g.outW,
         from,
@@ -291,28 +246,9 @@ function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPoin
         scratch[t],
       );
     } else if (g.Cg > 1) {
-      k.group_conv_nhwc(x, g.H, g.W, g.C, g.Cg, M, p.w, g.FH, g.FW, ...taps(g), g.outW, from, count, y);
+      k.group_conv_nhwc(x, g.H, g.W, g.C, g.Cg, M, p.w, g.FH, g.FW, ...windowArgs(g), g.outW, from, count, y);
     } else {
-      k.dwconv_nhwc(
-        x,
-        g.H,
-        g.W,
-        g.C,
-        M,
-        p.w,
-        g.FH,
-        g.FW,
-        g.sy,
-        g.sx,
-        g.dh,
-        g.dw,
-        g.top,
-        g.left,
-        g.outW,
-        from,
-        count,
-        y,
-      );
+      k.dwconv_nhwc(x, g.H, g.W, g.C, M, p.w, g.FH, g.FW, ...windowArgs(g), g.outW, from, count, y);
     }
   };
   const threads = scratch.length;
@@ -324,8 +260,4 @@ function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPoin
     return;
   }
   for (let i = 0; i < g.N; i++) forShares(rt, whole, threads, (k, first, count, t) => run(k, i, first, count, t));
-}
-
-function taps(g: ConvGeometry): [number, number, number, number, number, number] {
-  return [g.sy, g.sx, g.dh, g.dw, g.top, g.left];
 }

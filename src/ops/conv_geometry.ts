@@ -181,3 +181,8 @@ export function isBookGeometry(g: ConvGeometry): boolean {
     g.left === g.right
   );
 }
+
+/** The kernels' per-axis window arguments, in their order: sy, sx, dh, dw, top, left. */
+export function windowArgs(g: ConvGeometry): [number, number, number, number, number, number] {
+  return [g.sy, g.sx, g.dh, g.dw, g.top, g.left];
+}
