@@ -14,7 +14,7 @@ import {
 } from "../src/index.js";
 import { toHwio, toNchw, toNhwc } from "./reference_conv.js";
 import { needs } from "./requirements.js";
-import { expectClose } from "./util.js";
+import { base64Floats32, base64Floats64, expectClose } from "./util.js";
 
 const script = fileURLToPath(new URL("reference/conv_grid.py", import.meta.url));
 const CASES = 240;
@@ -27,14 +27,8 @@ interface GridCase {
   [array: string]: unknown;
 }
 
-const f32 = (s: unknown) => {
-  const b = Buffer.from(s as string, "base64");
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
-const f64 = (s: unknown) => {
-  const b = Buffer.from(s as string, "base64");
-  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
+const f32 = base64Floats32;
+const f64 = base64Floats64;
 
 /** HWIO back to [FN, Cg, FH, FW]. */
 function fromHwio(a: Float32Array, [FN, Cg, FH, FW]: number[]): Float32Array {

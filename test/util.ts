@@ -245,3 +245,14 @@ export function expectOutRefused(
   if (data && Array.from(data).some((v) => v !== SENTINEL))
     throw new Error(`${what}: the refused call wrote into out's data`);
 }
+
+/** A little-endian float32 (or float64) array sent as base64 by a reference script. */
+export function base64Floats32(s: unknown): Float32Array {
+  const b = Buffer.from(s as string, "base64");
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+export function base64Floats64(s: unknown): Float64Array {
+  const b = Buffer.from(s as string, "base64");
+  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
