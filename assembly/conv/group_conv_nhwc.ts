@@ -14,6 +14,13 @@ import { endTap, firstTap } from "../window/taps";
 // GEMM's panels (ResNeXt's, ShuffleNet's): output channels go sixteen at a time, four vectors of a
 // group's filters in four independent chains, each input channel broadcast straight from memory.
 // Taps outside the image are skipped.
+// Byte offsets of a window's K = fh*fw*cg taps from its first pixel's first channel, for the
+// windows that lie wholly inside the image: one loop of K steps instead of three nested short ones
+// (W13's kernel: 3.9-4.3 -> 3.2-3.9 ms). Static data: in the threaded builds every thread of one
+// call writes the same values from the same geometry, so the table is the same whoever wrote it.
+const MAX_TAPS = 1024;
+const TAPS = memory.data(MAX_TAPS * 4, 16);
+
 export function group_conv_nhwc(
   x: usize,
   h: i32,
@@ -36,6 +43,17 @@ export function group_conv_nhwc(
   y: usize,
 ): void {
   const fn = (c / cg) * fng;
+  const taps = fh * fw * cg;
+  const table = taps <= MAX_TAPS;
+  if (table) {
+    let t = 0;
+    for (let fy = 0; fy < fh; fy++)
+      for (let fx = 0; fx < fw; fx++)
+        for (let ci = 0; ci < cg; ci++) {
+          store<u32>(TAPS + ((<usize>t) << 2), ((fy * dh * w + fx * dw) * c + ci) << 2);
+          t++;
+        }
+  }
   for (let oy = oy0; oy < oy0 + rows; oy++) {
     const iy0 = oy * sy - top;
     const fy0 = firstTap(iy0, dh);
@@ -45,10 +63,51 @@ export function group_conv_nhwc(
       const fx0 = firstTap(ix0, dw);
       const fx1 = endTap(ix0, dw, fw, w);
       const out = y + ((<usize>((oy * outW + ox) * fn)) << 2);
-      pixel(x, w, c, cg, fng, fn, wts, fw, dh, dw, iy0, ix0, fy0, fy1, fx0, fx1, out);
+      if (table && fy0 == 0 && fy1 == fh && fx0 == 0 && fx1 == fw) {
+        pixelInside(x + ((<usize>((iy0 * w + ix0) * c)) << 2), cg, fng, fn, wts, taps, out);
+      } else {
+        pixel(x, w, c, cg, fng, fn, wts, fw, dh, dw, iy0, ix0, fy0, fy1, fx0, fx1, out);
+      }
     }
   }
   clearEpilogue();
+}
+
+// A pixel whose window lies inside the image: px is its first tap's first channel.
+function pixelInside(px: usize, cg: i32, fng: i32, fn: i32, wts: usize, taps: i32, out: usize): void {
+  const fnBytes = (<usize>fn) << 2;
+  const clamp = epilogueIsClamp();
+  let o = 0;
+  for (; o + 16 <= fn; o += 16) {
+    const p0 = px + ((<usize>((o / fng) * cg)) << 2);
+    const p1 = px + ((<usize>(((o + 4) / fng) * cg)) << 2);
+    const p2 = px + ((<usize>(((o + 8) / fng) * cg)) << 2);
+    const p3 = px + ((<usize>(((o + 12) / fng) * cg)) << 2);
+    let a0 = epilogueBias4(o);
+    let a1 = epilogueBias4(o + 4);
+    let a2 = epilogueBias4(o + 8);
+    let a3 = epilogueBias4(o + 12);
+    let pw = wts + ((<usize>o) << 2);
+    for (let t = 0; t < taps; t++) {
+      const off = <usize>load<u32>(TAPS + ((<usize>t) << 2));
+      a0 = madd(v128.load32_splat(p0 + off), v128.load(pw), a0);
+      a1 = madd(v128.load32_splat(p1 + off), v128.load(pw, 16), a1);
+      a2 = madd(v128.load32_splat(p2 + off), v128.load(pw, 32), a2);
+      a3 = madd(v128.load32_splat(p3 + off), v128.load(pw, 48), a3);
+      pw += fnBytes;
+    }
+    storeAcrossChannels16(out + ((<usize>o) << 2), a0, a1, a2, a3, o, clamp);
+  }
+  for (; o < fn; o += 4) {
+    const p0 = px + ((<usize>((o / fng) * cg)) << 2);
+    let a = epilogueBias4(o);
+    let pw = wts + ((<usize>o) << 2);
+    for (let t = 0; t < taps; t++) {
+      a = madd(v128.load32_splat(p0 + <usize>load<u32>(TAPS + ((<usize>t) << 2))), v128.load(pw), a);
+      pw += fnBytes;
+    }
+    storeActivatedAcrossChannels(out + ((<usize>o) << 2), a, o);
+  }
 }
 
 function pixel(
