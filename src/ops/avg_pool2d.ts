@@ -11,6 +11,7 @@ import {
   poolGeometryFor,
   poolParams2d,
   type PoolWindowOptions,
+  avgWindowArgs,
 } from "./pool_geometry.js";
 import { checkGradient, checkXShape } from "./pool_gradient.js";
 
@@ -53,45 +54,9 @@ export function avgPool2d(x: TensorLike, opts: AvgPoolOptions): Tensor {
     const k = rt.kernels;
     if (g.layout === "NCHW") {
       const planes = g.N * g.C;
-      k.avgpool_nchw(
-        px,
-        planes,
-        g.H,
-        g.W,
-        g.fh,
-        g.fw,
-        g.sy,
-        g.sx,
-        g.top,
-        g.bottom,
-        g.left,
-        g.right,
-        includePad,
-        g.outH,
-        g.outW,
-        py,
-        ps,
-      );
+      k.avgpool_nchw(px, planes, g.H, g.W, ...avgWindowArgs(g, includePad), py, ps);
     } else {
-      k.avgpool_nhwc(
-        px,
-        g.N,
-        g.H,
-        g.W,
-        g.C,
-        g.fh,
-        g.fw,
-        g.sy,
-        g.sx,
-        g.top,
-        g.bottom,
-        g.left,
-        g.right,
-        includePad,
-        g.outH,
-        g.outW,
-        py,
-      );
+      k.avgpool_nhwc(px, g.N, g.H, g.W, g.C, ...avgWindowArgs(g, includePad), py);
     }
     return readResult(rt, py, yShape, out);
   });
@@ -117,44 +82,9 @@ export function avgPool2dBackward(dy: TensorLike, xShape: ArrayLike<number>, opt
     writeFloats(rt, pdy, dy.data);
     const k = rt.kernels;
     if (g.layout === "NCHW") {
-      k.avgpool_backward_nchw(
-        pdy,
-        N * C,
-        H,
-        W,
-        g.fh,
-        g.fw,
-        g.sy,
-        g.sx,
-        g.top,
-        g.bottom,
-        g.left,
-        g.right,
-        includePad,
-        g.outH,
-        g.outW,
-        pdx,
-      );
+      k.avgpool_backward_nchw(pdy, N * C, H, W, ...avgWindowArgs(g, includePad), pdx);
     } else {
-      k.avgpool_backward_nhwc(
-        pdy,
-        N,
-        H,
-        W,
-        C,
-        g.fh,
-        g.fw,
-        g.sy,
-        g.sx,
-        g.top,
-        g.bottom,
-        g.left,
-        g.right,
-        includePad,
-        g.outH,
-        g.outW,
-        pdx,
-      );
+      k.avgpool_backward_nhwc(pdy, N, H, W, C, ...avgWindowArgs(g, includePad), pdx);
     }
     return readResult(rt, pdx, dxShape, out);
   });

@@ -88,7 +88,7 @@ export function conv2dBackpropBias(dy: TensorLike, opts?: { layout?: Layout; out
 }
 
 /** dy must have the forward output's shape. */
-export function checkDy(fn: string, dy: unknown, g: ConvGeometry): asserts dy is TensorLike {
+function checkDy(fn: string, dy: unknown, g: ConvGeometry): asserts dy is TensorLike {
   const dims = imageDims(g.layout, "FN");
   const got = checkTensor(fn, "dy", dy, dims);
   const want = inLayout(g.layout, g.N, g.FN, g.outH, g.outW);

@@ -6,10 +6,8 @@
 import { sgemmWorkspaceFloats } from "../runtime/memory.js";
 import type { Runtime } from "../runtime/wasm.js";
 import { windowArgs, type ConvGeometry } from "./conv_geometry.js";
+import { ROWS_PER_CHUNK } from "./conv_forward.js";
 import type { Layout } from "./options.js";
-
-/** Pixels of NHWC im2row per SGEMM call, as the forward pass. */
-const ROWS_PER_CHUNK = 128;
 
 /** Floats of scratch either gradient needs: the SGEMM's workspace, then one group's im2col block. */
 export function convGradScratch(rt: Runtime, g: ConvGeometry): number {

@@ -23,7 +23,7 @@ import { isBookGeometry, windowArgs, type ConvGeometry } from "./conv_geometry.j
 export const DIRECT_MAX_TAPS = 72;
 
 /** Pixels of NHWC im2row per SGEMM call: one 128-row block of the GEMM's A. */
-const ROWS_PER_CHUNK = 128;
+export const ROWS_PER_CHUNK = 128;
 
 type Path = "grouped" | "pointwise" | "direct" | "gemm";
 

@@ -11,6 +11,7 @@ import {
   poolParams2d,
   type PoolGeometry2d,
   type PoolWindowOptions,
+  maxWindowArgs,
 } from "./pool_geometry.js";
 import { checkGradient } from "./pool_gradient.js";
 
@@ -40,12 +41,12 @@ export function maxPool2d(x: TensorLike, opts: MaxPoolOptions): Tensor {
     // One thread: sharing the planes out was measured no faster (bench:peers W2), the copies in and out dominate.
     const k = rt.kernels;
     if (g.layout === "NHWC") {
-      k.maxpool_nhwc(px, g.N, g.H, g.W, g.C, g.fh, g.fw, g.sy, g.sx, g.dh, g.dw, g.top, g.left, g.outH, g.outW, py);
+      k.maxpool_nhwc(px, g.N, g.H, g.W, g.C, ...maxWindowArgs(g), py);
     } else if (book) {
       k.maxpool_2x2s2_max(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py);
     } else {
       const planes = g.N * g.C;
-      k.maxpool_nchw(px, planes, g.H, g.W, g.fh, g.fw, g.sy, g.sx, g.dh, g.dw, g.top, g.left, g.outH, g.outW, py, ps);
+      k.maxpool_nchw(px, planes, g.H, g.W, ...maxWindowArgs(g), py, ps);
     }
     return readResult(rt, py, yShape, out);
   });
@@ -90,44 +91,9 @@ export function maxPool2dBackward(dy: TensorLike, x: TensorLike, opts: MaxPoolOp
     const k = rt.kernels;
     if (g.layout === "NCHW") {
       const planes = g.N * g.C;
-      k.maxpool_backward_nchw(
-        pdy,
-        px,
-        planes,
-        g.H,
-        g.W,
-        g.fh,
-        g.fw,
-        g.sy,
-        g.sx,
-        g.dh,
-        g.dw,
-        g.top,
-        g.left,
-        g.outH,
-        g.outW,
-        pdx,
-      );
+      k.maxpool_backward_nchw(pdy, px, planes, g.H, g.W, ...maxWindowArgs(g), pdx);
     } else {
-      k.maxpool_backward_nhwc(
-        pdy,
-        px,
-        g.N,
-        g.H,
-        g.W,
-        g.C,
-        g.fh,
-        g.fw,
-        g.sy,
-        g.sx,
-        g.dh,
-        g.dw,
-        g.top,
-        g.left,
-        g.outH,
-        g.outW,
-        pdx,
-      );
+      k.maxpool_backward_nhwc(pdy, px, g.N, g.H, g.W, g.C, ...maxWindowArgs(g), pdx);
     }
     return readResult(rt, pdx, xShape, out);
   });

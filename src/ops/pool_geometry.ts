@@ -207,3 +207,15 @@ function checkCovered(
 export function describeX(layout: Layout, shape: readonly number[]): string {
   return `${formatShape(shape)} [${imageDims(layout).join(", ")}]`;
 }
+
+type Ten = [number, number, number, number, number, number, number, number, number, number];
+
+/** maxPool2d's kernels' window arguments, in their order: fh, fw, sy, sx, dh, dw, top, left, outH, outW. */
+export function maxWindowArgs(g: PoolGeometry2d): Ten {
+  return [g.fh, g.fw, g.sy, g.sx, g.dh, g.dw, g.top, g.left, g.outH, g.outW];
+}
+
+/** avgPool2d's: fh, fw, sy, sx, top, bottom, left, right, includePad (0 or 1), outH, outW. */
+export function avgWindowArgs(g: PoolGeometry2d, includePad: number): [...Ten, number] {
+  return [g.fh, g.fw, g.sy, g.sx, g.top, g.bottom, g.left, g.right, includePad, g.outH, g.outW];
+}
