@@ -1,0 +1,99 @@
+// Conv2D, FusedConv2D and their two gradients on zeroconv. tfjs's filter is HWIO in both data
+// formats; zeroconv's NHWC takes it as it is, and its NCHW wants [FN, C, FH, FW], so an NCHW call
+// transposes the filter (weights: small next to the images, which are never transposed).
+import { backend_util, type TensorInfo } from "@tensorflow/tfjs-core";
+import type { TensorLike } from "../tensor/tensor.js";
+import { conv2d } from "../ops/conv2d.js";
+import { conv2dBackpropFilter as backpropFilter, conv2dBackpropInput as backpropInput } from "../ops/conv2d_grad.js";
+import type { Layout } from "../ops/options.js";
+import { floats, output, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
+import { fusedOf, NONE } from "./fused.js";
+import { layoutOf, sameShape, windowOf, type Window } from "./windows.js";
+
+type Shape4 = [number, number, number, number];
+
+/** [FH, FW, C, FN] -> [FN, C, FH, FW], or back (`toHwio`). */
+function transposeFilter(w: TensorLike, toHwio: boolean): TensorLike {
+  const s = w.shape;
+  const [FH, FW, C, FN] = toHwio ? [s[2], s[3], s[1], s[0]] : [s[0], s[1], s[2], s[3]];
+  const out = new Float32Array(w.data.length);
+  for (let h = 0; h < FH; h++)
+    for (let x = 0; x < FW; x++)
+      for (let c = 0; c < C; c++)
+        for (let f = 0; f < FN; f++) {
+          const hwio = ((h * FW + x) * C + c) * FN + f;
+          const oihw = ((f * C + c) * FH + h) * FW + x;
+          if (toHwio) out[hwio] = w.data[oihw];
+          else out[oihw] = w.data[hwio];
+        }
+  return { shape: toHwio ? [FH, FW, C, FN] : [FN, C, FH, FW], data: out };
+}
+
+/**
+ * The forward window of a conv of x (its shape) by an HWIO filter, or null where zeroconv's sizes
+ * differ, or a gradient's dy has not the result's shape.
+ */
+function convWindow(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: KernelArgs["attrs"],
+  layout: Layout,
+  dy?: TensorLike,
+): Window | null {
+  const ci = backend_util.computeConv2DInfo(
+    xShape as Shape4,
+    filterShape as Shape4,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    layout === "NHWC" ? "channelsLast" : "channelsFirst",
+  );
+  return dy === undefined || sameShape(dy.shape as number[], ci.outShape) ? windowOf(ci) : null;
+}
+
+function conv(args: KernelArgs, fused: boolean): TensorInfo | null {
+  const { inputs, backend, attrs } = args;
+  const layout = layoutOf(attrs.dataFormat);
+  const t = floats(backend, inputs.x, inputs.filter);
+  if (layout === null || t === null) return null;
+  const [x, filter] = t;
+  const win = convWindow(x.shape as number[], filter.shape as number[], attrs, layout);
+  if (win === null) return null;
+  const FN = filter.shape[3];
+  const f = fused ? fusedOf(args, FN, 4, layout === "NHWC" ? 0 : 2) : NONE;
+  if (f === null) return null;
+  const W = layout === "NHWC" ? filter : transposeFilter(filter, false);
+  const y = conv2d(x, W, f.bias, { ...win, layout, activation: f.activation, alpha: f.alpha });
+  return output(backend, y);
+}
+
+export const conv2D: ZeroconvKernel = (args) => conv(args, false);
+export const fusedConv2D: ZeroconvKernel = (args) => conv(args, true);
+
+export const conv2DBackpropInput: ZeroconvKernel = ({ inputs, backend, attrs }) => {
+  const layout = layoutOf(attrs.dataFormat);
+  const t = floats(backend, inputs.dy, inputs.filter);
+  if (layout === null || t === null) return null;
+  const [dy, filter] = t;
+  const win = convWindow(attrs.inputShape, filter.shape as number[], attrs, layout, dy);
+  if (win === null) return null;
+  const W = layout === "NHWC" ? filter : transposeFilter(filter, false);
+  return output(backend, backpropInput(dy, W, attrs.inputShape, { ...win, layout }));
+};
+
+export const conv2DBackpropFilter: ZeroconvKernel = ({ inputs, backend, attrs }) => {
+  const layout = layoutOf(attrs.dataFormat);
+  const t = floats(backend, inputs.x, inputs.dy);
+  if (layout === null || t === null) return null;
+  const [x, dy] = t;
+  const hwio = attrs.filterShape as Shape4;
+  const win = convWindow(x.shape as number[], hwio, attrs, layout, dy);
+  if (win === null) return null;
+  if (layout === "NHWC") return output(backend, backpropFilter(x, dy, hwio, { ...win, layout }));
+  const [FH, FW, C, FN] = hwio;
+  const dW = backpropFilter(x, dy, [FN, C, FH, FW], { ...win, layout });
+  const back = transposeFilter(dW, true);
+  return backend.makeTensorInfo(hwio, "float32", back.data as Float32Array);
+};

@@ -1,0 +1,72 @@
+// tfjs's depthwise convolutions on zeroconv: a filter [FH, FW, C, M] is, byte for byte, the HWIO
+// filter [FH, FW, 1, C*M] of a conv with groups = C, so the gradients are conv2d's with groups.
+// tfjs-backend-cpu computes these in NHWC whatever the dataFormat says; so does this.
+import { backend_util, type TensorInfo } from "@tensorflow/tfjs-core";
+import type { TensorLike } from "../tensor/tensor.js";
+import { depthwiseConv2d } from "../ops/conv2d.js";
+import { conv2dBackpropFilter, conv2dBackpropInput } from "../ops/conv2d_grad.js";
+import { floats, output, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
+import { fusedOf, NONE } from "./fused.js";
+import { sameShape, windowOf, type Window } from "./windows.js";
+
+type Shape4 = [number, number, number, number];
+
+/** The window, or null where zeroconv's sizes differ or tfjs refuses (strides and dilations both above 1). */
+function depthwiseWindow(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: KernelArgs["attrs"],
+  dy?: TensorLike,
+): Window | null {
+  const dilations = attrs.dilations ?? 1;
+  if (!backend_util.eitherStridesOrDilationsAreOne(attrs.strides, dilations)) return null;
+  const ci = backend_util.computeConv2DInfo(
+    xShape as Shape4,
+    filterShape as Shape4,
+    attrs.strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
+  return dy === undefined || sameShape(dy.shape as number[], ci.outShape) ? windowOf(ci) : null;
+}
+
+function depthwise(args: KernelArgs, fused: boolean): TensorInfo | null {
+  const { inputs, backend, attrs } = args;
+  const t = floats(backend, inputs.x, inputs.filter);
+  if (t === null) return null;
+  const [x, filter] = t;
+  const w = depthwiseWindow(x.shape as number[], filter.shape as number[], attrs);
+  if (w === null) return null;
+  const CM = filter.shape[2] * filter.shape[3];
+  const f = fused ? fusedOf(args, CM, 4, 0) : NONE;
+  if (f === null) return null;
+  const y = depthwiseConv2d(x, filter, f.bias, { ...w, activation: f.activation, alpha: f.alpha });
+  return output(backend, y);
+}
+
+export const depthwiseConv2dNative: ZeroconvKernel = (args) => depthwise(args, false);
+export const fusedDepthwiseConv2D: ZeroconvKernel = (args) => depthwise(args, true);
+
+export const depthwiseConv2dNativeBackpropInput: ZeroconvKernel = ({ inputs, backend, attrs }) => {
+  const t = floats(backend, inputs.dy, inputs.filter);
+  if (t === null) return null;
+  const [dy, filter] = t;
+  const [FH, FW, C, M] = filter.shape as Shape4;
+  const w = depthwiseWindow(attrs.inputShape, filter.shape as number[], attrs, dy);
+  if (w === null) return null;
+  const hwio = { shape: [FH, FW, 1, C * M], data: filter.data };
+  return output(backend, conv2dBackpropInput(dy, hwio, attrs.inputShape, { ...w, groups: C, layout: "NHWC" }));
+};
+
+export const depthwiseConv2dNativeBackpropFilter: ZeroconvKernel = ({ inputs, backend, attrs }) => {
+  const t = floats(backend, inputs.x, inputs.dy);
+  if (t === null) return null;
+  const [x, dy] = t;
+  const [FH, FW, C, M] = attrs.filterShape as Shape4;
+  const w = depthwiseWindow(x.shape as number[], attrs.filterShape, attrs, dy);
+  if (w === null) return null;
+  const dW = conv2dBackpropFilter(x, dy, [FH, FW, 1, C * M], { ...w, groups: C, layout: "NHWC" });
+  return output(backend, dW, attrs.filterShape);
+};

@@ -1,0 +1,66 @@
+// tfjs's 2-D pools (NHWC) and their gradients on zeroconv. Two of tfjs's rules differ from
+// zeroconv's defaults, and tfjs's are kept: max-pooling skips NaN (zeroconv's NaN wins), and the
+// average's gradient divides by the whole window even where it covers padding (the forward
+// average does not count padding).
+import { backend_util, type TensorInfo } from "@tensorflow/tfjs-core";
+import { avgPool2d, avgPool2dBackward } from "../ops/avg_pool2d.js";
+import { maxPool2d, maxPool2dBackward } from "../ops/max_pool2d.js";
+import type { PoolWindowOptions } from "../ops/pool_geometry.js";
+import { floats, output, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
+import { windowOf, windowsCoverInput } from "./windows.js";
+
+/** zeroconv's pool options for tfjs's attributes on x's shape, or null for the CPU kernel's cases. */
+function poolWindow(xShape: readonly number[], attrs: KernelArgs["attrs"], rounding = true): PoolWindowOptions | null {
+  const ci = backend_util.computePool2DInfo(
+    xShape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    rounding ? attrs.dimRoundingMode : undefined,
+  );
+  // A 1x1 window that keeps x's shape is tfjs-backend-cpu's identity: it shares x's array, no copy.
+  if (ci.filterHeight === 1 && ci.filterWidth === 1 && ci.outHeight === ci.inHeight && ci.outWidth === ci.inWidth) {
+    return null;
+  }
+  const w = windowOf(ci);
+  if (w === null || !windowsCoverInput(ci, w)) return null;
+  return { window: [ci.filterHeight, ci.filterWidth], stride: w.stride, pad: w.pad, layout: "NHWC" };
+}
+
+const hasNaN = (a: ArrayLike<number>): boolean => {
+  for (let i = 0; i < a.length; i++) if (Number.isNaN(a[i])) return true;
+  return false;
+};
+
+export const maxPool: ZeroconvKernel = ({ inputs, backend, attrs }) => {
+  const t = floats(backend, inputs.x);
+  const o = t && poolWindow(t[0].shape as number[], attrs);
+  if (t === null || o === null) return null;
+  const y = maxPool2d(t[0], o);
+  // A window holding a NaN is NaN here and its largest number in tfjs: such calls run on the CPU kernel.
+  return hasNaN(y.data) ? null : output(backend, y);
+};
+
+export const maxPoolGrad: ZeroconvKernel = ({ inputs, backend, attrs }) => {
+  const t = floats(backend, inputs.dy, inputs.input, inputs.output);
+  const o = t && poolWindow(t[1].shape as number[], attrs);
+  // The forward result shows whether a window held a NaN, where tfjs's argmax and zeroconv's differ.
+  if (t === null || o === null || hasNaN(t[2].data)) return null;
+  return output(backend, maxPool2dBackward(t[0], t[1], o));
+};
+
+export const avgPool: ZeroconvKernel = ({ inputs, backend, attrs }) => {
+  const t = floats(backend, inputs.x);
+  const o = t && poolWindow(t[0].shape as number[], attrs);
+  if (t === null || o === null) return null;
+  return output(backend, avgPool2d(t[0], { ...o, countIncludePad: false }));
+};
+
+export const avgPoolGrad: ZeroconvKernel = ({ inputs, backend, attrs }): TensorInfo | null => {
+  const t = floats(backend, inputs.dy, inputs.input);
+  // tfjs's AvgPoolGrad takes no dimRoundingMode: its window is the default rounding's.
+  const o = t && poolWindow(t[1].shape as number[], attrs, false);
+  if (t === null || o === null) return null;
+  return output(backend, avgPool2dBackward(t[0], t[1].shape, { ...o, countIncludePad: true }));
+};

@@ -1,0 +1,17 @@
+// The bundle's entry (run_core_suite.ts builds it): tfjs-core's own test files for the kernels
+// zeroconv serves, each run once on tfjs-backend-cpu and once on zeroconv.
+import "./envs.js";
+import "@tensorflow/tfjs-core/dist/ops/conv1d_test.js";
+import "@tensorflow/tfjs-core/dist/ops/conv2d_test.js";
+import "@tensorflow/tfjs-core/dist/ops/conv2d_transpose_test.js";
+import "@tensorflow/tfjs-core/dist/ops/conv2d_separable_test.js";
+import "@tensorflow/tfjs-core/dist/ops/depthwise_conv2d_test.js";
+import "@tensorflow/tfjs-core/dist/ops/fused/fused_conv2d_test.js";
+import "@tensorflow/tfjs-core/dist/ops/fused/fused_depthwise_conv2d_test.js";
+import "@tensorflow/tfjs-core/dist/ops/fused/fused_mat_mul_test.js";
+import "@tensorflow/tfjs-core/dist/ops/max_pool_test.js";
+import "@tensorflow/tfjs-core/dist/ops/avg_pool_test.js";
+import "@tensorflow/tfjs-core/dist/ops/pool_test.js";
+import "@tensorflow/tfjs-core/dist/ops/mat_mul_test.js";
+
+export { kernelStats, registerBackend } from "../../src/tfjs/index.js";
