@@ -24,6 +24,7 @@ import {
   fusedDepthwiseConv2D,
 } from "./depthwise_kernels.js";
 import { BACKEND_NAME, kernelConfig, type ZeroconvKernel } from "./kernel.js";
+import { add, multiply, relu, step, sum } from "./elementwise_kernels.js";
 import { batchMatMul, fusedMatMul } from "./matmul_kernels.js";
 import { avgPool, avgPoolGrad, maxPool, maxPoolGrad } from "./pool_kernels.js";
 
@@ -45,6 +46,11 @@ const KERNELS: Record<string, ZeroconvKernel> = {
   AvgPoolGrad: avgPoolGrad,
   BatchMatMul: batchMatMul,
   _FusedMatMul: fusedMatMul,
+  Add: add,
+  Multiply: multiply,
+  Relu: relu,
+  Step: step,
+  Sum: sum,
 };
 
 export const ZEROCONV_KERNELS: readonly string[] = Object.freeze(Object.keys(KERNELS));

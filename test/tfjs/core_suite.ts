@@ -1,5 +1,5 @@
 // The bundle's entry (run_core_suite.ts builds it): tfjs-core's own test files for the kernels
-// zeroconv serves, each run once on tfjs-backend-cpu and once on zeroconv.
+// zeroconv serves (and the element-wise ones it serves in some shapes), each run once on tfjs-backend-cpu and once on zeroconv.
 import "./envs.js";
 import "@tensorflow/tfjs-core/dist/ops/conv1d_test.js";
 import "@tensorflow/tfjs-core/dist/ops/conv2d_test.js";
@@ -13,5 +13,10 @@ import "@tensorflow/tfjs-core/dist/ops/max_pool_test.js";
 import "@tensorflow/tfjs-core/dist/ops/avg_pool_test.js";
 import "@tensorflow/tfjs-core/dist/ops/pool_test.js";
 import "@tensorflow/tfjs-core/dist/ops/mat_mul_test.js";
+import "@tensorflow/tfjs-core/dist/ops/add_test.js";
+import "@tensorflow/tfjs-core/dist/ops/arithmetic_test.js";
+import "@tensorflow/tfjs-core/dist/ops/relu_test.js";
+import "@tensorflow/tfjs-core/dist/ops/step_test.js";
+import "@tensorflow/tfjs-core/dist/ops/sum_test.js";
 
 export { kernelStats, registerBackend } from "../../src/tfjs/index.js";

@@ -1,0 +1,118 @@
+// The element-wise ops zeroconv/tfjs serves (src/ops/elementwise.ts) against plain loops on random
+// shapes, with NaN, infinities and signed zeros mixed in, and on bad arguments.
+import { beforeAll, describe, expect, it } from "vitest";
+import { init } from "../src/runtime/wasm.js";
+import { add, multiply, relu, step, sumLeading } from "../src/ops/elementwise.js";
+import { memoryStats } from "../src/runtime/memory_stats.js";
+import { rng } from "./util.js";
+
+beforeAll(async () => {
+  await init();
+});
+
+const SPECIALS = [0, -0, NaN, Infinity, -Infinity, 1e-39, 3.4e38, -3.4e38];
+
+function tensor(r: () => number, shape: number[]) {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = Float32Array.from({ length: n }, () =>
+    r() < 0.1 ? SPECIALS[Math.floor(r() * SPECIALS.length)] : r() * 4 - 2,
+  );
+  return { shape, data };
+}
+
+function randShape(r: () => number): number[] {
+  return Array.from({ length: 1 + Math.floor(r() * 4) }, () => 1 + Math.floor(r() * 9));
+}
+
+/** Bit for bit (Object.is: signed zeros differ), any NaN equal to any NaN. */
+function expectSame(got: Float32Array, want: ArrayLike<number>): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < got.length; i++) {
+    const w = Math.fround(want[i]);
+    if (!Object.is(got[i], w) && !(Number.isNaN(got[i]) && Number.isNaN(w))) {
+      throw new Error(`element ${i} of ${got.length}: got ${got[i]}, want ${w}`);
+    }
+  }
+}
+
+describe("element-wise ops", () => {
+  it("add: same shapes and a bias along the last axis, on 200 random shapes", () => {
+    const r = rng(11);
+    for (let k = 0; k < 200; k++) {
+      const s = randShape(r);
+      const a = tensor(r, s);
+      const b = tensor(r, s);
+      expectSame(
+        add(a, b).data,
+        Array.from(a.data, (v, i) => v + b.data[i]),
+      );
+      const C = s[s.length - 1];
+      const bias = tensor(r, [C]);
+      const y = add(a, bias);
+      expect(y.shape).toEqual(s);
+      expectSame(
+        y.data,
+        Array.from(a.data, (v, i) => v + bias.data[i % C]),
+      );
+    }
+  });
+
+  it("multiply: same shapes and a scalar; relu and step (NaN kept, alpha below zero)", () => {
+    const r = rng(12);
+    for (let k = 0; k < 200; k++) {
+      const s = randShape(r);
+      const a = tensor(r, s);
+      const b = tensor(r, s);
+      expectSame(
+        multiply(a, b).data,
+        Array.from(a.data, (v, i) => Math.fround(v * b.data[i])),
+      );
+      const f = r() * 3 - 1;
+      expectSame(
+        multiply(a, { shape: [1], data: [f] }).data,
+        Array.from(a.data, (v) => Math.fround(f) * v),
+      );
+      expectSame(
+        relu(a).data,
+        Array.from(a.data, (v) => Math.max(v, 0)),
+      );
+      const alpha = k % 2 ? 0 : 0.25;
+      expectSame(
+        step(a, alpha).data,
+        Array.from(a.data, (v) => (Number.isNaN(v) ? v : v > 0 ? 1 : alpha)),
+      );
+    }
+  });
+
+  it("sumLeading: the sum over every axis but the last, within a float32 sum's rounding of the float64 sum", () => {
+    const r = rng(13);
+    for (let k = 0; k < 100; k++) {
+      const s = randShape(r);
+      const x = { shape: s, data: Float32Array.from({ length: s.reduce((p, d) => p * d, 1) }, () => r() * 2 - 1) };
+      const C = s[s.length - 1];
+      const want = new Float64Array(C);
+      const abs = new Float64Array(C);
+      x.data.forEach((v, i) => {
+        want[i % C] += v;
+        abs[i % C] += Math.abs(v);
+      });
+      const got = sumLeading(x);
+      expect(got.shape).toEqual([C]);
+      const rows = x.data.length / C;
+      // A sequential float32 sum's error bound: (rows - 1) units of rounding times the sum of |x|.
+      for (let c = 0; c < C; c++) expect(Math.abs(got.data[c] - want[c])).toBeLessThanOrEqual(rows * 6e-8 * abs[c]);
+    }
+  });
+
+  it("refuses shapes it has no broadcast for, naming the argument, and returns its memory", () => {
+    const base = memoryStats().bytesInUse;
+    const a = { shape: [2, 3], data: new Float32Array(6) };
+    expect(() => add(a, { shape: [2], data: new Float32Array(2) })).toThrow(
+      /add: b must have a's shape \[2, 3\] or one value per channel, \[3\]; got \[2\]/,
+    );
+    expect(() => multiply(a, { shape: [3], data: new Float32Array(3) })).toThrow(RangeError);
+    expect(() => relu({ shape: [2], data: new Float32Array(3) })).toThrow(/relu: x.data has 3 elements/);
+    expect(() => sumLeading({ shape: [], data: [1] })).toThrow(RangeError);
+    expect(memoryStats().bytesInUse).toBe(base);
+  });
+});
