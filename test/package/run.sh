@@ -56,6 +56,16 @@ done
 # The same digits right on every version: the builds differ (FMA or not) but not in the answer.
 [ "$(printf '%s\n' "${results[@]}" | sort -u | wc -l)" = 1 ] || { echo "results differ between Node versions" >&2; exit 1; }
 
+step "zeroconv/tfjs with @tensorflow/tfjs installed beside it (it brings the two optional peers)"
+tfjs_version=$(node -p 'require("'"$repo"'/node_modules/@tensorflow/tfjs/package.json").version')
+(cd "$app" && npm install --silent --no-audit --no-fund --no-package-lock --no-save "@tensorflow/tfjs@$tfjs_version")
+cp "$here/consumer_tfjs.mjs" "$app/"
+for major in 20 24; do
+  bin="$(node_bin "$major")"
+  line=$(cd "$app" && "$bin" consumer_tfjs.mjs 2>/dev/null)
+  echo "$line"
+done
+
 step "tsc --noEmit on the TypeScript consumer"
 for resolution in node16 bundler; do
   sed -e "s#@TYPES@#$repo/node_modules/@types#" "$here/tsconfig.$resolution.json" >"$app/tsconfig.$resolution.json"
