@@ -2,7 +2,7 @@
 // shapes, with NaN, infinities and signed zeros mixed in, and on bad arguments.
 import { beforeAll, describe, expect, it } from "vitest";
 import { init } from "../src/runtime/wasm.js";
-import { add, multiply, relu, step, sumLeading } from "../src/ops/elementwise.js";
+import { binary, sumLeading, unary, type BinaryOp } from "../src/ops/elementwise.js";
 import { memoryStats } from "../src/runtime/memory_stats.js";
 import { rng } from "./util.js";
 
@@ -36,50 +36,66 @@ function expectSame(got: Float32Array, want: ArrayLike<number>): void {
 }
 
 describe("element-wise ops", () => {
-  it("add: same shapes and a bias along the last axis, on 200 random shapes", () => {
+  const OPS: Record<BinaryOp, (x: number, y: number) => number> = {
+    add: (x, y) => x + y,
+    sub: (x, y) => x - y,
+    mul: (x, y) => x * y,
+    div: (x, y) => x / y,
+  };
+
+  it("binary ops: one shape, a scalar on either side, and add's bias along the last axis, on 100 shapes each", () => {
     const r = rng(11);
-    for (let k = 0; k < 200; k++) {
-      const s = randShape(r);
-      const a = tensor(r, s);
-      const b = tensor(r, s);
-      expectSame(
-        add(a, b).data,
-        Array.from(a.data, (v, i) => v + b.data[i]),
-      );
-      const C = s[s.length - 1];
-      const bias = tensor(r, [C]);
-      const y = add(a, bias);
-      expect(y.shape).toEqual(s);
-      expectSame(
-        y.data,
-        Array.from(a.data, (v, i) => v + bias.data[i % C]),
-      );
+    for (const [op, f] of Object.entries(OPS) as [BinaryOp, (x: number, y: number) => number][]) {
+      for (let k = 0; k < 100; k++) {
+        const s = randShape(r);
+        const a = tensor(r, s);
+        const b = tensor(r, s);
+        expectSame(
+          binary(op, a, b).data,
+          Array.from(a.data, (v, i) => f(v, b.data[i])),
+        );
+        const one = { shape: [1], data: tensor(r, [1]).data };
+        expectSame(
+          binary(op, a, one).data,
+          Array.from(a.data, (v) => f(v, one.data[0])),
+        );
+        const left = binary(op, one, a);
+        expect(left.shape).toEqual(s);
+        expectSame(
+          left.data,
+          Array.from(a.data, (v) => f(one.data[0], v)),
+        );
+        if (op !== "add") continue;
+        const C = s[s.length - 1];
+        const bias = tensor(r, [C]);
+        expectSame(
+          binary(op, a, bias).data,
+          Array.from(a.data, (v, i) => v + bias.data[i % C]),
+        );
+      }
     }
   });
 
-  it("multiply: same shapes and a scalar; relu and step (NaN kept, alpha below zero)", () => {
+  it("unary ops: relu, step (NaN kept, alpha below zero), sqrt, square", () => {
     const r = rng(12);
     for (let k = 0; k < 200; k++) {
-      const s = randShape(r);
-      const a = tensor(r, s);
-      const b = tensor(r, s);
+      const a = tensor(r, randShape(r));
       expectSame(
-        multiply(a, b).data,
-        Array.from(a.data, (v, i) => Math.fround(v * b.data[i])),
-      );
-      const f = r() * 3 - 1;
-      expectSame(
-        multiply(a, { shape: [1], data: [f] }).data,
-        Array.from(a.data, (v) => Math.fround(f) * v),
-      );
-      expectSame(
-        relu(a).data,
+        unary("relu", a).data,
         Array.from(a.data, (v) => Math.max(v, 0)),
       );
       const alpha = k % 2 ? 0 : 0.25;
       expectSame(
-        step(a, alpha).data,
+        unary("step", a, alpha).data,
         Array.from(a.data, (v) => (Number.isNaN(v) ? v : v > 0 ? 1 : alpha)),
+      );
+      expectSame(
+        unary("sqrt", a).data,
+        Array.from(a.data, (v) => Math.sqrt(v)),
+      );
+      expectSame(
+        unary("square", a).data,
+        Array.from(a.data, (v) => v * v),
       );
     }
   });
@@ -107,11 +123,11 @@ describe("element-wise ops", () => {
   it("refuses shapes it has no broadcast for, naming the argument, and returns its memory", () => {
     const base = memoryStats().bytesInUse;
     const a = { shape: [2, 3], data: new Float32Array(6) };
-    expect(() => add(a, { shape: [2], data: new Float32Array(2) })).toThrow(
-      /add: b must have a's shape \[2, 3\] or one value per channel, \[3\]; got \[2\]/,
+    expect(() => binary("add", a, { shape: [2], data: new Float32Array(2) })).toThrow(
+      /add: b must have a's shape \[2, 3\] or one value per channel, \[3\], or be one value; got \[2\]/,
     );
-    expect(() => multiply(a, { shape: [3], data: new Float32Array(3) })).toThrow(RangeError);
-    expect(() => relu({ shape: [2], data: new Float32Array(3) })).toThrow(/relu: x.data has 3 elements/);
+    expect(() => binary("mul", a, { shape: [3], data: new Float32Array(3) })).toThrow(RangeError);
+    expect(() => unary("relu", { shape: [2], data: new Float32Array(3) })).toThrow(/relu: x.data has 3 elements/);
     expect(() => sumLeading({ shape: [], data: [1] })).toThrow(RangeError);
     expect(memoryStats().bytesInUse).toBe(base);
   });

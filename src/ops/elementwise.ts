@@ -1,78 +1,71 @@
 // Element-wise ops and the sum over leading axes, for zeroconv/tfjs: tf.layers adds a conv's bias
-// and applies its relu as ops of their own, and relu's gradient is dy * step(x), so a training
-// step on tfjs-backend-cpu spent 85% of its time in Add, Relu, Step, Multiply and Sum (the bias
-// gradient) once the convolutions ran on zeroconv. Shapes are any rank; results are float32.
+// and applies its relu as ops of their own, relu's gradient is dy * step(x), and tfjs's
+// optimisers update each weight with a few element-wise ops against scalars; on tfjs-backend-cpu's
+// kernels these took 85% of a training step once the convolutions ran on zeroconv. Shapes are of
+// any rank; results are float32.
 import { formatShape, type Tensor, type TensorLike } from "../tensor/tensor.js";
 import { checkAnyTensor } from "../tensor/validate.js";
 import { readTensor, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 
-const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+export type BinaryOp = "add" | "sub" | "mul" | "div";
+export type UnaryOp = "relu" | "step" | "sqrt" | "square";
 
-/** a + b for a and b of one shape, or for b of one value per channel of a: b [C] onto a [..., C]. */
-export function add(a: TensorLike, b: TensorLike): Tensor {
-  const fn = "add";
+/** assembly/elementwise/binary.ts's codes; the second is for a scalar on the left. */
+const BINARY: Record<BinaryOp, [number, number]> = { add: [0, 0], sub: [1, 4], mul: [2, 2], div: [3, 5] };
+/** assembly/elementwise/unary.ts's codes (relu is relu_forward). */
+const UNARY: Record<Exclude<UnaryOp, "relu">, number> = { step: 0, sqrt: 1, square: 2 };
+
+const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * a (op) b for a and b of one shape, or with either a single value (shape [1]); for "add", also b
+ * of one value per channel of a's last axis, [C] onto [..., C]. The result has the larger shape.
+ */
+export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  const fn = op;
   const as = checkAnyTensor(fn, "a", a);
   const bs = checkAnyTensor(fn, "b", b);
-  const n = size(as);
-  const C = as.length === 0 ? 1 : as[as.length - 1];
-  const rows = bs.length === as.length && bs.every((d, i) => d === as[i]) ? 0 : size(bs) === C ? n / C : -1;
-  if (rows < 0) {
+  const [code, leftCode] = BINARY[op];
+  const rt = getRuntime();
+  if (same(as, bs) || size(bs) === 1 || size(as) === 1) {
+    const scalarLeft = !same(as, bs) && size(as) === 1 && size(bs) !== 1;
+    const [big, bigShape, other] = scalarLeft ? [b, bs, a] : [a, as, b];
+    const n = size(bigShape);
+    return withBuffers(rt, fn, [n, same(as, bs) ? n : 0], ([px, pb]) => {
+      writeFloats(rt, px, big.data);
+      if (same(as, bs)) {
+        writeFloats(rt, pb, b.data);
+        rt.kernels.binary(code, px, pb, n, px);
+      } else rt.kernels.binary_scalar(scalarLeft ? leftCode : code, px, other.data[0], n, px);
+      return readTensor(rt, px, bigShape);
+    });
+  }
+  const C = as[as.length - 1];
+  if (op !== "add" || size(bs) !== C) {
+    const per = op === "add" ? ` or one value per channel, [${C}]` : "";
     throw new RangeError(
-      `${fn}: b must have a's shape ${formatShape(as)} or one value per channel, [${C}]; got ${formatShape(bs)}`,
+      `${fn}: b must have a's shape ${formatShape(as)}${per}, or be one value; got ${formatShape(bs)}`,
     );
   }
-  const rt = getRuntime();
-  return withBuffers(rt, fn, [n, size(bs)], ([pa, pb]) => {
-    writeFloats(rt, pa, a.data);
+  return withBuffers(rt, fn, [size(as), C], ([px, pb]) => {
+    writeFloats(rt, px, a.data);
     writeFloats(rt, pb, b.data);
-    if (rows === 0) rt.kernels.add(pa, pb, n, pa);
-    else rt.kernels.bias_add_rows(pa, pb, rows, C, pa);
-    return readTensor(rt, pa, as);
+    rt.kernels.bias_add_rows(px, pb, size(as) / C, C, px);
+    return readTensor(rt, px, as);
   });
 }
 
-/** a * b for a and b of one shape, or for b of one value. */
-export function multiply(a: TensorLike, b: TensorLike): Tensor {
-  const fn = "multiply";
-  const as = checkAnyTensor(fn, "a", a);
-  const bs = checkAnyTensor(fn, "b", b);
-  const n = size(as);
-  const same = bs.length === as.length && bs.every((d, i) => d === as[i]);
-  if (!same && size(bs) !== 1) {
-    throw new RangeError(`${fn}: b must have a's shape ${formatShape(as)} or be one value; got ${formatShape(bs)}`);
-  }
+/** relu (NaN kept), step (1 where x > 0, alpha elsewhere, NaN kept: TensorFlow's), sqrt, square. */
+export function unary(op: UnaryOp, x: TensorLike, alpha = 0): Tensor {
+  const s = checkAnyTensor(op, "x", x);
+  const n = size(s);
   const rt = getRuntime();
-  return withBuffers(rt, fn, [n, same ? n : 0], ([pa, pb]) => {
-    writeFloats(rt, pa, a.data);
-    if (same) {
-      writeFloats(rt, pb, b.data);
-      rt.kernels.multiply(pa, pb, n, pa);
-    } else rt.kernels.scale(pa, n, b.data[0], pa);
-    return readTensor(rt, pa, as);
-  });
-}
-
-/** max(x, 0), NaN kept. */
-export function relu(x: TensorLike): Tensor {
-  return unary("relu", x, (rt, p, n) => rt.kernels.relu_forward(p, n, p));
-}
-
-/** 1 where x > 0, alpha elsewhere, NaN kept: TensorFlow's step. */
-export function step(x: TensorLike, alpha = 0): Tensor {
-  return unary("step", x, (rt, p, n) => rt.kernels.step(p, n, alpha, p));
-}
-
-function unary(
-  fn: string,
-  x: TensorLike,
-  kernel: (rt: ReturnType<typeof getRuntime>, p: number, n: number) => void,
-): Tensor {
-  const s = checkAnyTensor(fn, "x", x);
-  const rt = getRuntime();
-  return withBuffers(rt, fn, [size(s)], ([p]) => {
+  return withBuffers(rt, op, [n], ([p]) => {
     writeFloats(rt, p, x.data);
-    kernel(rt, p, size(s));
+    if (op === "relu") rt.kernels.relu_forward(p, n, p);
+    else rt.kernels.unary(UNARY[op], p, n, alpha, p);
     return readTensor(rt, p, s);
   });
 }

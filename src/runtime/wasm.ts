@@ -434,10 +434,9 @@ export interface Kernels {
   bias_add(y: number, bias: number, n: number, channels: number, planeSize: number): void;
   bias_grad(dy: number, n: number, channels: number, planeSize: number, db: number): void;
   bias_add_rows(x: number, bias: number, rows: number, cols: number, y: number): void;
-  add(a: number, b: number, n: number, y: number): void;
-  multiply(a: number, b: number, n: number, y: number): void;
-  scale(x: number, n: number, s: number, y: number): void;
-  step(x: number, n: number, alpha: number, y: number): void;
+  binary(op: number, a: number, b: number, n: number, y: number): void;
+  binary_scalar(op: number, a: number, s: number, n: number, y: number): void;
+  unary(op: number, x: number, n: number, alpha: number, y: number): void;
   relu_forward(x: number, n: number, y: number): void;
   relu_backward(dy: number, y: number, n: number, dx: number): void;
   softmax_cross_entropy(x: number, rows: number, cols: number, labels: number, y: number): number;

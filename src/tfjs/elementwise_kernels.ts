@@ -1,60 +1,59 @@
 // The element-wise kernels a tf.layers CNN's training step spends its time in once its
-// convolutions run on zeroconv (Add for the biases, Relu, and relu's gradient Multiply(dy,
-// Step(x)), Sum over the batch and pixels for the bias gradients), in the shapes that take: one
-// shape for both operands, a bias [C] broadcast along the last axis, a scalar factor. Every other
+// convolutions run on zeroconv: Add for the biases, Relu, and relu's gradient Multiply(dy,
+// Step(x)); Sum over the batch and pixels for the bias gradients; and the optimisers' updates,
+// element-wise against scalars (Sub, RealDiv, Sqrt, Square). They take one shape for both
+// operands, a scalar on either side, and for Add a bias [C] along the last axis; every other
 // broadcast or reduction is the CPU kernel's.
 import { util } from "@tensorflow/tfjs-core";
 import type { TensorLike } from "../tensor/tensor.js";
-import {
-  add as addOp,
-  multiply as multiplyOp,
-  relu as reluOp,
-  step as stepOp,
-  sumLeading,
-} from "../ops/elementwise.js";
+import { binary as binaryOp, sumLeading, unary as unaryOp, type BinaryOp, type UnaryOp } from "../ops/elementwise.js";
 import { floats, output, type ZeroconvKernel } from "./kernel.js";
 import { sameShape } from "./windows.js";
 
-/** Whether v broadcasts onto x as one value per channel of x's last axis. */
-function perChannel(v: TensorLike, x: TensorLike): boolean {
-  const C = x.shape[x.shape.length - 1];
-  const s = Array.from(v.shape);
-  return s.length <= x.shape.length && s.length > 0 && s[s.length - 1] === C && s.slice(0, -1).every((d) => d === 1);
-}
-
-const isScalar = (v: TensorLike, x: TensorLike) => v.data.length === 1 && v.shape.length <= x.shape.length;
+const size = (v: TensorLike) => v.data.length;
+/** v as zeroconv's rank >= 1 tensor: tfjs scalars have shape []. */
 const flat = (v: TensorLike): TensorLike => ({ shape: [v.data.length], data: v.data });
 
-export const add: ZeroconvKernel = ({ inputs, backend }) => {
-  const t = floats(backend, inputs.a, inputs.b);
-  if (t === null || t[0].shape.length === 0) return null;
-  const [a, b] = t;
-  if (sameShape(a.shape as number[], b.shape as number[])) return output(backend, addOp(a, b));
-  if (perChannel(b, a)) return output(backend, addOp(a, flat(b)));
-  if (b.shape.length > 0 && perChannel(a, b)) return output(backend, addOp(b, flat(a)));
-  return null;
-};
+/** Whether v broadcasts onto x as one value per channel of x's last axis. */
+function perChannel(v: TensorLike, x: TensorLike): boolean {
+  const s = Array.from(v.shape);
+  const C = x.shape[x.shape.length - 1];
+  return s.length > 0 && s.length <= x.shape.length && s[s.length - 1] === C && s.slice(0, -1).every((d) => d === 1);
+}
 
-export const multiply: ZeroconvKernel = ({ inputs, backend }) => {
-  const t = floats(backend, inputs.a, inputs.b);
-  if (t === null) return null;
-  const [a, b] = t;
-  if (a.shape.length > 0 && sameShape(a.shape as number[], b.shape as number[]))
-    return output(backend, multiplyOp(a, b));
-  if (a.shape.length > 0 && isScalar(b, a)) return output(backend, multiplyOp(a, flat(b)));
-  if (b.shape.length > 0 && isScalar(a, b)) return output(backend, multiplyOp(b, flat(a)));
-  return null;
-};
+function binary(op: BinaryOp): ZeroconvKernel {
+  return ({ inputs, backend }) => {
+    const t = floats(backend, inputs.a, inputs.b);
+    if (t === null) return null;
+    const [a, b] = t;
+    const [ra, rb] = [a.shape.length, b.shape.length];
+    if (ra > 0 && sameShape(a.shape as number[], b.shape as number[])) return output(backend, binaryOp(op, a, b));
+    // A scalar keeps the other's shape only if its rank is no higher.
+    if (ra > 0 && size(b) === 1 && rb <= ra) return output(backend, binaryOp(op, a, flat(b)));
+    if (rb > 0 && size(a) === 1 && ra <= rb) return output(backend, binaryOp(op, flat(a), b));
+    if (op !== "add") return null;
+    if (ra > 0 && perChannel(b, a)) return output(backend, binaryOp(op, a, flat(b)));
+    if (rb > 0 && perChannel(a, b)) return output(backend, binaryOp(op, b, flat(a)));
+    return null;
+  };
+}
 
-export const relu: ZeroconvKernel = ({ inputs, backend }) => {
-  const t = floats(backend, inputs.x);
-  return t === null || t[0].shape.length === 0 ? null : output(backend, reluOp(t[0]));
-};
+function unary(op: UnaryOp): ZeroconvKernel {
+  return ({ inputs, backend, attrs }) => {
+    const t = floats(backend, inputs.x);
+    if (t === null || t[0].shape.length === 0) return null;
+    return output(backend, unaryOp(op, t[0], op === "step" ? (attrs.alpha ?? 0) : 0));
+  };
+}
 
-export const step: ZeroconvKernel = ({ inputs, backend, attrs }) => {
-  const t = floats(backend, inputs.x);
-  return t === null || t[0].shape.length === 0 ? null : output(backend, stepOp(t[0], attrs.alpha ?? 0));
-};
+export const add = binary("add");
+export const sub = binary("sub");
+export const multiply = binary("mul");
+export const realDiv = binary("div");
+export const relu = unary("relu");
+export const step = unary("step");
+export const sqrt = unary("sqrt");
+export const square = unary("square");
 
 /** Sum over every axis but the last (a bias's gradient); any other reduction is the CPU kernel's. */
 export const sum: ZeroconvKernel = ({ inputs, backend, attrs }) => {

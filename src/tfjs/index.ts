@@ -24,7 +24,7 @@ import {
   fusedDepthwiseConv2D,
 } from "./depthwise_kernels.js";
 import { BACKEND_NAME, kernelConfig, type ZeroconvKernel } from "./kernel.js";
-import { add, multiply, relu, step, sum } from "./elementwise_kernels.js";
+import { add, multiply, realDiv, relu, sqrt, square, step, sub, sum } from "./elementwise_kernels.js";
 import { batchMatMul, fusedMatMul } from "./matmul_kernels.js";
 import { avgPool, avgPoolGrad, maxPool, maxPoolGrad } from "./pool_kernels.js";
 
@@ -47,9 +47,13 @@ const KERNELS: Record<string, ZeroconvKernel> = {
   BatchMatMul: batchMatMul,
   _FusedMatMul: fusedMatMul,
   Add: add,
+  Sub: sub,
   Multiply: multiply,
+  RealDiv: realDiv,
   Relu: relu,
   Step: step,
+  Sqrt: sqrt,
+  Square: square,
   Sum: sum,
 };
 
