@@ -20,7 +20,10 @@ test("tfjs-core's conv, pool and matmul tests pass on the zeroconv backend where
   expect(report.regressions).toEqual([]);
   expect(report.counts.cpu.passed).toBeGreaterThan(350);
   expect(report.counts.zeroconv.passed).toBe(report.counts.cpu.passed);
+  // tfjs-core's mean tests take no mean over an image's pixels; tfjs-layers.test.ts's global pool does.
+  const unreached = ["Mean"];
   for (const [name, c] of Object.entries(report.kernels as Record<string, { zeroconv: number }>)) {
+    if (unreached.includes(name)) continue;
     expect(c.zeroconv, `${name} never ran on zeroconv`).toBeGreaterThan(0);
   }
 });

@@ -1,12 +1,14 @@
 // The element-wise kernels a tf.layers CNN's training step spends its time in once its
 // convolutions run on zeroconv: Add for the biases, Relu, and relu's gradient Multiply(dy,
 // Step(x)); Sum over the batch and pixels for the bias gradients; and the optimisers' updates,
-// element-wise against scalars (Sub, RealDiv, Sqrt, Square). They take one shape for both
+// element-wise against scalars (Sub, RealDiv, Sqrt, Square); and a CNN's global average pool as
+// tfjs spells it, Mean over the pixels. They take one shape for both
 // operands, a scalar on either side, and for Add a bias [C] along the last axis; every other
 // broadcast or reduction is the CPU kernel's.
 import { util } from "@tensorflow/tfjs-core";
 import type { TensorLike } from "../tensor/tensor.js";
 import { binary as binaryOp, sumLeading, unary as unaryOp, type BinaryOp, type UnaryOp } from "../ops/elementwise.js";
+import { globalAvgPool2d } from "../ops/global_pool2d.js";
 import { floats, output, type ZeroconvKernel } from "./kernel.js";
 import { sameShape } from "./windows.js";
 
@@ -65,4 +67,14 @@ export const sum: ZeroconvKernel = ({ inputs, backend, attrs }) => {
   if (r < 2 || axes.length !== r - 1 || axes.some((a, i) => a !== i)) return null;
   const y = sumLeading(x);
   return output(backend, y, attrs.keepDims ? [...Array(r - 1).fill(1), y.shape[0]] : y.shape);
+};
+
+/** Mean of an NHWC image over its pixels, axes [1, 2]: global average pooling; any other mean is the CPU kernel's. */
+export const mean: ZeroconvKernel = ({ inputs, backend, attrs }) => {
+  const t = floats(backend, inputs.x);
+  if (t === null || t[0].shape.length !== 4) return null;
+  const axes = util.parseAxisParam(attrs.axis, t[0].shape as number[]).sort((p, q) => p - q);
+  if (axes.length !== 2 || axes[0] !== 1 || axes[1] !== 2) return null;
+  const y = globalAvgPool2d(t[0], { layout: "NHWC" });
+  return output(backend, y, attrs.keepDims ? y.shape : [y.shape[0], y.shape[3]]);
 };

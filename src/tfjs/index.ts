@@ -24,7 +24,7 @@ import {
   fusedDepthwiseConv2D,
 } from "./depthwise_kernels.js";
 import { BACKEND_NAME, kernelConfig, type ZeroconvKernel } from "./kernel.js";
-import { add, multiply, realDiv, relu, sqrt, square, step, sub, sum } from "./elementwise_kernels.js";
+import { add, mean, multiply, realDiv, relu, sqrt, square, step, sub, sum } from "./elementwise_kernels.js";
 import { batchMatMul, fusedMatMul } from "./matmul_kernels.js";
 import { avgPool, avgPoolGrad, maxPool, maxPoolGrad } from "./pool_kernels.js";
 
@@ -55,6 +55,7 @@ const KERNELS: Record<string, ZeroconvKernel> = {
   Sqrt: sqrt,
   Square: square,
   Sum: sum,
+  Mean: mean,
 };
 
 export const ZEROCONV_KERNELS: readonly string[] = Object.freeze(Object.keys(KERNELS));

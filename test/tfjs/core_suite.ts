@@ -21,5 +21,6 @@ import "@tensorflow/tfjs-core/dist/ops/square_test.js";
 import "@tensorflow/tfjs-core/dist/ops/relu_test.js";
 import "@tensorflow/tfjs-core/dist/ops/step_test.js";
 import "@tensorflow/tfjs-core/dist/ops/sum_test.js";
+import "@tensorflow/tfjs-core/dist/ops/mean_test.js";
 
 export { kernelStats, registerBackend } from "../../src/tfjs/index.js";
