@@ -51,6 +51,8 @@ export interface TfjsCaseInfo {
   correct?: number;
   /** tfjs-cpu T2: the second step's seconds (the only one timed; see tfjs_paired.ts). */
   stepSeconds?: number;
+  /** ... and its CPU seconds (process.cpuUsage). */
+  stepCpuSeconds?: number;
   /** tfjs-zeroconv-1t: tf.profile of 3 ops, wall ms per op and the kernels by time. */
   profile?: { wallMsPerOp: number; kernels: KernelProfile[] };
   note?: string;
@@ -147,10 +149,12 @@ async function t2(data: BenchData): Promise<Runner> {
     // tfjs-wasm: "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'".
     throw new Unavailable(`model.trainOnBatch throws: ${(e as Error).message}`);
   }
-  const t0 = performance.now();
+  const [t0, cpu0] = [performance.now(), process.cpuUsage()];
   info.losses!.push(await step());
   if (backend === "tfjs-cpu") {
+    const cpu = process.cpuUsage(cpu0);
     info.stepSeconds = (performance.now() - t0) / 1e3;
+    info.stepCpuSeconds = (cpu.user + cpu.system) / 1e6;
     info.note = "tfjs-cpu: 2 steps, the second timed (its first traces the graph), not paired";
   }
   return { run: step, info };
