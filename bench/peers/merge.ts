@@ -56,7 +56,8 @@ const variants: VariantResult[] = first.variants.map((v) => {
 
 /**
  * T1-T4: every run's rounds, one after another (a ratio is taken within a round, so rounds of
- * different runs never mix); tfjs-cpu's one T2 step is the median of the runs' steps.
+ * different runs never mix); tfjs-cpu's one T2 step is the median of the runs' steps; the
+ * per-kernel profiles are the first run's.
  */
 function mergeTfjs(runs: TfjsResult[]): TfjsResult | undefined {
   if (runs.length === 0) return undefined;
@@ -80,10 +81,15 @@ function mergeTfjs(runs: TfjsResult[]): TfjsResult | undefined {
     ...b,
     cases: b.cases.map((c) => {
       if (c.stepSeconds === undefined) return c;
-      const steps = runs.flatMap(
-        (r) => r.backends.find((x) => x.backend === b.backend)?.cases.find((x) => x.id === c.id)?.stepSeconds ?? [],
+      const same = runs.flatMap(
+        (r) => r.backends.find((x) => x.backend === b.backend)?.cases.find((x) => x.id === c.id) ?? [],
       );
-      return { ...c, stepSeconds: mid(steps) };
+      const cpu = same.flatMap((x) => x.stepCpuSeconds ?? []);
+      return {
+        ...c,
+        stepSeconds: mid(same.flatMap((x) => x.stepSeconds ?? [])),
+        ...(cpu.length ? { stepCpuSeconds: mid(cpu) } : {}),
+      };
     }),
   }));
   return { ...base, rounds: runs.reduce((a, r) => a + r.rounds, 0), slices, checks, backends };
