@@ -36,6 +36,10 @@ export type WorkloadId =
   | "W12b"
   | "W13"
   | "W14"
+  | "T1"
+  | "T2"
+  | "T3"
+  | "T4"
   | "PEAK";
 /** NCHW (zeroconv's default, ONNX's) or NHWC (TensorFlow's, with HWIO filters). */
 export type Layout = "NCHW" | "NHWC";
@@ -51,8 +55,9 @@ export interface Workload {
   /**
    * "book": W1-W7, the book's net and large convs, reported as before. "mobile": W8-W14,
    * MobileNet-style ops at batch 1, where zeroconv runs in both layouts (one case per layout).
+   * "tfjs": T1-T4, tf.layers / tfjs models on tfjs's backends, zeroconv's among them (tfjs_paired.ts).
    */
-  table: "book" | "mobile";
+  table: "book" | "mobile" | "tfjs";
   /** The agreement check's bound on max |diff| / max |ref| (default TOLERANCE). */
   tolerance?: number;
 }
@@ -134,6 +139,30 @@ export const WORKLOADS: Workload[] = [
     table: "mobile",
     tolerance: 1e-3,
   },
+  {
+    id: "T1",
+    title: "the book's SimpleConvNet as a tf.layers model, inference, batch 100, MNIST test set",
+    unit: "img/s",
+    work: 100,
+    table: "tfjs",
+  },
+  {
+    id: "T2",
+    title: "the same model, one model.trainOnBatch step (Adam), batch 100, MNIST training set",
+    unit: "img/s",
+    work: 100,
+    table: "tfjs",
+    tolerance: 1e-3,
+  },
+  {
+    id: "T3",
+    title: "MobileNetV2-1.0 (W14's network) as tfjs ops, inference, x[1,224,224,3]",
+    unit: "ms",
+    work: 0,
+    table: "tfjs",
+    tolerance: 1e-3,
+  },
+  { id: "T4", title: "T1 and T3 with zeroconv on 2 threads", unit: "ms", work: 0, table: "tfjs" },
   { id: "PEAK", title: "WASM SIMD128 peak (10 f32x4 chains)", unit: "GFLOP/s", work: 0, table: "book" },
 ];
 
@@ -198,12 +227,12 @@ export interface Timing {
   otherCores?: number;
 }
 
-/** Busy and total jiffies of all cores together (Linux), or undefined elsewhere. */
-function systemTimes(): { busy: number; total: number } | undefined {
+/** Busy and total jiffies of all cores together (Linux), or undefined elsewhere; and the cores. */
+export function systemTimes(): { busy: number; total: number; cores: number } | undefined {
   try {
     const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
     const total = f.reduce((a, b) => a + b, 0);
-    return { busy: total - f[3] - f[4], total };
+    return { busy: total - f[3] - f[4], total, cores: os.cpus().length };
   } catch {
     return undefined;
   }
@@ -463,6 +492,17 @@ export function oihwToHwio(w: Float32Array, O: number, I: number, KH: number, KW
       for (let k = 0; k < KH * KW; k++) {
         y[(k * I + i) * O + o] = w[(o * I + i) * KH * KW + k];
       }
+  return y;
+}
+
+/**
+ * A dense layer's weights [C·P, O] whose rows follow an NCHW flatten (channel-major, the book's) ->
+ * rows in NHWC's flatten order (pixel-major, tf.layers.flatten's on channelsLast).
+ */
+export function nhwcRows(w: Float32Array, C: number, P: number, O: number): Float32Array {
+  const y = new Float32Array(w.length);
+  for (let c = 0; c < C; c++)
+    for (let i = 0; i < P; i++) y.set(w.subarray((c * P + i) * O, (c * P + i + 1) * O), (i * C + c) * O);
   return y;
 }
 

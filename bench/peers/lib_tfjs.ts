@@ -10,6 +10,7 @@ import path from "node:path";
 import {
   networkCase,
   nchwToNhwc,
+  nhwcRows,
   nhwcToNchw,
   oihwToHwio,
   testBatches,
@@ -122,12 +123,7 @@ export async function tfjsLibrary(threads: number): Promise<Library> {
         const W1 = tf.tensor4d(oihwToHwio(p.W1, 30, 1, 5, 5), [5, 5, 1, 30]);
         const b1 = tf.tensor1d(p.b1);
         // The book flattens pooled NCHW [30, 12, 12]; NHWC flattens [12, 12, 30]: permute W2's rows once.
-        const W2 = new Float32Array(p.W2.length);
-        for (let c = 0; c < 30; c++)
-          for (let i = 0; i < 144; i++) {
-            W2.set(p.W2.subarray((c * 144 + i) * 100, (c * 144 + i + 1) * 100), (i * 30 + c) * 100);
-          }
-        const w2 = tf.tensor2d(W2, [4320, 100]);
+        const w2 = tf.tensor2d(nhwcRows(p.W2, 30, 144, 100), [4320, 100]);
         const b2 = tf.tensor1d(p.b2);
         const w3 = tf.tensor2d(p.W3, [100, 10]);
         const b3 = tf.tensor1d(p.b3);
@@ -263,7 +259,7 @@ function mobileConv(d: BenchData, id: "W8" | "W9" | "W10" | "W11" | "W13"): Case
 }
 
 /** W14 as one tf.tidy: fused conv / depthwise (bias + relu6), tf.add, tf.mean, fused matMul (bias). */
-function mobileNet(net: MobileNetV2, xNchw: Float32Array): Case {
+export function mobileNet(net: MobileNetV2, xNchw: Float32Array): Case {
   const [, C0, H0, W0] = net.inShape;
   const x = nchwToNhwc(xNchw, 1, C0, H0, W0);
   const steps: ((v: Map<string, tf.Tensor>) => void)[] = [];

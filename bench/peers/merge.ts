@@ -1,5 +1,6 @@
 // Several `npm run bench:peers` reports into one: each case's time is the median of its medians
-// over the runs (with two runs, their mean), and the tables are rendered as a single run's are.
+// over the runs (with two runs, their mean), T1-T4's rounds are pooled, and the tables are
+// rendered as a single run's are.
 // One run's cells move by 10-40% on this shared machine; the goals are judged on the merged one.
 //
 //   npx tsx bench/peers/merge.ts NAME bench/results/a.json bench/results/b.json [...]
@@ -9,6 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, workload, workloadValue, type CaseResult, type VariantResult } from "./common.js";
 import { renderHtml, renderMarkdown, type Report } from "./report.js";
+import type { TfjsResult } from "./tfjs_paired.js";
 
 const [name, ...files] = process.argv.slice(2);
 if (!name || files.length < 2 || !/^[\w.-]+$/.test(name)) {
@@ -52,11 +54,54 @@ const variants: VariantResult[] = first.variants.map((v) => {
   return { ...v, cases, backgroundCores: Math.max(...runs.map((r) => r?.backgroundCores ?? 0)) };
 });
 
+/**
+ * T1-T4: every run's rounds, one after another (a ratio is taken within a round, so rounds of
+ * different runs never mix); tfjs-cpu's one T2 step is the median of the runs' steps; the
+ * per-kernel profiles are the first run's.
+ */
+function mergeTfjs(runs: TfjsResult[]): TfjsResult | undefined {
+  if (runs.length === 0) return undefined;
+  const [base] = runs;
+  const slices: TfjsResult["slices"] = {};
+  for (const k of Object.keys(base.slices)) {
+    const all = runs.map(
+      (r) => r.slices[k] ?? { ms: Array(r.rounds).fill(Number.NaN), cpuPerWall: [], otherCores: [] },
+    );
+    slices[k] = {
+      ms: all.flatMap((s) => s.ms),
+      cpuPerWall: all.flatMap((s) => s.cpuPerWall),
+      otherCores: all.flatMap((s) => s.otherCores),
+    };
+  }
+  const checks = { ...base.checks };
+  for (const r of runs)
+    for (const [k, c] of Object.entries(r.checks))
+      if (!checks[k] || c.relErr > checks[k].relErr || !c.ok) checks[k] = c;
+  const backends = base.backends.map((b) => ({
+    ...b,
+    cases: b.cases.map((c) => {
+      if (c.stepSeconds === undefined) return c;
+      const same = runs.flatMap(
+        (r) => r.backends.find((x) => x.backend === b.backend)?.cases.find((x) => x.id === c.id) ?? [],
+      );
+      const cpu = same.flatMap((x) => x.stepCpuSeconds ?? []);
+      return {
+        ...c,
+        stepSeconds: mid(same.flatMap((x) => x.stepSeconds ?? [])),
+        ...(cpu.length ? { stepCpuSeconds: mid(cpu) } : {}),
+      };
+    }),
+  }));
+  return { ...base, rounds: runs.reduce((a, r) => a + r.rounds, 0), slices, checks, backends };
+}
+
+const tfjs = mergeTfjs(reports.flatMap((r) => (r.tfjs ? [r.tfjs] : [])));
 const merged: Report = {
   ...first,
   seconds: reports.reduce((a, r) => a + r.seconds, 0),
   variants,
   numpy: first.numpy,
+  ...(tfjs ? { tfjs } : {}),
   merged: files.map((f, i) => `${path.basename(f)} (${reports[i].date})`),
 };
 const out = path.join(ROOT, "bench/results");

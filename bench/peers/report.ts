@@ -10,6 +10,8 @@ import {
   type VariantResult,
   type WorkloadId,
 } from "./common.js";
+import type { TfjsResult } from "./tfjs_paired.js";
+import { tfjsNotes, tfjsTables } from "./tfjs_report.js";
 
 export interface NumpyResult {
   label: string;
@@ -32,6 +34,8 @@ export interface Report {
   zeroconv: string;
   variants: VariantResult[];
   numpy: NumpyResult[];
+  /** T1-T4 (tfjs_paired.ts). */
+  tfjs?: TfjsResult;
   /** merge.ts: the runs whose medians this report's cells are (a cell: the median of its runs' medians). */
   merged?: string[];
 }
@@ -469,6 +473,8 @@ function headerLines(r: Report): string[] {
 }
 
 function notes(r: Report): string[] {
+  // A T1-T4 run alone (--only T1,T2,T3,T4): the notes on the other variants do not apply.
+  if (r.variants.length === 0 && r.tfjs) return tfjsNotes(r.tfjs);
   const n: string[] = [];
   n.push(
     "Each cell is the median of benny's samples (minSamples 10, maxTime 1.5 s; --quick: 5, 0.4 s) after ~300 ms of warm-up calls " +
@@ -622,6 +628,7 @@ function notes(r: Report): string[] {
       `NumPy stand-in (bench/peers/numpy_train.py): the book's layers in float64 (im2col in kernel order, np.dot, col2im for pooling's backward, Adam), ` +
         `real MNIST training batches of 100 from the book's weights, median of ${np[0].steps} steps after 2 warm-up steps.`,
     );
+  if (r.tfjs) n.push(...tfjsNotes(r.tfjs));
   return n;
 }
 
@@ -646,6 +653,10 @@ export function renderMarkdown(r: Report): string {
   const mobile = mobileTable(r);
   if (mobile) out.push(`**${MOBILE_TITLE}**`, "", ...mdTable(mobile), "");
   for (const { title, table } of ratioTables(r)) out.push(`**${title}**`, "", ...mdTable(table), "");
+  if (r.tfjs) {
+    out.push("## TensorFlow.js backend (T1–T4)", "");
+    for (const t of tfjsTables(r.tfjs)) out.push(`**${t.title}**`, "", ...mdTable(t), "");
+  }
   out.push("Notes:", "", ...notes(r).map((n) => `- ${n}`), "");
   return out.join("\n");
 }
@@ -742,6 +753,13 @@ ${headerLines(r)
 ${mainTable(r).rows.length ? htmlTable(mainTable(r)) : ""}
 ${mobileTable(r) ? `<h3>${escHtml(MOBILE_TITLE)}</h3>${htmlTable(mobileTable(r)!)}` : ""}
 ${ratios}
+${
+  r.tfjs
+    ? `<h2>TensorFlow.js backend (T1–T4)</h2>${tfjsTables(r.tfjs)
+        .map((t) => `<h3>${escHtml(t.title)}</h3>${htmlTable(t)}`)
+        .join("\n")}`
+    : ""
+}
 <h2>Charts</h2>
 <p class="meta">zeroconv in blue.</p>
 ${charts}
@@ -770,5 +788,15 @@ export function reportProblems(r: Report): string[] {
     }
   }
   for (const n of r.numpy) if (n.error) p.push(`numpy (${n.label}): ${n.error}`);
+  for (const b of r.tfjs?.backends ?? []) {
+    if (b.failed || b.info.failed) p.push(`${b.backend}: ${b.failed ?? b.info.failed}`);
+    for (const c of b.cases) {
+      if (c.error) p.push(`${b.backend} ${c.id}: ${c.error}`);
+      if (c.correct !== undefined && Math.abs(c.correct - BOOK_CORRECT) > ACCURACY_SLACK)
+        p.push(`${b.backend} ${c.id}: ${c.correct}/10000 correct, more than ${ACCURACY_SLACK} from ${BOOK_CORRECT}`);
+    }
+  }
+  for (const [k, c] of Object.entries(r.tfjs?.checks ?? {}))
+    if (!c.ok) p.push(`${k}: disagrees with ${c.against} (max |diff| / max |ref| = ${c.relErr.toExponential(2)})`);
   return p;
 }

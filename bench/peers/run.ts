@@ -1,7 +1,9 @@
 // `npm run bench:peers`: zeroconv next to TensorFlow.js (WASM backend), onnxruntime-web,
 // onnxruntime-node and a NumPy stand-in, on the same workloads (W1-W14, see common.ts) and this
 // machine's WASM SIMD128 peak. Every library variant runs in a process of its own, one after the
-// other (variant.ts); NumPy runs twice (numpy_train.py). Writes bench/results/peers.{md,json,html}.
+// other (variant.ts); NumPy runs twice (numpy_train.py). T1-T4, tfjs models on tfjs's backends
+// and on zeroconv's, run last, their processes timed in alternation (tfjs_paired.ts).
+// Writes bench/results/peers.{md,json,html}.
 //
 //   npm run bench:peers [-- --only W1,W3] [-- --quick] [-- --out NAME]   (NAME.{md,json,html}, default peers)
 import { spawn } from "node:child_process";
@@ -22,6 +24,7 @@ import {
   WORKLOADS,
 } from "./common.js";
 import { renderHtml, renderMarkdown, reportProblems, type NumpyResult, type Report } from "./report.js";
+import { runTfjs } from "./tfjs_paired.js";
 import type { Variant } from "./variant.js";
 
 const RELAXED = "--experimental-wasm-relaxed-simd";
@@ -189,11 +192,14 @@ try {
 } catch (e) {
   fail((e as Error).message);
 }
-const needsParams = WORKLOADS.some((w) => w.table === "book" && w.id !== "PEAK" && selected(args, w.id));
+const needsParams = WORKLOADS.some(
+  (w) =>
+    (w.table === "book" || w.id === "T1" || w.id === "T2" || w.id === "T4") && w.id !== "PEAK" && selected(args, w.id),
+);
 if (needsParams && !existsSync(PARAMS_PATH)) {
   fail(
     `the book's weights are missing: ${PARAMS_PATH} (../shared/fixtures/params.pkl from the repository root). ` +
-      "W1-W7 all use them; put the book's ch07 params.pkl there (W8-W14 run without them: --only W8,W9,...).",
+      "W1-W7, T1, T2 and T4 use them; put the book's ch07 params.pkl there (W8-W14 run without them: --only W8,W9,...).",
   );
 }
 if (selected(args, "PEAK") && !existsSync(path.join(ROOT, "build/bench/simd_peak.wasm"))) {
@@ -218,6 +224,8 @@ if (selected(args, "W7")) {
   numpy.push(await runNumpy(args.quick, true));
 }
 
+const tfjs = WORKLOADS.some((w) => w.table === "tfjs" && selected(args, w.id)) ? await runTfjs(args) : undefined;
+
 const report: Report = {
   date: started.toISOString(),
   seconds: (Date.now() - started.getTime()) / 1e3,
@@ -233,6 +241,8 @@ const report: Report = {
   packages: Object.fromEntries(
     [
       "@tensorflow/tfjs-core",
+      "@tensorflow/tfjs-layers",
+      "@tensorflow/tfjs-backend-cpu",
       "@tensorflow/tfjs-backend-wasm",
       "onnxruntime-web",
       "onnxruntime-node",
@@ -244,6 +254,7 @@ const report: Report = {
   zeroconv: (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version,
   variants,
   numpy,
+  ...(tfjs ? { tfjs } : {}),
 };
 
 mkdirSync(OUT, { recursive: true });
