@@ -6,6 +6,7 @@ import { checkActivation, type Activation } from "./activation.js";
 import { convParams, convGeometry, inLayout, type ConvGeometry } from "./conv_geometry.js";
 import { convForwardAll, convScratch } from "./conv_forward.js";
 import { checkOptions, type Layout, type Padding, type Pair } from "./options.js";
+import { type Algorithm, checkAlgorithm, tileFor } from "./conv_winograd.js";
 
 export function checkBias(fn: string, name: string, b: unknown, FN: number): void {
   const [len] = checkTensor(fn, name, b, ["FN"]);
@@ -35,9 +36,19 @@ export interface ConvOptions {
    * convolution. It may be one of the inputs' arrays: they are copied in before the result is written.
    */
   out?: OutTensor | null;
+  /**
+   * How a 3x3 stride-1 convolution with groups = 1 is computed (default "auto"). "gemm": im2col +
+   * SGEMM (or the direct kernels), the rounding of every other shape. "winograd": Winograd's
+   * F(4x4, 3x3) or F(2x2, 3x3), whichever was measured faster for the shape, with fewer
+   * multiplies and a little more rounding error (README, Winograd study); "winograd-2x2" and
+   * "winograd-4x4" pin the tile. "auto" takes Winograd only on shapes where it was measured
+   * faster; every other shape runs the GEMM. A Winograd algorithm on a shape it cannot take
+   * (another filter size, stride, dilation or groups) is a RangeError.
+   */
+  algorithm?: Algorithm;
 }
 
-const CONV_KEYS = ["stride", "pad", "dilation", "groups", "layout", "activation", "alpha", "out"] as const;
+const CONV_KEYS = ["stride", "pad", "dilation", "groups", "layout", "activation", "alpha", "out", "algorithm"] as const;
 
 /**
  * 2-D convolution (cross-correlation, as the book and every framework): x [N, C, H, W], W [FN, C/groups, FH, FW],
@@ -50,7 +61,7 @@ export function conv2d(x: TensorLike, W: TensorLike, b?: TensorLike | null, opts
   return convolve(fn, g, x, W, b, o);
 }
 
-export interface DepthwiseConvOptions extends Omit<ConvOptions, "groups" | "layout"> {}
+export interface DepthwiseConvOptions extends Omit<ConvOptions, "groups" | "layout" | "algorithm"> {}
 
 const DEPTHWISE_KEYS = ["stride", "pad", "dilation", "activation", "alpha", "out"] as const;
 
@@ -87,6 +98,7 @@ function convolve(
   const hasBias = b !== undefined && b !== null;
   if (hasBias) checkBias(fn, "b", b, g.FN);
   const act = checkActivation(fn, o.activation, o.alpha, g.FN, "filter");
+  const tile = tileFor(fn, g, checkAlgorithm(fn, (o as Partial<ConvOptions>).algorithm));
   const yShape = inLayout(g.layout, g.N, g.FN, g.outH, g.outW);
   const out = checkOut(
     fn,
@@ -94,7 +106,7 @@ function convolve(
     yShape,
     g.layout === "NCHW" ? ["N", "FN", "outH", "outW"] : ["N", "outH", "outW", "FN"],
   );
-  const s = convScratch(rt, g, hasBias, act);
+  const s = convScratch(rt, g, hasBias, act, tile);
   const prelu = act.prelu;
   const sizes = [
     x.data.length,
@@ -111,7 +123,7 @@ function convolve(
     if (hasBias) writeFloats(rt, pb, b.data);
     if (prelu) writeFloats(rt, pa, prelu.data);
     const p = { x: px, w: pw, bias: hasBias ? pb : 0, prelu: prelu ? pa : 0, y: py };
-    convForwardAll(rt, g, act, p, scratch, shared);
+    convForwardAll(rt, g, act, p, scratch, shared, tile);
     return readResult(rt, py, yShape, out);
   });
 }
