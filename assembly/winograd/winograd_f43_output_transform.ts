@@ -1,5 +1,6 @@
 import { clearEpilogue, epilogueClampHi, epilogueClampLo, epilogueIsClamp } from "../elementwise/epilogue";
-import { biasLanes, slopeLanes, storeOutput } from "./winograd_io";
+import { storeTransposed4x4 } from "../layout/transpose_block";
+import { biasLanes, epilogued, slopeLanes, storeOutput } from "./winograd_io";
 
 // F(4x4, 3x3)'s output transform Y = A^T M A of each tile's 6x6 products M, with the epilogue's
 // bias and activation, for tiles [t0, t0 + nt) (as winograd_f43_input_transform numbers them).
@@ -65,6 +66,22 @@ export function winograd_f43_output_transform(
       );
     }
     const out = y + <usize>f * step;
+    // NCHW with four channels and the tile's four columns inside: each output row is a 4x4
+    // transpose away from four channels' rows of four pixels, stored as v128s.
+    if (!whole && n == 4 && ps == 1 && ox0 + 4 <= outW) {
+      for (let i = 0; i < 4 && oy0 + i < outH; i++) {
+        const p = q + <usize>(6 * i) * slot;
+        storeTransposed4x4(
+          epilogued(v128.load(p), bias, lo, hi, slope, clamp),
+          epilogued(v128.load(p + slot), bias, lo, hi, slope, clamp),
+          epilogued(v128.load(p + 2 * slot), bias, lo, hi, slope, clamp),
+          epilogued(v128.load(p + 3 * slot), bias, lo, hi, slope, clamp),
+          out + <usize>(oy0 + i) * rsB + (<usize>ox0 << 2),
+          step,
+        );
+      }
+      continue;
+    }
     for (let i = 0; i < 4; i++) {
       for (let j = 0; j < 4; j++) {
         const v = v128.load(q + <usize>(6 * i + j) * slot);

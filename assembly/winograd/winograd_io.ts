@@ -63,7 +63,10 @@ export function slopeLanes(f: i32, n: i32): v128 {
   bias: v128, lo: v128, hi: v128, slope: v128, clamp: bool, step: usize, n: i32, whole: bool,
 ): void {
   if (oy >= outH || ox >= outW) return;
+  storeLanes(y + <usize>oy * rs + <usize>ox * ps, epilogued(v, bias, lo, hi, slope, clamp), step, n, whole);
+}
+
+@inline export function epilogued(v: v128, bias: v128, lo: v128, hi: v128, slope: v128, clamp: bool): v128 {
   v = f32x4.add(v, bias);
-  v = clamp ? f32x4.pmin(f32x4.pmax(v, lo), hi) : activateVector(v, slope);
-  storeLanes(y + <usize>oy * rs + <usize>ox * ps, v, step, n, whole);
+  return clamp ? f32x4.pmin(f32x4.pmax(v, lo), hi) : activateVector(v, slope);
 }
