@@ -1,12 +1,21 @@
 import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import { checkTensor } from "../tensor/validate.js";
-import { checkOut, readResult, withBuffers, writeFloats, type OutTensor } from "../runtime/memory.js";
+import { checkOut, readResult, readTensor, withBuffers, writeFloats, type OutTensor } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
-import { checkActivation, type Activation } from "./activation.js";
+import { checkActivation, type Activation, type FusedActivation } from "./activation.js";
 import { convParams, convGeometry, inLayout, type ConvGeometry } from "./conv_geometry.js";
 import { convForwardAll, convScratch } from "./conv_forward.js";
 import { checkOptions, type Layout, type Padding, type Pair } from "./options.js";
-import { type Algorithm, checkAlgorithm, tileFor } from "./conv_winograd.js";
+import {
+  type Algorithm,
+  checkAlgorithm,
+  tileFor,
+  winogradFilter,
+  winogradForward,
+  winogradPlan,
+  winogradThreads,
+} from "./conv_winograd.js";
+import { filterKey, keepFilter, keptFilter } from "./winograd_filters.js";
 
 export function checkBias(fn: string, name: string, b: unknown, FN: number): void {
   const [len] = checkTensor(fn, name, b, ["FN"]);
@@ -106,7 +115,8 @@ function convolve(
     yShape,
     g.layout === "NCHW" ? ["N", "FN", "outH", "outW"] : ["N", "outH", "outW", "FN"],
   );
-  const s = convScratch(rt, g, hasBias, act, tile);
+  if (tile !== 0) return winogradConvolve(fn, g, tile, x, W, hasBias ? b : null, act, yShape, out);
+  const s = convScratch(rt, g, hasBias, act);
   const prelu = act.prelu;
   const sizes = [
     x.data.length,
@@ -123,7 +133,50 @@ function convolve(
     if (hasBias) writeFloats(rt, pb, b.data);
     if (prelu) writeFloats(rt, pa, prelu.data);
     const p = { x: px, w: pw, bias: hasBias ? pb : 0, prelu: prelu ? pa : 0, y: py };
-    convForwardAll(rt, g, act, p, scratch, shared, tile);
+    convForwardAll(rt, g, act, p, scratch, shared);
+    return readResult(rt, py, yShape, out);
+  });
+}
+
+/** convolve() by Winograd: the filter's transform is taken from the kept one while W is unchanged. */
+function winogradConvolve(
+  fn: string,
+  g: ConvGeometry,
+  tile: 2 | 4,
+  x: TensorLike,
+  W: TensorLike,
+  b: TensorLike | null,
+  act: FusedActivation,
+  yShape: number[],
+  out: OutTensor | undefined,
+): Tensor {
+  const rt = getRuntime();
+  const plan = winogradPlan(rt, g, tile);
+  const threads = winogradThreads(rt, g, plan);
+  const key = filterKey(g, tile);
+  const kept = keptFilter(W, key);
+  const prelu = act.prelu;
+  const sizes = [
+    x.data.length,
+    kept === null ? W.data.length : 0,
+    b === null ? 0 : g.FN,
+    prelu ? g.FN : 0,
+    g.N * g.FN * g.P,
+    plan.filterFloats,
+    ...Array<number>(threads).fill(plan.perThread),
+  ];
+  return withBuffers(rt, fn, sizes, ([px, pw, pb, pa, py, pu, ...scratch]) => {
+    writeFloats(rt, px, x.data);
+    if (b !== null) writeFloats(rt, pb, b.data);
+    if (prelu) writeFloats(rt, pa, prelu.data);
+    if (kept !== null) writeFloats(rt, pu, kept);
+    else {
+      writeFloats(rt, pw, W.data);
+      winogradFilter(rt.kernels, g, plan, pw, pu);
+      keepFilter(W, key, () => readTensor(rt, pu, [plan.filterFloats]).data, plan.filterFloats);
+    }
+    const p = { x: px, bias: b === null ? 0 : pb, prelu: prelu ? pa : 0, y: py };
+    winogradForward(rt, g, plan, act, p, pu, scratch);
     return readResult(rt, py, yShape, out);
   });
 }

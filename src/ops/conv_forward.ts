@@ -8,15 +8,13 @@
 //         1x1, stride 1, no pad      SGEMM on x as the [N*H*W, C] matrix
 //         otherwise                  im2row (conv_nhwc_rows) 128 pixels at a time into the SGEMM,
 //                                    against the filter packed once
-//   both  3x3 stride 1, groups 1,    Winograd F(2x2 or 4x4, 3x3) (conv_winograd.ts), where the
-//         when a tile is asked for   caller's `algorithm` asks for it (tileFor)
+// A 3x3 stride-1 convolution that its caller sends to Winograd (conv_winograd.ts) does not come here.
 // Bias and activation ride in the kernels' epilogue; groups are pointer offsets, never copies.
 import type { Kernels, Runtime } from "../runtime/wasm.js";
 import { forShares, threadsFor } from "../runtime/parallel.js";
 import { sgemmWorkspaceFloats } from "../runtime/memory.js";
 import { setEpilogue, type FusedActivation } from "./activation.js";
 import { isBookGeometry, windowArgs, type ConvGeometry } from "./conv_geometry.js";
-import { type Tile, winogradFilter, winogradForward, winogradPlan, winogradThreads } from "./conv_winograd.js";
 
 /**
  * Taps per output (C*FH*FW) up to which the direct kernel beats the GEMM path (conv_gemm + bias):
@@ -60,21 +58,13 @@ export interface ConvPointers {
   y: number;
 }
 
-/**
- * Floats of scratch each thread needs, and floats shared by all (the NHWC filter packed once, or
- * Winograd's transformed filter, when `tile` is one).
- */
+/** Floats of scratch each thread needs, and floats shared by all (the NHWC filter packed once). */
 export function convScratch(
   rt: Runtime,
   g: ConvGeometry,
   hasBias: boolean,
   act: FusedActivation,
-  tile: Tile = 0,
 ): { perThread: number; shared: number; threads: number } {
-  if (tile !== 0) {
-    const plan = winogradPlan(rt, g, tile);
-    return { perThread: plan.perThread, shared: plan.filterFloats, threads: winogradThreads(rt, g, plan) };
-  }
   const path = pathOf(g, hasBias, act);
   const work = sgemmWorkspaceFloats(rt);
   const k = rt.kernels;
@@ -95,7 +85,7 @@ export function convScratch(
   return { perThread: work + ROWS_PER_CHUNK * g.K, shared: g.groups * g.K * panels, threads };
 }
 
-/** y = act(conv(x, W) + b) for every image, shared across `scratch.length` threads (sized by convScratch). */
+/** y = act(conv(x, W) + b) for every image, shared across `scratch.length` threads. */
 export function convForwardAll(
   rt: Runtime,
   g: ConvGeometry,
@@ -103,14 +93,7 @@ export function convForwardAll(
   p: ConvPointers,
   scratch: number[],
   shared: number,
-  tile: Tile = 0,
 ): void {
-  if (tile !== 0) {
-    const plan = winogradPlan(rt, g, tile);
-    winogradFilter(rt.kernels, g, plan, p.w, shared);
-    winogradForward(rt, g, plan, act, p, shared, scratch);
-    return;
-  }
   const path = pathOf(g, p.bias !== 0, act);
   const threads = scratch.length;
   if (path === "grouped") {
