@@ -12,7 +12,7 @@ import { describe } from "../tensor/tensor.js";
 import { setEpilogue, type FusedActivation } from "./activation.js";
 import type { ConvGeometry } from "./conv_geometry.js";
 
-/** "winograd-2x2" and "winograd-4x4" pin a tile; "winograd" takes the one measured faster for the shape. */
+/** "winograd" is F(4x4, 3x3), measured the faster tile; "winograd-2x2" and "winograd-4x4" pin one. */
 export type Algorithm = "auto" | "gemm" | "winograd" | "winograd-2x2" | "winograd-4x4";
 
 const ALGORITHMS: readonly Algorithm[] = ["auto", "gemm", "winograd", "winograd-2x2", "winograd-4x4"];
@@ -36,11 +36,17 @@ function unservable(g: ConvGeometry): string | null {
 }
 
 /**
- * The tile measured faster than the GEMM for this shape on the project's machine, or 0
- * (bench/winograd.ts; the README's Winograd study has the table).
+ * The tile measured faster than the GEMM for this shape, or 0 (bench/winograd.ts, FMA build, 1
+ * thread; the README's Winograd study has the table). F(4x4) ran 1.4-2.8x the GEMM from 14x14
+ * outputs up with C >= 8 and FN >= 16, and at or above F(2x2) nearly everywhere; both lost with
+ * 3 input channels (the transforms outweigh the 27-tap GEMM) and on 7x7 images (4 tiles a block:
+ * each point's GEMM reads its whole filter matrix for four rows), and at 14x14 above 128 x 128
+ * channels.
  */
 function measuredTile(g: ConvGeometry): Tile {
-  return g.C >= 8 && g.FN >= 8 ? 4 : 0;
+  if (g.C < 8 || g.FN < 16 || g.P < 14 * 14) return 0;
+  if (g.C * g.FN > 128 * 128 && g.P < 28 * 28) return 0;
+  return 4;
 }
 
 /** The tile `algorithm` asks for on geometry g; a Winograd one that g cannot take is a RangeError. */
@@ -53,7 +59,7 @@ export function tileFor(fn: string, g: ConvGeometry, algorithm: Algorithm): Tile
   }
   if (algorithm === "winograd-2x2") return 2;
   if (algorithm === "winograd-4x4") return 4;
-  return measuredTile(g) || 4;
+  return 4; // F(4x4) where either runs faster, and its error stays within 1e-4 of max|y| (test/winograd.test.ts)
 }
 
 /** Floats of transformed tiles (V, then the products M) that one block of tiles holds at most. */
