@@ -123,7 +123,7 @@ describe("Winograd", () => {
   it("a filter changed in place is transformed again (conv2d and the layer)", () => {
     const { x, w, b } = make(2, 8, 16, 14, 14);
     // A Tensor: the layer keeps it by reference, as an optimiser's in-place updates need.
-    const layer = new Convolution(new Tensor(w.t.data, w.t.shape), b.t, { pad: 1, algorithm: "winograd" });
+    const layer = new Convolution(new Tensor(w.t.data, Array.from(w.t.shape)), b.t, { pad: 1, algorithm: "winograd" });
     for (let step = 0; step < 3; step++) {
       const want = refConvGeneral(x.ref, { shape: w.ref.shape, data: Float64Array.from(w.t.data) }, b.ref, pad1);
       expectClose(conv2d(x.t, w.t, b.t, { pad: 1, algorithm: "winograd" }), want, 2e-5);
