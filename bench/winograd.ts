@@ -1,9 +1,9 @@
-// `npm run bench:winograd`: 3x3 stride-1 pad-1 convolutions (batch 1, bias) through the GEMM and
+// `npm run bench:winograd` (FMA build): 3x3 stride-1 pad-1 convolutions (batch 1, bias) through the GEMM and
 // Winograd's F(2x2, 3x3) and F(4x4, 3x3), for C from 3 to 512 and H = W from 7 to 112, side by
 // side: rounds in which each algorithm runs a slice in turn, timed in CPU time (process.cpuUsage),
 // so that a busier moment slows all three alike. Prints and writes the median time per call and
 // the effective GFLOP/s (2 * the direct convolution's multiply-adds / time); conv_winograd.ts's
-// measuredTile() is read off it. Run it with the FMA build too:
+// measuredTile() is read off it. By hand, in either build or layout:
 //   node --experimental-wasm-relaxed-simd --import tsx bench/winograd.ts [--quick] [--layout NHWC]
 import { writeFileSync } from "node:fs";
 import path from "node:path";
