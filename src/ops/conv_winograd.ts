@@ -37,15 +37,17 @@ function unservable(g: ConvGeometry): string | null {
 
 /**
  * The tile measured faster than the GEMM for this shape, or 0 (bench/winograd.ts, FMA build, 1
- * thread; the README's Winograd study has the table). F(4x4) ran 1.4-2.8x the GEMM from 14x14
- * outputs up with C >= 8 and FN >= 16, and at or above F(2x2) nearly everywhere; both lost with
- * 3 input channels (the transforms outweigh the 27-tap GEMM) and on 7x7 images (4 tiles a block:
- * each point's GEMM reads its whole filter matrix for four rows), and at 14x14 above 128 x 128
- * channels.
+ * thread, both layouts; the README's Winograd study has the tables). F(4x4) ran 1.4-2.8x the GEMM
+ * from 14x14 outputs up with C >= 8 and FN >= 16, and at or above F(2x2) nearly everywhere. It
+ * lost on 7x7 outputs (4 tiles a block: each point's GEMM reads its whole filter matrix for four
+ * rows), at 14x14 with 512 x 512 channels, and in NCHW with 3 input channels (the transforms
+ * outweigh the 27-tap GEMM); in NHWC, whose GEMM path copies windows first, 3 channels won from
+ * 28x28 (1.5-1.9x).
  */
 function measuredTile(g: ConvGeometry): Tile {
-  if (g.C < 8 || g.FN < 16 || g.P < 14 * 14) return 0;
-  if (g.C * g.FN > 128 * 128 && g.P < 28 * 28) return 0;
+  if (g.FN < 16 || g.P < 14 * 14) return 0;
+  if (g.C < 8 && !(g.layout === "NHWC" && g.C >= 3 && g.P >= 28 * 28)) return 0;
+  if (g.C * g.FN > 256 * 256 && g.P < 28 * 28) return 0;
   return 4;
 }
 
