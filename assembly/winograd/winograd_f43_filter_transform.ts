@@ -1,56 +1,10 @@
-import { loadLanes } from "./winograd_io";
-
-// F(4x4, 3x3)'s filter transform U = G g G^T of each 3x3 filter g, written as the B operands of
-// winograd_gemm: for each of the 36 points, a [ldu, fn] matrix (input channel, filter) packed in
-// 8-filter panels as sgemm_pack_b_8 packs it, the points ldu * ceil(fn / 8) * 8 floats apart.
-// Tap (ky, kx) of filter f, channel ch is at w + (f*fs + ch*cs + ky*ys + kx*xs) floats, so OIHW
-// and HWIO are strides. Channels c .. ldu - 1 and the panels' filters past fn are zero.
-// Vectorised along filters.
-export function winograd_f43_filter_transform(
-  w: usize,
-  fn: i32,
-  c: i32,
-  fs: i32,
-  cs: i32,
-  ys: i32,
-  xs: i32,
-  ldu: i32,
-  u: usize,
+// F(4x4, 3x3)'s filter transform U = G g G^T of four filters' 3x3 taps (a = row 0, b = row 1,
+// c = row 2; 0-2 the columns), point (i, j) stored at out + (6*i + j) * point. In registers, a row of G g at
+// a time: reading back points stored a whole [ldu, fn] matrix apart thrashed a cache set (W4's
+// transform took 0.36 ms that way, 0.17 ms so). winograd_filter_transform loads the taps.
+@inline export function f43FilterPoints(
+  a0: v128, a1: v128, a2: v128, b0: v128, b1: v128, b2: v128, c0: v128, c1: v128, c2: v128, out: usize, point: usize,
 ): void {
-  const panels = (fn + 7) >> 3;
-  const point = (<usize>ldu * panels) << 5;
-  const step = (<usize>fs) << 2;
-  const whole = fs == 1 && (fn & 3) == 0;
-  for (let f = 0; f < panels << 3; f += 4) {
-    const n = fn - f;
-    for (let ch = 0; ch < ldu; ch++) {
-      const out = u + ((<usize>((f >> 3) * ldu + ch) << 5) + ((<usize>(f & 7)) << 2));
-      if (n <= 0 || ch >= c) {
-        for (let i = 0; i < 36; i++) v128.store(out + <usize>i * point, f32x4.splat(0));
-        continue;
-      }
-      const g = w + ((<usize>f * fs + <usize>ch * cs) << 2);
-      if (whole) filterOf(g, ys, xs, step, n, out, point, true);
-      else filterOf(g, ys, xs, step, n, out, point, false);
-    }
-  }
-}
-
-// In registers: a row of G g (three values, from the nine taps) at a time, each transformed and
-// stored at once. Reading back points stored far apart (a filter's points lie one
-// [ldu, fn] matrix apart) thrashed a cache set: W4's transform took 0.36 ms that way.
-@inline function filterOf(g: usize, ys: i32, xs: i32, step: usize, n: i32, out: usize, point: usize, whole: bool): void {
-  const ysB = (<usize>ys) << 2;
-  const xsB = (<usize>xs) << 2;
-  const a0 = loadLanes(g, step, n, whole);
-  const a1 = loadLanes(g + xsB, step, n, whole);
-  const a2 = loadLanes(g + 2 * xsB, step, n, whole);
-  const b0 = loadLanes(g + ysB, step, n, whole);
-  const b1 = loadLanes(g + ysB + xsB, step, n, whole);
-  const b2 = loadLanes(g + ysB + 2 * xsB, step, n, whole);
-  const c0 = loadLanes(g + 2 * ysB, step, n, whole);
-  const c1 = loadLanes(g + 2 * ysB + xsB, step, n, whole);
-  const c2 = loadLanes(g + 2 * ysB + 2 * xsB, step, n, whole);
   transform3(gRow(0, a0, b0, c0), gRow(0, a1, b1, c1), gRow(0, a2, b2, c2), out + point * 0, point);
   transform3(gRow(1, a0, b0, c0), gRow(1, a1, b1, c1), gRow(1, a2, b2, c2), out + point * 6, point);
   transform3(gRow(2, a0, b0, c0), gRow(2, a1, b1, c1), gRow(2, a2, b2, c2), out + point * 12, point);

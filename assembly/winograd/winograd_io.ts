@@ -35,24 +35,19 @@ import { activateVector, epilogueBias, epilogueSlope } from "../elementwise/epil
   return loadLanes(p + <usize>iy * rs + <usize>ix * ps, step, n, whole);
 }
 
-// The epilogue's bias and slope of output channels f .. f + n - 1, lanes past n zero: asked once
-// per tile and channel group, not per output.
-export function biasLanes(f: i32, n: i32): v128 {
+// The epilogue's bias (or, with `slope`, leakyRelu's or prelu's slope) of output channels
+// f .. f + n - 1, lanes past n zero: asked once per tile and channel group, not per output.
+export function epilogueLanes(f: i32, n: i32, slope: bool): v128 {
   let v = f32x4.splat(0);
-  v = f32x4.replace_lane(v, 0, epilogueBias(f));
-  if (n > 1) v = f32x4.replace_lane(v, 1, epilogueBias(f + 1));
-  if (n > 2) v = f32x4.replace_lane(v, 2, epilogueBias(f + 2));
-  if (n > 3) v = f32x4.replace_lane(v, 3, epilogueBias(f + 3));
+  v = f32x4.replace_lane(v, 0, epilogueOf(f, slope));
+  if (n > 1) v = f32x4.replace_lane(v, 1, epilogueOf(f + 1, slope));
+  if (n > 2) v = f32x4.replace_lane(v, 2, epilogueOf(f + 2, slope));
+  if (n > 3) v = f32x4.replace_lane(v, 3, epilogueOf(f + 3, slope));
   return v;
 }
 
-export function slopeLanes(f: i32, n: i32): v128 {
-  let v = f32x4.splat(0);
-  v = f32x4.replace_lane(v, 0, epilogueSlope(f));
-  if (n > 1) v = f32x4.replace_lane(v, 1, epilogueSlope(f + 1));
-  if (n > 2) v = f32x4.replace_lane(v, 2, epilogueSlope(f + 2));
-  if (n > 3) v = f32x4.replace_lane(v, 3, epilogueSlope(f + 3));
-  return v;
+@inline function epilogueOf(f: i32, slope: bool): f32 {
+  return slope ? epilogueSlope(f) : epilogueBias(f);
 }
 
 // One output vector plus its bias, clamped (none, relu, relu6: `clamp`, lo, hi) or through the

@@ -115,9 +115,9 @@ export function winogradThreads(rt: Runtime, g: ConvGeometry, plan: WinogradPlan
 
 /** U = G g G^T of the filter at `w` (OIHW or HWIO), into `u` (plan.filterFloats). */
 export function winogradFilter(k: Kernels, g: ConvGeometry, plan: WinogradPlan, w: number, u: number): void {
-  const transform = plan.tile === 4 ? k.winograd_f43_filter_transform : k.winograd_f23_filter_transform;
-  if (g.layout === "NCHW") transform(w, g.FN, g.C, g.C * 9, 9, 3, 1, plan.ldv, u);
-  else transform(w, g.FN, g.C, 1, g.FN, 3 * g.C * g.FN, g.C * g.FN, plan.ldv, u);
+  const t = plan.tile;
+  if (g.layout === "NCHW") k.winograd_filter_transform(t, w, g.FN, g.C, g.C * 9, 9, 3, 1, plan.ldv, u);
+  else k.winograd_filter_transform(t, w, g.FN, g.C, 1, g.FN, 3 * g.C * g.FN, g.C * g.FN, plan.ldv, u);
 }
 
 /** y = act(conv(x, W) + b) for every image, from the transformed filter `u`, on `scratch.length` threads. */
@@ -141,8 +141,6 @@ export function winogradForward(
   const vBytes = block * points * ldv * 4;
   const mBytes = block * points * ldm * 4;
   forShares(rt, g.N * blocks, scratch.length, (k, first, count, t) => {
-    const input = tile === 4 ? k.winograd_f43_input_transform : k.winograd_f23_input_transform;
-    const output = tile === 4 ? k.winograd_f43_output_transform : k.winograd_f23_output_transform;
     const v = scratch[t];
     const m = v + vBytes;
     const work = m + mBytes;
@@ -151,10 +149,11 @@ export function winogradForward(
       const t0 = (item % blocks) * block;
       const nt = Math.min(block, tiles - t0);
       const x = p.x + i * imageBytes;
-      input(x, g.H, g.W, g.C, xs[0], xs[1], xs[2], g.top, g.left, tilesW, t0, nt, v, ldv);
+      k.winograd_input_transform(tile, x, g.H, g.W, g.C, xs[0], xs[1], xs[2], g.top, g.left, tilesW, t0, nt, v, ldv);
       k.winograd_gemm(points, nt, g.FN, ldv, v, u, ldm, m, work);
       setEpilogue(k, p.bias, nchw ? 1 : 2, act, p.prelu);
-      output(m, ldm, g.FN, tilesW, t0, nt, p.y + i * outBytes, g.outH, g.outW, ys[0], ys[1], ys[2]);
+      const y = p.y + i * outBytes;
+      k.winograd_output_transform(tile, m, ldm, g.FN, tilesW, t0, nt, y, g.outH, g.outW, ys[0], ys[1], ys[2]);
     }
   });
 }

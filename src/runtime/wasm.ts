@@ -247,13 +247,51 @@ export interface Kernels {
   epilogue_apply(c: number, rows: number, cols: number): void;
   epilogue_set(bias: number, axis: number, act: number, alpha: number, prelu: number): void;
   sgemm_pack_a_4(a: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
-  /** F(2x2, 3x3) and F(4x4, 3x3): see assembly/winograd/. */
-  winograd_f23_filter_transform: WinogradFilterTransform;
-  winograd_f43_filter_transform: WinogradFilterTransform;
-  winograd_f23_input_transform: WinogradInputTransform;
-  winograd_f43_input_transform: WinogradInputTransform;
-  winograd_f23_output_transform: WinogradOutputTransform;
-  winograd_f43_output_transform: WinogradOutputTransform;
+  /** Winograd's transforms, tile 4: F(4x4, 3x3), tile 2: F(2x2, 3x3); see assembly/winograd/. */
+  winograd_filter_transform(
+    tile: number,
+    w: number,
+    fn: number,
+    c: number,
+    fs: number,
+    cs: number,
+    ys: number,
+    xs: number,
+    ldu: number,
+    u: number,
+  ): void;
+  winograd_input_transform(
+    tile: number,
+    x: number,
+    h: number,
+    w: number,
+    c: number,
+    cs: number,
+    ps: number,
+    rs: number,
+    top: number,
+    left: number,
+    tilesW: number,
+    t0: number,
+    nt: number,
+    v: number,
+    ldv: number,
+  ): void;
+  winograd_output_transform(
+    tile: number,
+    m: number,
+    ldm: number,
+    fn: number,
+    tilesW: number,
+    t0: number,
+    nt: number,
+    y: number,
+    outH: number,
+    outW: number,
+    cs: number,
+    ps: number,
+    rs: number,
+  ): void;
   winograd_gemm(
     points: number,
     nt: number,
@@ -470,50 +508,6 @@ export interface Kernels {
   build_features(): number;
   memory: WebAssembly.Memory;
 }
-
-type WinogradFilterTransform = (
-  w: number,
-  fn: number,
-  c: number,
-  fs: number,
-  cs: number,
-  ys: number,
-  xs: number,
-  ldu: number,
-  u: number,
-) => void;
-
-type WinogradInputTransform = (
-  x: number,
-  h: number,
-  w: number,
-  c: number,
-  cs: number,
-  ps: number,
-  rs: number,
-  top: number,
-  left: number,
-  tilesW: number,
-  t0: number,
-  nt: number,
-  v: number,
-  ldv: number,
-) => void;
-
-type WinogradOutputTransform = (
-  m: number,
-  ldm: number,
-  fn: number,
-  tilesW: number,
-  t0: number,
-  nt: number,
-  y: number,
-  outH: number,
-  outW: number,
-  cs: number,
-  ps: number,
-  rs: number,
-) => void;
 
 export type Build = "simd" | "relaxed-simd";
 
