@@ -16,6 +16,10 @@ export { group_conv_nchw, group_conv_nchw_scratch_floats } from "./conv/group_co
 export { dwconv_nhwc } from "./conv/dwconv_nhwc";
 export { group_conv_nhwc } from "./conv/group_conv_nhwc";
 export { sgemm_pack_a_4 } from "./gemm/sgemm_pack_a_4";
+export { winograd_filter_transform } from "./winograd/winograd_filter_transform";
+export { winograd_input_transform } from "./winograd/winograd_input_transform";
+export { winograd_gemm } from "./winograd/winograd_gemm";
+export { winograd_output_transform } from "./winograd/winograd_output_transform";
 export { maxpool_forward } from "./pool/maxpool_forward";
 export { maxpool_2x2s2_forward } from "./pool/maxpool_2x2s2_forward";
 export { maxpool_2x2s2_max } from "./pool/maxpool_2x2s2_max";

@@ -99,6 +99,8 @@ const arb = fc.record({
       groups: maybe(intIn(1, 3)),
       layout: maybe(fc.constantFrom("NCHW", "NHWC")),
       activation: maybe(fc.constantFrom(...ACTIVATIONS)),
+      // conv2d's only: Winograd's on a shape it cannot take is a RangeError naming the option.
+      algorithm: maybe(fc.constantFrom("auto", "gemm", "winograd", "winograd-2x2", "winograd-4x4")),
       strides: fc.constant(2), // the misspelling users make
     },
     { requiredKeys: [] },
@@ -151,7 +153,10 @@ describe("fuzz: conv2d's options, gradients and transpose", () => {
         // Half the cases spell every key right.
         const given: Record<string, unknown> = { ...opts };
         if (r() < 0.5) delete given.strides;
-        if (op !== "conv2d") delete given.activation;
+        if (op !== "conv2d") {
+          delete given.activation;
+          delete given.algorithm;
+        }
         try {
           if (op === "conv2d") {
             const y = conv2d(img(x.t.data, [N, C, H, W]), filter, null, given as never);

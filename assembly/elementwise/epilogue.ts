@@ -232,6 +232,11 @@ export function activate(v: f32, slope: f32): f32 {
   }
 }
 
+// Four values' activation, slope per lane (leakyRelu, prelu), for kernels that store lanes one by one.
+@inline export function activateVector(v: v128, slope: v128): v128 {
+  return activate4(v, slope);
+}
+
 function activate4(v: v128, slope: v128): v128 {
   if (epiAct < ACT_ELU) return vectorAct(v, slope);
   return f32x4(

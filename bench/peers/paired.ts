@@ -34,9 +34,8 @@ if (build !== "fma" && build !== "simd") {
   process.exit(2);
 }
 const args = parseArgs(process.argv.slice(3));
-const ids = WORKLOADS.filter((w) => w.table === "mobile" && (args.only === null || args.only.has(w.id))).map(
-  (w) => w.id,
-);
+// --only may name the book's single convolutions too (W4, W5): W4 is Winograd's goal workload.
+const ids = WORKLOADS.filter((w) => (args.only === null ? w.table === "mobile" : args.only.has(w.id))).map((w) => w.id);
 const rounds = args.quick ? 4 : 9;
 const sliceMs = args.quick ? 150 : 250;
 const name = args.out === "peers" ? `paired-${build}` : args.out;
@@ -96,7 +95,7 @@ for (const id of ids) {
     for (const [layout, f] of factories) {
       try {
         const c = await f(data);
-        entries.push({ label, layout: layout ?? c.layout, zeroconv, c, slices: [] });
+        entries.push({ label, layout: layout ?? c.layout ?? "NCHW", zeroconv, c, slices: [] });
       } catch (e) {
         entries.push({ label, layout, zeroconv, c: null, why: (e as Error).message, slices: [] });
       }

@@ -22,7 +22,17 @@ import {
 } from "../ops/conv_geometry.js";
 import { checkOptions, type Layout, type Padding, type Pair } from "../ops/options.js";
 import { HeldBuffer, readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "../runtime/memory.js";
-import { getRuntime } from "../runtime/wasm.js";
+import { getRuntime, type Runtime } from "../runtime/wasm.js";
+import {
+  type Algorithm,
+  checkAlgorithm,
+  tileFor,
+  winogradFilter,
+  winogradForward,
+  winogradPlan,
+  winogradThreads,
+} from "../ops/conv_winograd.js";
+import { filterKey, snapshot, unchanged, type FilterSource } from "../ops/winograd_filters.js";
 import { LayerState } from "./layer_state.js";
 import { asTensor } from "../tensor/as_tensor.js";
 import { disposable } from "../runtime/disposable.js";
@@ -35,9 +45,11 @@ export interface ConvolutionOptions {
   groups?: number;
   /** "NCHW" (default; W [FN, C/groups, FH, FW]) or "NHWC" (W HWIO [FH, FW, C/groups, FN]). */
   layout?: Layout;
+  /** conv2d's `algorithm` for forward (default "auto"); backward is the same whichever computed forward. */
+  algorithm?: Algorithm;
 }
 
-const LAYER_KEYS = ["stride", "pad", "dilation", "groups", "layout"] as const;
+const LAYER_KEYS = ["stride", "pad", "dilation", "groups", "layout", "algorithm"] as const;
 
 /**
  * The book's Convolution layer, `new Convolution(W, b, stride, pad)`, or with conv2d's geometry
@@ -57,7 +69,13 @@ export class Convolution {
   /** As given (default 0). */
   readonly pad: Padding;
   private readonly params: ConvParams;
+  private readonly algorithm: Algorithm;
   private readonly kept = new HeldBuffer(this);
+  /** Whether `kept` holds forward's input (else the book's im2col matrix). */
+  private keptInput = false;
+  /** Winograd's transform of W, and what it was made from (src/ops/winograd_filters.ts's rule). */
+  private readonly filter = new HeldBuffer(this);
+  private filterSource: FilterSource | null = null;
   private readonly state = new LayerState<ConvGeometry>("Convolution");
 
   constructor(W: TensorLike, b: TensorLike, stride?: number, pad?: number);
@@ -71,12 +89,14 @@ export class Convolution {
       }
       const o = checkOptions<ConvolutionOptions>(fn, strideOrOptions, LAYER_KEYS, "{ stride: 1, pad: 0 }");
       this.params = convParams(fn, o);
+      this.algorithm = checkAlgorithm(fn, o.algorithm);
       this.stride = o.stride ?? 1;
       this.pad = o.pad ?? 0;
     } else {
       checkInt(fn, "stride", strideOrOptions, 1);
       checkInt(fn, "pad", pad ?? 0, 0);
       this.params = convParams(fn, { stride: strideOrOptions, pad: pad ?? 0 });
+      this.algorithm = "auto";
       this.stride = strideOrOptions;
       this.pad = pad ?? 0;
     }
@@ -92,6 +112,8 @@ export class Convolution {
     const rt = getRuntime();
     const g = convGeometry(fn, x, this.W, this.params, "this.W");
     checkBias(fn, "this.b", this.b, g.FN);
+    const tile = tileFor(fn, g, this.algorithm);
+    if (tile !== 0) return this.forwardWinograd(fn, g, x, tile);
     if (!isBookGeometry(g)) return this.forwardGeneral(fn, g, x);
     const colFloats = g.N * g.K * g.P;
     const sizes = [x.data.length, this.W.size, g.FN, g.N * g.FN * g.P, sgemmWorkspaceFloats(rt)];
@@ -99,6 +121,7 @@ export class Convolution {
     // too big is refused before memory grows (conservative when the kept buffer is reused).
     rt.heap.check(fn, [colFloats, ...sizes]);
     this.state.forget();
+    this.keptInput = false;
     const pcolT = this.kept.ensure(rt, fn, colFloats);
     const y = withBuffers(rt, fn, sizes, ([px, pw, pb, py, work]) => {
       writeFloats(rt, px, x.data);
@@ -120,7 +143,7 @@ export class Convolution {
     checkSameShape(fn, "dout", checkTensor(fn, "dout", dout, imageDims(g.layout, "FN")), yShape);
     const wShape = g.layout === "NCHW" ? [g.FN, g.Cg, g.FH, g.FW] : [g.FH, g.FW, g.Cg, g.FN];
     checkSameShape(fn, "this.W", checkTensor(fn, "this.W", this.W, filterDims(g.layout)), wShape);
-    if (!isBookGeometry(g)) return this.backwardGeneral(fn, g, dout, wShape);
+    if (this.keptInput) return this.backwardGeneral(fn, g, dout, wShape);
     const sizes = [
       dout.data.length,
       g.FN * g.K,
@@ -146,9 +169,7 @@ export class Convolution {
     const s = convScratch(rt, g, true, NO_ACTIVATION);
     const sizes = [this.W.size, g.FN, g.N * g.FN * g.P, s.shared, ...Array<number>(s.threads).fill(s.perThread)];
     rt.heap.check(fn, [x.data.length, ...sizes]);
-    this.state.forget();
-    const px = this.kept.ensure(rt, fn, x.data.length);
-    writeFloats(rt, px, x.data);
+    const px = this.keepInput(rt, fn, x);
     const y = withBuffers(rt, fn, sizes, ([pw, pb, py, shared, ...scratch]) => {
       writeFloats(rt, pw, this.W.data);
       writeFloats(rt, pb, this.b.data);
@@ -157,6 +178,41 @@ export class Convolution {
     });
     this.state.remember(g);
     return y;
+  }
+
+  /** Winograd forward, keeping x as forwardGeneral does, and the filter's transform while W is unchanged. */
+  private forwardWinograd(fn: string, g: ConvGeometry, x: TensorLike, tile: 2 | 4): Tensor {
+    const rt = getRuntime();
+    const plan = winogradPlan(rt, g, tile);
+    const key = filterKey(g, tile);
+    const fresh = this.filter.size === plan.filterFloats && unchanged(this.filterSource, key, this.W.data);
+    const threads = winogradThreads(rt, g, plan);
+    const sizes = [fresh ? 0 : this.W.size, g.FN, g.N * g.FN * g.P, ...Array<number>(threads).fill(plan.perThread)];
+    rt.heap.check(fn, [x.data.length, fresh ? 0 : plan.filterFloats, ...sizes]);
+    const px = this.keepInput(rt, fn, x);
+    const pu = this.filter.ensure(rt, fn, plan.filterFloats);
+    const y = withBuffers(rt, fn, sizes, ([pw, pb, py, ...scratch]) => {
+      if (!fresh) {
+        this.filterSource = null; // until the transform below is in place
+        writeFloats(rt, pw, this.W.data);
+        winogradFilter(rt.kernels, g, plan, pw, pu);
+        this.filterSource = snapshot(key, this.W.data);
+      }
+      writeFloats(rt, pb, this.b.data);
+      winogradForward(rt, g, plan, NO_ACTIVATION, { x: px, bias: pb, prelu: 0, y: py }, pu, scratch);
+      return readTensor(rt, py, inLayout(g.layout, g.N, g.FN, g.outH, g.outW));
+    });
+    this.state.remember(g);
+    return y;
+  }
+
+  /** x copied into `kept` for the gradients (forgetting the last forward until this one is done). */
+  private keepInput(rt: Runtime, fn: string, x: TensorLike): number {
+    this.state.forget();
+    this.keptInput = true;
+    const px = this.kept.ensure(rt, fn, x.data.length);
+    writeFloats(rt, px, x.data);
+    return px;
   }
 
   private backwardGeneral(fn: string, g: ConvGeometry, dout: TensorLike, wShape: number[]): Tensor {
@@ -177,6 +233,8 @@ export class Convolution {
   /** Frees the WASM memory the layer holds. The layer cannot be used afterwards. */
   dispose(): void {
     this.kept.release();
+    this.filter.release();
+    this.filterSource = null;
     this.state.dispose();
   }
 }

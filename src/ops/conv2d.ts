@@ -1,11 +1,21 @@
 import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import { checkTensor } from "../tensor/validate.js";
-import { checkOut, readResult, withBuffers, writeFloats, type OutTensor } from "../runtime/memory.js";
+import { checkOut, readResult, readTensor, withBuffers, writeFloats, type OutTensor } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
-import { checkActivation, type Activation } from "./activation.js";
+import { checkActivation, type Activation, type FusedActivation } from "./activation.js";
 import { convParams, convGeometry, inLayout, type ConvGeometry } from "./conv_geometry.js";
 import { convForwardAll, convScratch } from "./conv_forward.js";
 import { checkOptions, type Layout, type Padding, type Pair } from "./options.js";
+import {
+  type Algorithm,
+  checkAlgorithm,
+  tileFor,
+  winogradFilter,
+  winogradForward,
+  winogradPlan,
+  winogradThreads,
+} from "./conv_winograd.js";
+import { filterKey, keepFilter, keptFilter } from "./winograd_filters.js";
 
 export function checkBias(fn: string, name: string, b: unknown, FN: number): void {
   const [len] = checkTensor(fn, name, b, ["FN"]);
@@ -35,9 +45,18 @@ export interface ConvOptions {
    * convolution. It may be one of the inputs' arrays: they are copied in before the result is written.
    */
   out?: OutTensor | null;
+  /**
+   * How a 3x3 stride-1 convolution with groups = 1 is computed (default "auto"). "gemm": im2col +
+   * SGEMM (or the direct kernels), the rounding of every other shape. "winograd": Winograd's
+   * F(4x4, 3x3), 4x fewer multiplies and a little more rounding error (README, Winograd study);
+   * "winograd-2x2" is F(2x2, 3x3) (2.25x fewer, GEMM-like error), "winograd-4x4" the same as "winograd". "auto" takes Winograd only on shapes where it was measured
+   * faster; every other shape runs the GEMM. A Winograd algorithm on a shape it cannot take
+   * (another filter size, stride, dilation or groups) is a RangeError.
+   */
+  algorithm?: Algorithm;
 }
 
-const CONV_KEYS = ["stride", "pad", "dilation", "groups", "layout", "activation", "alpha", "out"] as const;
+const CONV_KEYS = ["stride", "pad", "dilation", "groups", "layout", "activation", "alpha", "out", "algorithm"] as const;
 
 /**
  * 2-D convolution (cross-correlation, as the book and every framework): x [N, C, H, W], W [FN, C/groups, FH, FW],
@@ -50,7 +69,7 @@ export function conv2d(x: TensorLike, W: TensorLike, b?: TensorLike | null, opts
   return convolve(fn, g, x, W, b, o);
 }
 
-export interface DepthwiseConvOptions extends Omit<ConvOptions, "groups" | "layout"> {}
+export interface DepthwiseConvOptions extends Omit<ConvOptions, "groups" | "layout" | "algorithm"> {}
 
 const DEPTHWISE_KEYS = ["stride", "pad", "dilation", "activation", "alpha", "out"] as const;
 
@@ -87,6 +106,7 @@ function convolve(
   const hasBias = b !== undefined && b !== null;
   if (hasBias) checkBias(fn, "b", b, g.FN);
   const act = checkActivation(fn, o.activation, o.alpha, g.FN, "filter");
+  const tile = tileFor(fn, g, checkAlgorithm(fn, (o as Partial<ConvOptions>).algorithm));
   const yShape = inLayout(g.layout, g.N, g.FN, g.outH, g.outW);
   const out = checkOut(
     fn,
@@ -94,6 +114,7 @@ function convolve(
     yShape,
     g.layout === "NCHW" ? ["N", "FN", "outH", "outW"] : ["N", "outH", "outW", "FN"],
   );
+  if (tile !== 0) return winogradConvolve(fn, g, tile, x, W, hasBias ? b : null, act, yShape, out);
   const s = convScratch(rt, g, hasBias, act);
   const prelu = act.prelu;
   const sizes = [
@@ -112,6 +133,49 @@ function convolve(
     if (prelu) writeFloats(rt, pa, prelu.data);
     const p = { x: px, w: pw, bias: hasBias ? pb : 0, prelu: prelu ? pa : 0, y: py };
     convForwardAll(rt, g, act, p, scratch, shared);
+    return readResult(rt, py, yShape, out);
+  });
+}
+
+/** convolve() by Winograd: the filter's transform is taken from the kept one while W is unchanged. */
+function winogradConvolve(
+  fn: string,
+  g: ConvGeometry,
+  tile: 2 | 4,
+  x: TensorLike,
+  W: TensorLike,
+  b: TensorLike | null,
+  act: FusedActivation,
+  yShape: number[],
+  out: OutTensor | undefined,
+): Tensor {
+  const rt = getRuntime();
+  const plan = winogradPlan(rt, g, tile);
+  const threads = winogradThreads(rt, g, plan);
+  const key = filterKey(g, tile);
+  const kept = keptFilter(W, key);
+  const prelu = act.prelu;
+  const sizes = [
+    x.data.length,
+    kept === null ? W.data.length : 0,
+    b === null ? 0 : g.FN,
+    prelu ? g.FN : 0,
+    g.N * g.FN * g.P,
+    plan.filterFloats,
+    ...Array<number>(threads).fill(plan.perThread),
+  ];
+  return withBuffers(rt, fn, sizes, ([px, pw, pb, pa, py, pu, ...scratch]) => {
+    writeFloats(rt, px, x.data);
+    if (b !== null) writeFloats(rt, pb, b.data);
+    if (prelu) writeFloats(rt, pa, prelu.data);
+    if (kept !== null) writeFloats(rt, pu, kept);
+    else {
+      writeFloats(rt, pw, W.data);
+      winogradFilter(rt.kernels, g, plan, pw, pu);
+      keepFilter(W, key, () => readTensor(rt, pu, [plan.filterFloats]).data, plan.filterFloats);
+    }
+    const p = { x: px, bias: b === null ? 0 : pb, prelu: prelu ? pa : 0, y: py };
+    winogradForward(rt, g, plan, act, p, pu, scratch);
     return readResult(rt, py, yShape, out);
   });
 }

@@ -8,6 +8,7 @@
 //         1x1, stride 1, no pad      SGEMM on x as the [N*H*W, C] matrix
 //         otherwise                  im2row (conv_nhwc_rows) 128 pixels at a time into the SGEMM,
 //                                    against the filter packed once
+// A 3x3 stride-1 convolution that its caller sends to Winograd (conv_winograd.ts) does not come here.
 // Bias and activation ride in the kernels' epilogue; groups are pointer offsets, never copies.
 import type { Kernels, Runtime } from "../runtime/wasm.js";
 import { forShares, threadsFor } from "../runtime/parallel.js";

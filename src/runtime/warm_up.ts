@@ -50,6 +50,17 @@ export function warmUp(k: Kernels, heap: Heap): void {
       k.relu_backward(y, y, FN * P, dx);
       k.bias_grad(dx, 1, FN, P, b);
       k.col2im(col, 1, C, H, W, F, F, 1, 1, 1, 1, 1, 1, 14, 14, x);
+      // Winograd on the image's first 4 tiles, 'valid' (14x14 outputs): col holds the transformed
+      // filter, dx the transformed tiles and arg their products.
+      for (const [tile, tilesW, points] of [
+        [4, 4, 36],
+        [2, 7, 16],
+      ]) {
+        k.winograd_filter_transform(tile, w, FN, C, K, F * F, F, 1, C, col);
+        k.winograd_input_transform(tile, x, H, W, C, H * W, 1, W, 0, 0, tilesW, 0, 4, dx, C);
+        k.winograd_gemm(points, 4, FN, C, dx, col, FN, arg, ws);
+        k.winograd_output_transform(tile, arg, FN, FN, tilesW, 0, 4, y, 14, 14, 14 * 14, 1, 14);
+      }
     }
   } finally {
     for (const p of [x, col, w, y, arg, dx, b, ws, packedB]) heap.free(p);

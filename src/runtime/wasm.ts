@@ -247,6 +247,62 @@ export interface Kernels {
   epilogue_apply(c: number, rows: number, cols: number): void;
   epilogue_set(bias: number, axis: number, act: number, alpha: number, prelu: number): void;
   sgemm_pack_a_4(a: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
+  /** Winograd's transforms, tile 4: F(4x4, 3x3), tile 2: F(2x2, 3x3); see assembly/winograd/. */
+  winograd_filter_transform(
+    tile: number,
+    w: number,
+    fn: number,
+    c: number,
+    fs: number,
+    cs: number,
+    ys: number,
+    xs: number,
+    ldu: number,
+    u: number,
+  ): void;
+  winograd_input_transform(
+    tile: number,
+    x: number,
+    h: number,
+    w: number,
+    c: number,
+    cs: number,
+    ps: number,
+    rs: number,
+    top: number,
+    left: number,
+    tilesW: number,
+    t0: number,
+    nt: number,
+    v: number,
+    ldv: number,
+  ): void;
+  winograd_output_transform(
+    tile: number,
+    m: number,
+    ldm: number,
+    fn: number,
+    tilesW: number,
+    t0: number,
+    nt: number,
+    y: number,
+    outH: number,
+    outW: number,
+    cs: number,
+    ps: number,
+    rs: number,
+  ): void;
+  winograd_gemm(
+    points: number,
+    nt: number,
+    fn: number,
+    ldv: number,
+    v: number,
+    u: number,
+    ldm: number,
+    m: number,
+    work: number,
+  ): void;
   maxpool_forward(
     x: number,
     planes: number,
