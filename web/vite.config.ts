@@ -19,10 +19,17 @@ export default defineConfig({
   // that the dev server pre-bundles, so dist/*.js are served as they are and the .wasm URLs stay
   // right. (An installed zeroconv in node_modules is pre-bundled, which moves those URLs: a
   // project that installs it needs `optimizeDeps: { exclude: ["zeroconv"] }`.)
+  // "zeroconv/tfjs" likewise: dist/tfjs/index.js, which imports the same dist/runtime/wasm.js.
   resolve: {
-    alias: [{ find: /^zeroconv$/, replacement: fileURLToPath(new URL("../dist/browser.js", import.meta.url)) }],
+    alias: [
+      { find: /^zeroconv$/, replacement: fileURLToPath(new URL("../dist/browser.js", import.meta.url)) },
+      { find: /^zeroconv\/tfjs$/, replacement: fileURLToPath(new URL("../dist/tfjs/index.js", import.meta.url)) },
+    ],
   },
   build: { outDir: "dist", emptyOutDir: true },
+  // The training panel's worker is an ES module: it imports tfjs and zeroconv, whose .wasm URLs
+  // are `new URL(..., import.meta.url)`.
+  worker: { format: "es" },
   server: { headers: isolated },
   preview: { headers: isolated },
 });

@@ -1,6 +1,7 @@
 // The demo page (web/dist, built by `npm run build:web`) in headless Chromium: it must predict
 // what zeroconv in Node predicts, draw real content on every canvas, agree on both im2col orders,
-// follow a drawn stroke, measure its speed, and run on two threads when cross-origin isolated.
+// follow a drawn stroke, measure its speed, run on two threads when cross-origin isolated, and
+// train the tf.layers SimpleConvNet in TensorFlow.js on zeroconv and on tfjs's cpu backend.
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -153,6 +154,41 @@ describe("the demo page in headless Chromium", () => {
     await expectDrawn(page, "pad");
     expect(await page.textContent("#orders-agree")).toBe("all elements are same = true");
     await page.screenshot({ path: new URL("out/browser/drawing.png", root).pathname });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("trains the tf.layers network on zeroconv, then on tfjs's cpu backend, and back", async () => {
+    const { page, errors } = await open();
+    const number = async (id: string): Promise<number> => Number(await page.textContent(`#${id}`));
+    const stepsPast = (n: number) =>
+      page.waitForFunction((n) => Number(document.getElementById("train-step")!.textContent) >= n, n);
+    const now = (text: string) =>
+      page.waitForFunction((t) => document.getElementById("train-now")!.textContent!.endsWith(t), text);
+    await page.click("#train-run");
+    await stepsPast(5);
+    expect(await page.textContent("#train-run")).toBe("Pause");
+    expect(await page.textContent("#train-detail")).toContain("3,000 MNIST training images in batches of 20");
+    expect(await number("train-rate-zeroconv")).toBeGreaterThan(0);
+    expect(await page.textContent("#train-accuracy")).toMatch(/^\d+%$/);
+    expect(await page.textContent("#train-kernels")).toMatch(/Conv2DBackpropFilter ×\d+/);
+    expect(await page.textContent("#train-rate-cpu")).toBe("–");
+
+    // One step on cpu (seconds): back to zeroconv as soon as it has begun.
+    await page.check('input[name="train-backend"][value="cpu"]');
+    await now("on cpu…");
+    await page.check('input[name="train-backend"][value="zeroconv"]');
+    await page.waitForFunction(() => /^\d+$/.test(document.getElementById("train-rate-cpu")!.textContent!));
+    expect(await number("train-rate-cpu")).toBeGreaterThan(0);
+    expect(await page.textContent("#train-ratio")).toMatch(/^zeroconv trains \d+(\.\d)?× as fast here$/);
+    await stepsPast((await number("train-step")) + 2);
+    await page.click("#train-run");
+    await page.waitForFunction(() => document.getElementById("train-run")!.textContent === "Resume");
+    expect(await page.textContent("#train-now")).toBe("paused");
+    // The running average of the loss, against the first step's.
+    expect(await number("train-loss")).toBeLessThan(await number("train-first-loss"));
+    await expectDrawn(page, "train-plot");
+    await page.screenshot({ path: new URL("out/browser/training.png", root).pathname, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -12,6 +12,7 @@ import { onFilterClick, showFilters, showForward, tileAt } from "./layer_view.js
 import { showMemo, timeOrders } from "./memo_view.js";
 import { paintPlanes, type GridLayout } from "./pictures.js";
 import { fetchBytes, parseTestImages, type TestImages } from "./test_images.js";
+import { setUpTraining } from "./train_panel.js";
 
 const THUMBS: GridLayout = { columns: 20, scaleX: 1, gap: 2, margin: 2 };
 
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
   onFilterClick(net.params.W1.shape[0], choose);
 
   setUpBench(net, images, info, asked);
+  setUpTraining(info.threads);
   pick(0);
   byId("status").textContent =
     `ready: zeroconv ${info.build} build on ${info.threads} thread${info.threads > 1 ? "s" : ""}`;

@@ -1,4 +1,4 @@
-// The bundled MNIST test images (web/scripts/assets.ts writes them): n×784 bytes, then n labels.
+// The bundled MNIST images (web/scripts/assets.ts writes them): n×784 bytes, then n labels.
 
 export interface TestImages {
   count: number;
@@ -13,7 +13,7 @@ const SIDE = 28 * 28;
 
 export function parseTestImages(file: Uint8Array): TestImages {
   const count = file.length / (SIDE + 1);
-  if (!Number.isInteger(count) || count < 1) throw new Error(`mnist_test_100.bin has ${file.length} bytes, not n×785`);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`an MNIST file has ${file.length} bytes, not n×785`);
   return {
     count,
     image: (i) => Float32Array.from(file.subarray(i * SIDE, (i + 1) * SIDE), (v) => v / 255),
@@ -22,9 +22,9 @@ export function parseTestImages(file: Uint8Array): TestImages {
   };
 }
 
-/** The bytes of a file served beside the page. */
-export async function fetchBytes(name: string): Promise<Uint8Array> {
-  const url = new URL(name, document.baseURI);
+/** The bytes of a file served beside the page (whose address a worker is told: it has no document). */
+export async function fetchBytes(name: string, base = document.baseURI): Promise<Uint8Array> {
+  const url = new URL(name, base);
   const response = await fetch(url);
   if (!response.ok)
     throw new Error(

@@ -7,7 +7,7 @@
 import { initializers, layers, type Sequential, sequential } from "@tensorflow/tfjs-layers";
 import { train } from "@tensorflow/tfjs-core";
 
-export const LEARNING_RATE = 0.1;
+export const LEARNING_RATE = 0.05;
 
 /** A compiled SimpleConvNet: categorical cross-entropy on one-hot labels, accuracy as its metric. */
 export function tfjsSimpleConvNet(seed = 1): Sequential {

@@ -11,9 +11,13 @@ export function medianMs(fn: () => unknown, samples: number, batch = 1, warmUp =
     for (let i = 0; i < batch; i++) fn();
     times.push((performance.now() - t0) / batch);
   }
-  times.sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  return times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  return median(times);
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Lets the page paint before a long measurement blocks the main thread. */
