@@ -1,4 +1,5 @@
 // The class probabilities as a bar chart: one bar per digit, the predicted one highlighted.
+import { sharpContext } from "./sharp_canvas.js";
 
 const WIDTH = 360,
   HEIGHT = 190;
@@ -25,15 +26,7 @@ export function paintProbabilities(
   probabilities: readonly number[],
   predicted: number,
 ): void {
-  const dpr = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
-  if (canvas.width !== WIDTH * dpr) {
-    canvas.width = WIDTH * dpr;
-    canvas.height = HEIGHT * dpr;
-    canvas.style.width = `${WIDTH}px`;
-    canvas.style.height = `${HEIGHT}px`;
-  }
-  const ctx = canvas.getContext("2d")!;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const ctx = sharpContext(canvas, WIDTH, HEIGHT);
   ctx.clearRect(0, 0, WIDTH, HEIGHT);
   const slot = WIDTH / probabilities.length,
     barW = slot * 0.64,

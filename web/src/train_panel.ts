@@ -127,5 +127,5 @@ export function setUpTraining(threads: number): void {
 function kernelsLine(counts: Record<string, number>): string {
   const names = Object.keys(counts);
   if (names.length === 0) return "";
-  return `Ran on zeroconv so far: ${names.map((n) => `${n} ×${counts[n]}`).join(", ")}; every other kernel (relu, softmax, the loss, SGD's updates) is tfjs-backend-cpu's, on either backend.`;
+  return `Ran on zeroconv so far: ${names.map((n) => `${n} ×${counts[n]}`).join(", ")}; every other kernel (softmax, the loss, …) is tfjs-backend-cpu's, on either backend.`;
 }

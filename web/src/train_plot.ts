@@ -1,5 +1,6 @@
 // The training panel's plot: the loss of every step (dots) and its running average (a line,
 // coloured by the backend that ran the step) on the left axis, and test accuracy on the right.
+import { sharpContext } from "./sharp_canvas.js";
 import type { TrainBackend } from "./train_messages.js";
 
 export interface StepPoint {
@@ -32,14 +33,7 @@ export function paintTraining(
   steps: readonly StepPoint[],
   accuracy: readonly AccuracyPoint[],
 ): void {
-  const dpr = Math.max(1, Math.round(globalThis.devicePixelRatio || 1));
-  if (canvas.width !== WIDTH * dpr) {
-    canvas.width = WIDTH * dpr;
-    canvas.height = HEIGHT * dpr;
-    canvas.style.width = `${WIDTH}px`;
-  }
-  const ctx = canvas.getContext("2d")!;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const ctx = sharpContext(canvas, WIDTH, HEIGHT);
   ctx.clearRect(0, 0, WIDTH, HEIGHT);
   const plotW = WIDTH - LEFT - RIGHT,
     plotH = HEIGHT - TOP - BOTTOM;
