@@ -26,6 +26,54 @@ function run(threads: number): { info: { threads: number }; scores: string; accu
   return JSON.parse(child.stdout);
 }
 
+// Results whose sums over images (or pixels) are split across threads and the shares added in
+// thread order, so that their float32 rounding differs from one thread's by a few ulps.
+const ORDER_CHANGES = new Set(["gradient.W1", "gradient.b1", "adam.W1", "adam.b1"]);
+
+// Every threaded op on one set of inputs, each result as base64 float32s keyed by name.
+const opsScript = `
+import { init, Adam, Random, SimpleConvNet, Tensor } from "./dist/index.js";
+await init();
+const random = new Random(3);
+const tensor = (shape, scale = 1) =>
+  new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => scale * random.normal()), shape);
+const out = {};
+const put = (name, t) => { out[name] = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString("base64"); };
+const net = new SimpleConvNet({ seed: 5, weightInitStd: 0.1, convParam: { filterNum: 6 }, hiddenSize: 20 });
+const x = tensor([37, 1, 28, 28]);
+const labels = Array.from({ length: 37 }, (_, i) => (i * 7) % 10);
+const grads = net.gradient(x, labels);
+for (const [k, v] of Object.entries(grads)) put("gradient." + k, v);
+const adam = new Adam();
+adam.update(net.params, grads);
+for (const [k, v] of Object.entries(net.params)) put("adam." + k, v);
+console.log(JSON.stringify(out));
+`;
+
+function runResults(threads: number): Record<string, string> {
+  const child = runModule(opsScript, wasmFlags, { ZEROCONV_THREADS: String(threads) });
+  if (child.status !== 0) throw new Error(`node with ZEROCONV_THREADS=${threads} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout);
+}
+
+const floats = (b64: string) => {
+  const b = Buffer.from(b64, "base64");
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+};
+
+/** max |got - want| <= tol * max |want|, and not bit for bit the same unless the op has one term per output. */
+function expectNear(name: string, got: string, want: string, tol: number): void {
+  const [g, w] = [floats(got), floats(want)];
+  expect(g.length, name).toBe(w.length);
+  let diff = 0,
+    scale = 0;
+  for (let i = 0; i < w.length; i++) {
+    diff = Math.max(diff, Math.abs(g[i] - w[i]));
+    scale = Math.max(scale, Math.abs(w[i]));
+  }
+  expect(diff, name).toBeLessThanOrEqual(tol * scale);
+}
+
 describe("threads", () => {
   it("SimpleConvNet gives the same scores, accuracy and loss bit for bit on 1, 2 and 3 threads (uneven shares included)", () => {
     const one = run(1);
@@ -36,6 +84,17 @@ describe("threads", () => {
       expect(many.scores).toBe(one.scores);
       expect(many.accuracy7).toBe(one.accuracy7);
       expect(many.loss).toBe(one.loss);
+    }
+  });
+
+  it("training shares its work with the same results, but for the sums over images of the first layer's dW and db", () => {
+    const [one, two, three] = [1, 2, 3].map((t) => runResults(t));
+    for (const many of [two, three]) {
+      expect(Object.keys(many)).toEqual(Object.keys(one));
+      for (const [name, got] of Object.entries(many)) {
+        if (ORDER_CHANGES.has(name)) expectNear(name, got, one[name], 1e-5);
+        else expect(got === one[name], `${name} bit for bit`).toBe(true);
+      }
     }
   });
 
