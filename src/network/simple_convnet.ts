@@ -3,7 +3,8 @@ import { checkInt, checkTensor, outputLength } from "../tensor/validate.js";
 import { readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime, type Runtime } from "../runtime/wasm.js";
 import { forShares, threadsFor } from "../runtime/parallel.js";
-import { convForward } from "../ops/conv_book.js";
+import { addImageGrads, convForward } from "../ops/conv_book.js";
+import { addShares } from "../ops/conv_backward.js";
 import { convParams, geometryFor, type ConvGeometry } from "../ops/conv_geometry.js";
 import { affineBackward, affineForward } from "../layers/affine.js";
 import { poolForward } from "../ops/pool_argmax.js";
@@ -168,6 +169,7 @@ export class SimpleConvNet {
     const s = this.s;
     const rt = getRuntime();
     const threads = threadsFor(rt, N);
+    const g = this.convGeometry(N);
     return withBuffers(rt, fn, this.gradientFloats(rt, N), (ptrs) => {
       const [, , pW2, , pW3] = ptrs;
       const [dW1, db1, dW2, db2, dW3, db3] = ptrs.slice(6, 12);
@@ -191,8 +193,19 @@ export class SimpleConvNet {
           const at = activationFloats(s, first).map((floats, j) => [pool, parg, hidden, scores][j] + floats * 4);
           const krt = { ...rt, kernels: k };
           const colT = pcolT + first * s.K * s.P * 4;
-          const g = this.convGeometry(count);
-          this.forward(krt, g, ptrs, px + first * imageBytes, colT, s.K * s.P, conv, at, work, gate, packed);
+          this.forward(
+            krt,
+            this.convGeometry(count),
+            ptrs,
+            px + first * imageBytes,
+            colT,
+            s.K * s.P,
+            conv,
+            at,
+            work,
+            gate,
+            packed,
+          );
         },
         4, // whole 4-image row panels of the affine GEMMs, as eachChunk
         () => rt.kernels.sgemm_pack_b_8(pW2, s.hidden, 1, s.pooled, s.hidden, packed),
@@ -250,18 +263,22 @@ export class SimpleConvNet {
           // One image's dL/dconv, used while it is in cache: its dW1 term, then its db1 term.
           const pooled = n * s.pooled * 4;
           k.maxpool_backward(dpool + pooled, parg + pooled, s.FN, s.poolH * s.poolW, s.P, dconv);
-          const col = pcolT + n * s.K * s.P * 4;
-          // dW += dconv[FN, P] x colT[K, P]^T: B is colT read transposed (row stride 1, column stride P).
-          k.sgemm(s.FN, s.K, s.P, dconv, s.P, 1, col, 1, s.P, n === first ? 0 : 1, dW, s.K, work);
-          k.bias_grad(dconv, 1, s.FN, s.P, n === first ? db : dbImage);
-          if (n !== first) k.bias_add(db, dbImage, 1, s.FN, 1);
+          addImageGrads(k, g, dconv, pcolT + n * s.K * s.P * 4, dW, db, dbImage, n === first, work);
         }
       });
-      for (let i = 1; i < threads; i++) {
-        const [, , , dW1Share, db1Share] = scratch(i);
-        k.bias_add(dW1, dW1Share, 1, s.FN * s.K, 1);
-        k.bias_add(db1, db1Share, 1, s.FN, 1);
-      }
+      const others = Array.from({ length: threads - 1 }, (_, i) => scratch(i + 1));
+      addShares(
+        k,
+        dW1,
+        others.map((b) => b[3]),
+        s.FN * s.K,
+      );
+      addShares(
+        k,
+        db1,
+        others.map((b) => b[4]),
+        s.FN,
+      );
       const grads = {} as Params;
       PARAM_NAMES.forEach((name, i) => {
         grads[name] = readTensor(rt, ptrs[6 + i], [...this.params[name].shape]);

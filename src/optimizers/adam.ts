@@ -3,10 +3,7 @@ import { checkParamsAndGrads, checkRate } from "./checks.js";
 import { HeldBuffer, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { disposable } from "../runtime/disposable.js";
-import { forShares, threadsFor } from "../runtime/parallel.js";
-
-/** Fewest floats worth a thread of their own: about 45 µs of updates, a few times what waking a worker costs. */
-const SHARE_FLOATS = 16384;
+import { forShares, threadsForWork } from "../runtime/parallel.js";
 
 export interface AdamOptions {
   lr?: number;
@@ -84,7 +81,7 @@ export class Adam {
       const total = offsets[keys.length];
       const a1 = 1 - this.beta1,
         a2 = 1 - this.beta2;
-      forShares(rt, total, threadsFor(rt, Math.ceil(total / SHARE_FLOATS)), (k, first, count) => {
+      forShares(rt, total, threadsForWork(rt, total, 1), (k, first, count) => {
         keys.forEach((key, i) => {
           const from = Math.max(first, offsets[i]) - offsets[i];
           const to = Math.min(first + count, offsets[i + 1]) - offsets[i];
