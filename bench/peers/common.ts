@@ -7,7 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { conv2d, loadMnist, SimpleConvNet, Tensor, type MnistData } from "../../src/index.js";
-import { mobileNetInput, mobileNetV2, type MobileNetV2 } from "./mobilenet_v2.js";
+import { mobileNetInput, mobileNetV2, type MobileNetV2, type Network } from "./mobilenet_v2.js";
+import { resNet18, resNetInput } from "./resnet18.js";
 import { randomFloats } from "./random.js";
 
 export { randomFloats };
@@ -36,6 +37,7 @@ export type WorkloadId =
   | "W12b"
   | "W13"
   | "W14"
+  | "W15"
   | "PEAK";
 /** NCHW (zeroconv's default, ONNX's) or NHWC (TensorFlow's, with HWIO filters). */
 export type Layout = "NCHW" | "NHWC";
@@ -129,6 +131,14 @@ export const WORKLOADS: Workload[] = [
   {
     id: "W14",
     title: "MobileNetV2-1.0 inference, x[1,3,224,224] (BN folded, seeded weights)",
+    unit: "ms",
+    work: 0,
+    table: "mobile",
+    tolerance: 1e-3,
+  },
+  {
+    id: "W15",
+    title: "ResNet-18 inference, x[1,3,224,224] (BN folded, seeded weights)",
     unit: "ms",
     work: 0,
     table: "mobile",
@@ -346,6 +356,14 @@ export class BenchData {
   mobileNet(): { net: MobileNetV2; x: Float32Array } {
     this.mobileNetCache ??= mobileNetV2();
     return { net: this.mobileNetCache, x: mobileNetInput() };
+  }
+
+  private resNetCache: Network | null = null;
+
+  /** W15: the network (seeded weights) and its input image [1, 3, 224, 224] NCHW. */
+  resNet(): { net: Network; x: Float32Array } {
+    this.resNetCache ??= resNet18();
+    return { net: this.resNetCache, x: resNetInput() };
   }
 }
 
