@@ -229,6 +229,23 @@ export function mobileNetV2(seed = 14_000, size = 224, classes = 1000): MobileNe
     }
   });
   conv("conv_last", 1280, 1, 1, 1, true);
+  const head = classifier(layers, value, C, H, W, classes, weights, biases);
+  parameters += head.parameters;
+  macs += head.macs;
+  return { input: "x", inShape: [1, 3, size, size], output: "logits", classes, layers, parameters, macs };
+}
+
+/** The global average pool of `value` [1, C, H, W] and the affine layer to `classes` logits, appended to layers. */
+export function classifier(
+  layers: MbLayer[],
+  value: string,
+  C: number,
+  H: number,
+  W: number,
+  classes: number,
+  weights: (count: number, fanIn: number, gain: number) => Float32Array,
+  biases: (count: number) => Float32Array,
+): { parameters: number; macs: number } {
   layers.push({ kind: "gap", name: "pool", input: value, output: "pool", C, H, W });
   const fc: MbAffine = {
     kind: "affine",
@@ -241,9 +258,7 @@ export function mobileNetV2(seed = 14_000, size = 224, classes = 1000): MobileNe
     b: biases(classes),
   };
   layers.push(fc);
-  parameters += fc.W.length + fc.b.length;
-  macs += C * classes;
-  return { input: "x", inShape: [1, 3, size, size], output: "logits", classes, layers, parameters, macs };
+  return { parameters: fc.W.length + fc.b.length, macs: C * classes };
 }
 
 /** The input image, [1, 3, 224, 224] NCHW, uniform in [-1, 1). */

@@ -15,7 +15,7 @@
 // BatchNorm folded into each conv leaves a conv with a bias. Seeded random weights, He-scaled
 // for the convs followed by relu and scaled down by 1/sqrt(2) on each branch of a sum, so that the
 // activations stay of order 1 through the 20 convolutions.
-import { seededParameters, type MbAffine, type MbConv, type MbLayer, type Network } from "./mobilenet_v2.js";
+import { classifier, seededParameters, type MbConv, type MbLayer, type Network } from "./mobilenet_v2.js";
 import { randomFloats } from "./random.js";
 
 /** The network with seeded weights; the same floats in every process for the same seed. */
@@ -102,20 +102,9 @@ export function resNet18(seed = 18_000, size = 224, classes = 1000): Network {
       value = `${name}_add`;
     }
   });
-  layers.push({ kind: "gap", name: "pool", input: value, output: "pool", C, H, W });
-  const fc: MbAffine = {
-    kind: "affine",
-    name: "logits",
-    input: "pool",
-    output: "logits",
-    inF: C,
-    outF: classes,
-    W: weights(C * classes, C, 1),
-    b: biases(classes),
-  };
-  layers.push(fc);
-  parameters += fc.W.length + fc.b.length;
-  macs += C * classes;
+  const head = classifier(layers, value, C, H, W, classes, weights, biases);
+  parameters += head.parameters;
+  macs += head.macs;
   return { input: "x", inShape: [1, 3, size, size], output: "logits", classes, layers, parameters, macs };
 }
 

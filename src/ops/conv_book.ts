@@ -5,7 +5,7 @@ import { forShares, threadsFor } from "../runtime/parallel.js";
 import type { Kernels, Runtime } from "../runtime/wasm.js";
 import { addShares } from "./conv_backward.js";
 import { DIRECT_MAX_TAPS } from "./conv_forward.js";
-import type { ConvGeometry } from "./conv_geometry.js";
+import { windowArgs, type ConvGeometry } from "./conv_geometry.js";
 
 /**
  * y = W x im2col(x) + b, one image at a time. Stride 1 without padding and few taps per output
@@ -133,24 +133,7 @@ export function convBackward(
       if (pdx === 0) continue;
       // dcolT = W^T[K, FN] x dy[FN, P], then fold the slices back onto the image.
       k.sgemm(g.K, g.P, g.FN, pw, 1, g.K, dy, g.P, 1, 0, pdcolT, g.P, work);
-      k.col2im(
-        pdcolT,
-        1,
-        g.C,
-        g.H,
-        g.W,
-        g.FH,
-        g.FW,
-        g.sy,
-        g.sx,
-        1,
-        1,
-        g.top,
-        g.left,
-        g.outH,
-        g.outW,
-        pdx + n * imageBytes,
-      );
+      k.col2im(pdcolT, 1, g.C, g.H, g.W, g.FH, g.FW, ...windowArgs(g), g.outH, g.outW, pdx + n * imageBytes);
     }
   });
   const share = (t: number, i: number) => scratch[5 * t + i];

@@ -4,16 +4,10 @@
 import { forShares, threadsForWork } from "../runtime/parallel.js";
 import type { Kernels, Runtime } from "../runtime/wasm.js";
 import type { Layout } from "./options.js";
+import type { PoolGeometry2d } from "./pool_geometry.js";
 
-export interface PoolSizes {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  outH: number;
-  outW: number;
-  layout?: Layout;
-}
+/** What sharing needs of a pooling geometry; the book's (pool_argmax.ts) has no layout: NCHW. */
+export type PoolSizes = Pick<PoolGeometry2d, "N" | "C" | "H" | "W" | "outH" | "outW"> & { layout?: Layout };
 
 /** Threads worth using for pooling g: a share is whole planes or images, and worth its dispatch. */
 export function poolThreads(rt: Runtime, g: PoolSizes): number {
