@@ -63,6 +63,7 @@ const xs = tensor([37, 1, 28, 28]);
 const labels = Array.from({ length: 37 }, (_, i) => (i * 7) % 10);
 const grads = net.gradient(xs, labels);
 for (const [k, v] of Object.entries(grads)) put("gradient." + k, v);
+for (const [k, v] of Object.entries(net.gradient(tensor([1, 1, 28, 28]), [3]))) put("gradient1." + k, v);
 new Adam().update(net.params, grads);
 for (const [k, v] of Object.entries(net.params)) put("adam." + k, v);
 // The convolution's gradients: by images (5), by channels or filter rows (NCHW, 1), by pixel chunks (NHWC, 1).

@@ -57,7 +57,12 @@ async function child(v: Variant, ids: WorkloadId[], ms: number): Promise<void> {
     for (const [layout, f] of factories) {
       const c = await f(data);
       await slice(c.run, Math.max(300, ms / 2)); // V8's optimising tiers
-      times[layout ? `${id} ${layout}` : id] = await slice(c.run, ms);
+      const key = layout ? `${id} ${layout}` : id;
+      const [cpu0, wall0] = [process.cpuUsage(), performance.now()];
+      times[key] = await slice(c.run, ms);
+      const cpu = process.cpuUsage(cpu0);
+      // The cores this process got: CPU time over wall time (a worker waiting for work uses none).
+      times[`${key} cores`] = (cpu.user + cpu.system) / 1e3 / (performance.now() - wall0);
     }
   }
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(times)}\n`);
@@ -145,10 +150,12 @@ for (const id of ids) {
     const z1 = `zeroconv-1t ${key}`;
     const z2 = `zeroconv-2t ${key}`;
     const ort = `ort-web-2t ${id}`;
+    const cores = samples[`${z2} cores`];
     rows.push([
       key,
       ms3(z1),
       ms3(z2),
+      cores ? mid(cores).toFixed(2) : "–",
       id === "W7" ? "–" : ms3(ort),
       fmt(ratio(z1, z2)),
       id === "W7" ? "–" : fmt(ratio(ort, z2)),
@@ -164,8 +171,8 @@ const md = [
     `in the moment before each variant started; the 1-minute load average went ${Math.min(...loads.map((l) => l.loadavg)).toFixed(2)}-${Math.max(...loads.map((l) => l.loadavg)).toFixed(2)}. ` +
     `${quietStarts} of the ${rounds} rounds started in a moment with other processes under 0.3 cores (each waits up to a minute for one).`,
   "",
-  "| workload | zeroconv 1T | zeroconv 2T | ort-web 2T | 2T speed-up (1T ÷ 2T, per round, median) | zeroconv 2T over ort-web 2T |",
-  "|---|---:|---:|---:|---:|---:|",
+  "| workload | zeroconv 1T | zeroconv 2T | cores zeroconv 2T got (CPU ÷ wall) | ort-web 2T | 2T speed-up (1T ÷ 2T, per round, median) | zeroconv 2T over ort-web 2T |",
+  "|---|---:|---:|---:|---:|---:|---:|",
   ...rows.map((r) => `| ${r.join(" | ")} |`),
   "",
 ].join("\n");

@@ -221,7 +221,7 @@ export class SimpleConvNet {
       forShares(
         rt,
         s.pooled,
-        threadsFor(rt, Math.ceil(s.pooled / 4)),
+        threads, // the threads that have scratch: as many as there are images, at most
         (k, first, count, i) => {
           k.sgemm(
             count,
