@@ -26,6 +26,114 @@ function run(threads: number): { info: { threads: number }; scores: string; accu
   return JSON.parse(child.stdout);
 }
 
+// Results whose sums over images (or pixels) are split across threads and the shares added in
+// thread order, so that their float32 rounding differs from one thread's by a few ulps; every
+// other result must be the same bit for bit.
+const ORDER_CHANGES = [
+  "gradient.W1",
+  "gradient.b1",
+  "adam.W1",
+  "adam.b1",
+  "filter.NCHW.5",
+  "filter.NHWC.5",
+  "filter.NHWC.1",
+  "convolution.book.dW",
+  "convolution.book.db",
+  "convolution.grouped.dW",
+];
+
+// Every threaded op on one set of inputs: results that must match bit for bit as a SHA-256,
+// the others as base64 float32s, keyed by name.
+const opsScript = `
+import { createHash } from "node:crypto";
+import * as z from "./dist/index.js";
+const { Adam, Convolution, Pooling, Random, SimpleConvNet, Tensor } = z;
+await z.init();
+const random = new Random(3);
+const tensor = (shape, scale = 1) =>
+  new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => scale * random.normal()), shape);
+const nearOnes = new Set(${JSON.stringify(ORDER_CHANGES)});
+const out = {};
+const put = (name, t) => {
+  const bytes = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  out[name] = nearOnes.has(name) ? bytes.toString("base64") : createHash("sha256").update(bytes).digest("hex");
+};
+const net = new SimpleConvNet({ seed: 5, weightInitStd: 0.1, convParam: { filterNum: 6 }, hiddenSize: 20 });
+const xs = tensor([37, 1, 28, 28]);
+const labels = Array.from({ length: 37 }, (_, i) => (i * 7) % 10);
+const grads = net.gradient(xs, labels);
+for (const [k, v] of Object.entries(grads)) put("gradient." + k, v);
+for (const [k, v] of Object.entries(net.gradient(tensor([1, 1, 28, 28]), [3]))) put("gradient1." + k, v);
+new Adam().update(net.params, grads);
+for (const [k, v] of Object.entries(net.params)) put("adam." + k, v);
+// The convolution's gradients: by images (5), by channels or filter rows (NCHW, 1), by pixel chunks (NHWC, 1).
+for (const layout of ["NCHW", "NHWC"]) {
+  for (const N of [5, 1]) {
+    const opts = { stride: [1, 2], pad: [1, 2], dilation: [2, 1], groups: 2, layout };
+    const [C, FN, H, W] = [6, 8, 29, 37];
+    const x = tensor(layout === "NCHW" ? [N, C, H, W] : [N, H, W, C]);
+    const w = tensor(layout === "NCHW" ? [FN, C / 2, 3, 3] : [3, 3, C / 2, FN]);
+    const y = z.conv2d(x, w, null, opts);
+    const dy = tensor(y.shape);
+    put(\`input.\${layout}.\${N}\`, z.conv2dBackpropInput(dy, w, x.shape, opts));
+    put(\`filter.\${layout}.\${N}\`, z.conv2dBackpropFilter(x, dy, w.shape, opts));
+  }
+}
+for (const [name, w, b, options, x] of [
+  ["book", tensor([8, 3, 5, 5]), tensor([8]), [1, 2], tensor([5, 3, 20, 20])],
+  ["grouped", tensor([8, 3, 3, 3]), tensor([8]), { groups: 2, pad: 1 }, tensor([3, 6, 20, 20])],
+]) {
+  const layer = Array.isArray(options) ? new Convolution(w, b, ...options) : new Convolution(w, b, options);
+  const y = layer.forward(x);
+  put(\`convolution.\${name}.y\`, y);
+  put(\`convolution.\${name}.dx\`, layer.backward(tensor(y.shape)));
+  put(\`convolution.\${name}.dW\`, layer.dW);
+  put(\`convolution.\${name}.db\`, layer.db);
+}
+// Pooling: [2, 16, 40, 40] is four shares' worth of planes or two images'.
+for (const layout of ["NCHW", "NHWC"]) {
+  const x = tensor(layout === "NCHW" ? [2, 16, 40, 40] : [2, 40, 40, 16]);
+  for (const window of [2, 3]) {
+    const opts = { window, stride: 2, pad: window === 3 ? 1 : 0, layout };
+    const m = z.maxPool2d(x, opts);
+    put(\`maxPool2d.\${layout}.\${window}\`, m);
+    put(\`maxPool2dBackward.\${layout}.\${window}\`, z.maxPool2dBackward(tensor(m.shape), x, opts));
+    const a = z.avgPool2d(x, opts);
+    put(\`avgPool2d.\${layout}.\${window}\`, a);
+    put(\`avgPool2dBackward.\${layout}.\${window}\`, z.avgPool2dBackward(tensor(a.shape), x.shape, opts));
+  }
+}
+const pooling = new Pooling(3, 3, 2, 1);
+const py = pooling.forward(tensor([2, 16, 40, 40]));
+put("Pooling.forward", py);
+put("Pooling.backward", pooling.backward(tensor(py.shape)));
+console.log(JSON.stringify(out));
+`;
+
+function runResults(threads: number): Record<string, string> {
+  const child = runModule(opsScript, wasmFlags, { ZEROCONV_THREADS: String(threads) });
+  if (child.status !== 0) throw new Error(`node with ZEROCONV_THREADS=${threads} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout);
+}
+
+const floats = (b64: string) => {
+  const b = Buffer.from(b64, "base64");
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+};
+
+/** max |got - want| <= tol * max |want|, and not bit for bit the same unless the op has one term per output. */
+function expectNear(name: string, got: string, want: string, tol: number): void {
+  const [g, w] = [floats(got), floats(want)];
+  expect(g.length, name).toBe(w.length);
+  let diff = 0,
+    scale = 0;
+  for (let i = 0; i < w.length; i++) {
+    diff = Math.max(diff, Math.abs(g[i] - w[i]));
+    scale = Math.max(scale, Math.abs(w[i]));
+  }
+  expect(diff, name).toBeLessThanOrEqual(tol * scale);
+}
+
 describe("threads", () => {
   it("SimpleConvNet gives the same scores, accuracy and loss bit for bit on 1, 2 and 3 threads (uneven shares included)", () => {
     const one = run(1);
@@ -36,6 +144,17 @@ describe("threads", () => {
       expect(many.scores).toBe(one.scores);
       expect(many.accuracy7).toBe(one.accuracy7);
       expect(many.loss).toBe(one.loss);
+    }
+  });
+
+  it("training, the gradients and pooling share their work with one thread's results, but for the sums of dW (and the book layer's db) over images or pixels", () => {
+    const [one, two, three] = [1, 2, 3].map((t) => runResults(t));
+    for (const many of [two, three]) {
+      expect(Object.keys(many)).toEqual(Object.keys(one));
+      for (const [name, got] of Object.entries(many)) {
+        if (ORDER_CHANGES.includes(name)) expectNear(name, got, one[name], 1e-5);
+        else expect(got === one[name], `${name} bit for bit`).toBe(true);
+      }
     }
   });
 

@@ -7,7 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { conv2d, loadMnist, SimpleConvNet, Tensor, type MnistData } from "../../src/index.js";
-import { mobileNetInput, mobileNetV2, type MobileNetV2 } from "./mobilenet_v2.js";
+import { mobileNetInput, mobileNetV2, type MobileNetV2, type Network } from "./mobilenet_v2.js";
+import { resNet18, resNetInput } from "./resnet18.js";
 import { randomFloats } from "./random.js";
 
 export { randomFloats };
@@ -40,6 +41,7 @@ export type WorkloadId =
   | "T2"
   | "T3"
   | "T4"
+  | "W15"
   | "PEAK";
 /** NCHW (zeroconv's default, ONNX's) or NHWC (TensorFlow's, with HWIO filters). */
 export type Layout = "NCHW" | "NHWC";
@@ -163,6 +165,14 @@ export const WORKLOADS: Workload[] = [
     tolerance: 1e-3,
   },
   { id: "T4", title: "T1 and T3 with zeroconv on 2 threads", unit: "ms", work: 0, table: "tfjs" },
+  {
+    id: "W15",
+    title: "ResNet-18 inference, x[1,3,224,224] (BN folded, seeded weights)",
+    unit: "ms",
+    work: 0,
+    table: "mobile",
+    tolerance: 1e-3,
+  },
   { id: "PEAK", title: "WASM SIMD128 peak (10 f32x4 chains)", unit: "GFLOP/s", work: 0, table: "book" },
 ];
 
@@ -273,6 +283,29 @@ export async function time(name: string, fn: () => unknown, quick: boolean): Pro
   };
 }
 
+/**
+ * Mean time per call of `run` over about `ms` milliseconds (at least 3 calls): as one of benny's
+ * samples, it includes the garbage collections and page faults the calls cause, which a median of
+ * single calls would leave out.
+ */
+export async function slice(run: () => unknown, ms: number): Promise<number> {
+  let calls = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (calls < 3 || t - t0 < ms) {
+    await run();
+    calls++;
+    t = performance.now();
+  }
+  return (t - t0) / calls;
+}
+
+export const mid = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
 // ---- data ----
 export interface BookParams {
   W1: Float32Array;
@@ -375,6 +408,14 @@ export class BenchData {
   mobileNet(): { net: MobileNetV2; x: Float32Array } {
     this.mobileNetCache ??= mobileNetV2();
     return { net: this.mobileNetCache, x: mobileNetInput() };
+  }
+
+  private resNetCache: Network | null = null;
+
+  /** W15: the network (seeded weights) and its input image [1, 3, 224, 224] NCHW. */
+  resNet(): { net: Network; x: Float32Array } {
+    this.resNetCache ??= resNet18();
+    return { net: this.resNetCache, x: resNetInput() };
   }
 }
 

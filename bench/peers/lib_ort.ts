@@ -2,13 +2,13 @@
 // reference point). ONNX is NCHW like zeroconv, so inputs and the book's weights go in as they are;
 // models are built in code (onnx_model.ts) with the weights as initializers. Each op wraps the
 // input typed arrays in ort.Tensors, awaits session.run and reads the output's Float32Array.
-// W8-W14: Conv with group / dilations / pads and a Clip(0, 6) after it where the op has relu6
-// (ORT fuses Conv + Clip into one FusedConv), AveragePool with count_include_pad = 0,
-// GlobalAveragePool, Add for the residuals, Gemm for the classifier.
+// W8-W15: Conv with group / dilations / pads and a Clip(0, 6) or Relu after it where the op has
+// one (ORT fuses Conv + Clip or Relu into one FusedConv), AveragePool with count_include_pad = 0,
+// MaxPool, GlobalAveragePool, Add (+ Relu) for the residuals, Gemm for the classifier.
 import type { InferenceSession } from "onnxruntime-web";
 import { onnxModel, type Graph, type Initializer, type Node } from "./onnx_model.js";
 import { networkCase, testBatches, type BenchData, type Library } from "./common.js";
-import type { MobileNetV2 } from "./mobilenet_v2.js";
+import type { NetActivation, Network } from "./mobilenet_v2.js";
 
 /** Clip's bounds as scalar initializers (opset 13 takes them as inputs, not attributes). */
 const CLIP_BOUNDS: Initializer[] = [
@@ -29,13 +29,13 @@ interface ConvNode {
   pads: readonly number[];
   dilation: number;
   groups: number;
-  relu6: boolean;
+  activation: NetActivation;
 }
 
 /** Conv (+ Clip(0, 6)) nodes and their initializers. */
 function convNodes(c: ConvNode): { nodes: Node[]; initializers: Initializer[] } {
   const [top, bottom, left, right] = c.pads;
-  const convOut = c.relu6 ? `${c.output}_conv` : c.output;
+  const convOut = c.activation === "linear" ? c.output : `${c.output}_conv`;
   const nodes: Node[] = [
     {
       op: "Conv",
@@ -51,7 +51,8 @@ function convNodes(c: ConvNode): { nodes: Node[]; initializers: Initializer[] } 
       },
     },
   ];
-  if (c.relu6) nodes.push({ op: "Clip", inputs: [convOut, "zero", "six"], outputs: [c.output] });
+  if (c.activation === "relu6") nodes.push({ op: "Clip", inputs: [convOut, "zero", "six"], outputs: [c.output] });
+  if (c.activation === "relu") nodes.push({ op: "Relu", inputs: [convOut], outputs: [c.output] });
   return {
     nodes,
     initializers: [
@@ -61,8 +62,8 @@ function convNodes(c: ConvNode): { nodes: Node[]; initializers: Initializer[] } 
   };
 }
 
-/** W14 as one ONNX graph, NCHW. */
-function mobileNetGraph(net: MobileNetV2): Graph {
+/** W14 or W15 as one ONNX graph, NCHW. */
+function mobileNetGraph(net: Network): Graph {
   const nodes: Node[] = [];
   const initializers: Initializer[] = [...CLIP_BOUNDS];
   for (const l of net.layers) {
@@ -79,15 +80,31 @@ function mobileNetGraph(net: MobileNetV2): Graph {
           pads: l.pads,
           dilation: 1,
           groups: l.groups,
-          relu6: l.relu6,
+          activation: l.activation,
         });
         nodes.push(...g.nodes);
         initializers.push(...g.initializers);
         break;
       }
       case "add":
-        nodes.push({ op: "Add", inputs: [...l.inputs], outputs: [l.output] });
+        if (!l.relu) nodes.push({ op: "Add", inputs: [...l.inputs], outputs: [l.output] });
+        else {
+          nodes.push(
+            { op: "Add", inputs: [...l.inputs], outputs: [`${l.output}_sum`] },
+            { op: "Relu", inputs: [`${l.output}_sum`], outputs: [l.output] },
+          );
+        }
         break;
+      case "maxpool": {
+        const [top, bottom, left, right] = l.pads;
+        const attributes = {
+          kernel_shape: [l.k, l.k],
+          strides: [l.stride, l.stride],
+          pads: [top, left, bottom, right],
+        };
+        nodes.push({ op: "MaxPool", inputs: [l.input], outputs: [l.output], attributes });
+        break;
+      }
       case "gap":
         nodes.push(
           { op: "GlobalAveragePool", inputs: [l.input], outputs: [`${l.output}_4d`] },
@@ -166,7 +183,8 @@ export async function ortLibrary(flavour: "web" | "node", threads: number): Prom
   /** W8-W11, W13: one Conv (+ Clip), NCHW as the data comes. */
   const mobileConv = async (d: BenchData, id: "W8" | "W9" | "W10" | "W11" | "W13") => {
     const c = d.conv(id);
-    const g = convNodes({ name: "conv", input: "x", output: "y", ...c, wDims: c.w });
+    const activation = c.relu6 ? ("relu6" as const) : ("linear" as const);
+    const g = convNodes({ name: "conv", input: "x", output: "y", ...c, wDims: c.w, activation });
     const run = await session({
       nodes: g.nodes,
       initializers: [...g.initializers, ...(c.relu6 ? CLIP_BOUNDS : [])],
@@ -299,6 +317,11 @@ export async function ortLibrary(flavour: "web" | "node", threads: number): Prom
       W13: (d) => mobileConv(d, "W13"),
       W14: async (d) => {
         const { net, x } = d.mobileNet();
+        const run = await session(mobileNetGraph(net));
+        return { run: () => run(x), output: () => run(x), layout: "NCHW" };
+      },
+      W15: async (d) => {
+        const { net, x } = d.resNet();
         const run = await session(mobileNetGraph(net));
         return { run: () => run(x), output: () => run(x), layout: "NCHW" };
       },

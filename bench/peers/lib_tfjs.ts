@@ -18,7 +18,7 @@ import {
   type Case,
   type Library,
 } from "./common.js";
-import type { MobileNetV2 } from "./mobilenet_v2.js";
+import type { MbConv, Network } from "./mobilenet_v2.js";
 
 const BINARIES = [
   "tfjs-backend-wasm.wasm",
@@ -195,6 +195,10 @@ export async function tfjsLibrary(threads: number): Promise<Library> {
         const { net, x } = d.mobileNet();
         return mobileNet(net, x);
       },
+      W15: async (d) => {
+        const { net, x } = d.resNet();
+        return mobileNet(net, x);
+      },
     },
   };
 }
@@ -258,8 +262,11 @@ function mobileConv(d: BenchData, id: "W8" | "W9" | "W10" | "W11" | "W13"): Case
   return { run, output: async () => nhwcToNchw(run(), 1, FN, OH, OW), layout: "NHWC", ...(note ? { note } : {}) };
 }
 
-/** W14 as one tf.tidy: fused conv / depthwise (bias + relu6), tf.add, tf.mean, fused matMul (bias). */
-export function mobileNet(net: MobileNetV2, xNchw: Float32Array): Case {
+/**
+ * W14 or W15 as one tf.tidy: fused conv / depthwise (bias + relu6 or relu), tf.maxPool, tf.add
+ * (+ tf.relu), tf.mean, fused matMul (bias).
+ */
+export function mobileNet(net: Network, xNchw: Float32Array): Case {
   const [, C0, H0, W0] = net.inShape;
   const x = nchwToNhwc(xNchw, 1, C0, H0, W0);
   const steps: ((v: Map<string, tf.Tensor>) => void)[] = [];
@@ -269,10 +276,10 @@ export function mobileNet(net: MobileNetV2, xNchw: Float32Array): Case {
         const CG = l.inC / l.groups;
         const hwio = oihwToHwio(l.W, l.outC, CG, l.k, l.k);
         const bias = tf.tensor1d(l.b);
-        const activation = l.relu6 ? ("relu6" as const) : undefined;
-        // Every 3×3 here pads TensorFlow's "same" (mobilenet_v2.ts resolves it to the same pads), 1×1 none.
-        const pad = l.k === 1 ? ("valid" as const) : ("same" as const);
+        const activation = l.activation === "linear" ? undefined : l.activation;
+        const pad = tfPad(l);
         if (l.groups === l.inC && l.groups > 1) {
+          if (typeof pad !== "string") throw new Error(`${l.name}: tfjs' depthwise conv takes "same" or "valid" only`);
           const filter = tf.tensor4d(hwio, [l.k, l.k, l.inC, 1]);
           steps.push((v) =>
             v.set(
@@ -299,8 +306,17 @@ export function mobileNet(net: MobileNetV2, xNchw: Float32Array): Case {
         break;
       }
       case "add":
-        steps.push((v) => v.set(l.output, tf.add(v.get(l.inputs[0])!, v.get(l.inputs[1])!)));
+        steps.push((v) => {
+          const sum = tf.add(v.get(l.inputs[0])!, v.get(l.inputs[1])!);
+          v.set(l.output, l.relu ? tf.relu(sum) : sum);
+        });
         break;
+      case "maxpool": {
+        // The only padding here is 1 on every side, which tf.maxPool takes as a number.
+        const pad = l.pads[0];
+        steps.push((v) => v.set(l.output, tf.maxPool(v.get(l.input) as tf.Tensor4D, l.k, l.stride, pad)));
+        break;
+      }
       case "gap":
         steps.push((v) => v.set(l.output, tf.mean(v.get(l.input)!, [1, 2])));
         break;
@@ -321,6 +337,34 @@ export function mobileNet(net: MobileNetV2, xNchw: Float32Array): Case {
       }),
     );
   return { run, output: async () => run(), layout: "NHWC" };
+}
+
+/**
+ * A conv's padding as tfjs takes it: "valid", "same" where the pads are TensorFlow's "same" (all
+ * of MobileNetV2's, mobilenet_v2.ts resolves it), else explicit (ResNet-18's symmetric pads at
+ * stride 2, which "same" would put 0 before and 1 after).
+ */
+function tfPad(l: MbConv): "valid" | "same" | [[0, 0], [number, number], [number, number], [0, 0]] {
+  const [top, bottom, left, right] = l.pads;
+  if (top + bottom + left + right === 0) return "valid";
+  const same = (size: number, out: number) => {
+    const total = Math.max((out - 1) * l.stride + l.k - size, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  };
+  const [t, b] = same(l.inH, Math.ceil(l.inH / l.stride));
+  const [lf, r] = same(l.inW, Math.ceil(l.inW / l.stride));
+  const isSame =
+    l.outH === Math.ceil(l.inH / l.stride) &&
+    l.outW === Math.ceil(l.inW / l.stride) &&
+    [t, b, lf, r].every((p, i) => p === l.pads[i]);
+  return isSame
+    ? "same"
+    : [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ];
 }
 
 function read(t: tf.Tensor): Float32Array {

@@ -32,7 +32,7 @@ import {
   type Layout,
   type Library,
 } from "./common.js";
-import type { MobileNetV2 } from "./mobilenet_v2.js";
+import type { Network } from "./mobilenet_v2.js";
 
 /**
  * avgPool2d and globalAvgPool2d, written on another branch: looked up at run time, so that the
@@ -174,6 +174,10 @@ export function zeroconvLibrary(info: Library["info"], { out: reuse = false } = 
     const { net, x } = d.mobileNet();
     return mobileNetCase(net, x, layout, outFor);
   });
+  cases.W15 = both((layout) => async (d) => {
+    const { net, x } = d.resNet();
+    return mobileNetCase(net, x, layout, outFor);
+  });
   if (reuse) return { info, cases };
   cases.W12a = both(pool("W12a"));
   cases.W12b = both(pool("W12b"));
@@ -202,13 +206,13 @@ export function zeroconvLibrary(info: Library["info"], { out: reuse = false } = 
 }
 
 /**
- * W14 as zeroconv calls, one per layer: conv2d (depthwise in NHWC: depthwiseConv2d) with its bias
- * and relu6 fused, the residual adds in JS (in place, into the projection's fresh output), the
- * global pool by globalAvgPool2d (or a JS mean where this zeroconv lacks it), matmul and the
- * affine's 1000 biases added in JS.
+ * W14 and W15 as zeroconv calls, one per layer: conv2d (depthwise in NHWC: depthwiseConv2d) with
+ * its bias and relu6 or relu fused, maxPool2d, the residual adds (and ResNet's relu after them) in
+ * JS (in place, into the last conv's fresh output), the global pool by globalAvgPool2d (or a JS
+ * mean where this zeroconv lacks it), matmul and the affine's 1000 biases added in JS.
  */
 function mobileNetCase(
-  net: MobileNetV2,
+  net: Network,
   xNchw: Float32Array,
   layout: Layout,
   outFor: (shape: number[]) => Tensor | undefined,
@@ -228,7 +232,7 @@ function mobileNetCase(
         const CG = l.inC / l.groups;
         const depthwise = l.groups === l.inC && l.groups > 1;
         const b = new Tensor(l.b, [l.outC]);
-        const geometry = { stride: l.stride, pad: l.pads, activation: l.relu6 ? ("relu6" as const) : undefined };
+        const geometry = { stride: l.stride, pad: l.pads, activation: l.activation };
         if (layout === "NCHW") {
           const w = new Tensor(l.W, [l.outC, CG, l.k, l.k]);
           const out = outFor([1, l.outC, l.outH, l.outW]);
@@ -253,10 +257,17 @@ function mobileNetCase(
           const a = get(l.inputs[0]);
           const s = get(l.inputs[1]).data;
           const y = a.data;
-          for (let i = 0; i < y.length; i++) y[i] += s[i];
+          if (l.relu) for (let i = 0; i < y.length; i++) y[i] = Math.max(0, y[i] + s[i]);
+          else for (let i = 0; i < y.length; i++) y[i] += s[i];
           values.set(l.output, a);
         });
         break;
+      case "maxpool": {
+        const out = outFor(layout === "NCHW" ? [1, l.C, l.outH, l.outW] : [1, l.outH, l.outW, l.C]);
+        const opts = { window: l.k, stride: l.stride, pad: l.pads, layout, out };
+        steps.push(() => values.set(l.output, maxPool2d(get(l.input), opts)));
+        break;
+      }
       case "gap":
         steps.push(() => {
           const v = get(l.input);
@@ -291,7 +302,7 @@ function mobileNetCase(
     output: async () => Float32Array.from(run()),
     layout,
     note:
-      `${net.layers.filter((l) => l.kind === "conv").length} convs; residual adds and the affine's bias in JS; ` +
+      `${net.layers.filter((l) => l.kind === "conv").length} convs; residual adds${net.layers.some((l) => l.kind === "add" && l.relu) ? " (and relu)" : ""} and the affine's bias in JS; ` +
       (gap
         ? "global pool by globalAvgPool2d"
         : "global pool by a JS mean per channel (this zeroconv has no globalAvgPool2d)"),

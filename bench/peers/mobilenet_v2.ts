@@ -25,6 +25,9 @@
 // stay of order 1 through the 52 convolutions.
 import { randomFloats } from "./random.js";
 
+/** What a layer applies after its bias (or, for an add, after the sum). */
+export type NetActivation = "linear" | "relu" | "relu6";
+
 /** A convolution in NCHW terms: W [outC, inC / groups, k, k] (OIHW), b [outC]. */
 export interface MbConv {
   kind: "conv";
@@ -43,12 +46,12 @@ export interface MbConv {
   inW: number;
   outH: number;
   outW: number;
-  relu6: boolean;
+  activation: NetActivation;
   W: Float32Array;
   b: Float32Array;
 }
 
-/** Elementwise a + b of two [1, C, H, W] (or NHWC) values: the residual connection. */
+/** Elementwise a + b of two [1, C, H, W] (or NHWC) values: the residual connection (ResNet: then relu). */
 export interface MbAdd {
   kind: "add";
   name: string;
@@ -57,6 +60,23 @@ export interface MbAdd {
   C: number;
   H: number;
   W: number;
+  relu: boolean;
+}
+
+/** Max-pooling of k×k windows at `stride`, padded [top, bottom, left, right] (padding never wins). */
+export interface MbMaxPool {
+  kind: "maxpool";
+  name: string;
+  input: string;
+  output: string;
+  k: number;
+  stride: number;
+  pads: [number, number, number, number];
+  C: number;
+  H: number;
+  W: number;
+  outH: number;
+  outW: number;
 }
 
 /** Mean of each channel over H×W: [1, C, H, W] -> [1, C]. */
@@ -82,9 +102,10 @@ export interface MbAffine {
   b: Float32Array;
 }
 
-export type MbLayer = MbConv | MbAdd | MbPool | MbAffine;
+export type MbLayer = MbConv | MbAdd | MbPool | MbAffine | MbMaxPool;
 
-export interface MobileNetV2 {
+/** A network of these layers, as W14 and W15 describe theirs and every library builds it. */
+export interface Network {
   input: string;
   /** [1, 3, 224, 224] (NCHW). */
   inShape: [number, number, number, number];
@@ -96,6 +117,8 @@ export interface MobileNetV2 {
   /** Multiply-adds of one image. */
   macs: number;
 }
+
+export type MobileNetV2 = Network;
 
 /** Table 2's bottleneck sequences: expansion t, output channels c, repeats n, first stride s. */
 export const BOTTLENECKS: readonly (readonly [t: number, c: number, n: number, s: number])[] = [
@@ -115,24 +138,36 @@ function samePads(size: number, k: number, stride: number): [before: number, aft
   return [Math.floor(total / 2), total - Math.floor(total / 2), out];
 }
 
+/**
+ * Seeded parameters, drawn in call order: weights uniform in [-gain·sqrt(3/fanIn),
+ * gain·sqrt(3/fanIn)) (variance gain² / fanIn), biases uniform in [-0.05, 0.05).
+ */
+export function seededParameters(seed: number): {
+  weights: (count: number, fanIn: number, gain: number) => Float32Array;
+  biases: (count: number) => Float32Array;
+} {
+  let n = 0;
+  return {
+    weights: (count, fanIn, gain) => {
+      const w = randomFloats(count, seed + 7919 * n++);
+      const scale = gain * Math.sqrt(3 / fanIn);
+      for (let i = 0; i < w.length; i++) w[i] *= scale;
+      return w;
+    },
+    biases: (count) => {
+      const b = randomFloats(count, seed + 7919 * n++ + 1);
+      for (let i = 0; i < b.length; i++) b[i] *= 0.05;
+      return b;
+    },
+  };
+}
+
 /** The network with seeded weights; the same floats in every process for the same seed. */
 export function mobileNetV2(seed = 14_000, size = 224, classes = 1000): MobileNetV2 {
   const layers: MbLayer[] = [];
-  let n = 0;
   let parameters = 0;
   let macs = 0;
-  /** Uniform in [-gain·sqrt(3/fanIn), gain·sqrt(3/fanIn)): variance gain² / fanIn. */
-  const weights = (count: number, fanIn: number, gain: number) => {
-    const w = randomFloats(count, seed + 7919 * n++);
-    const scale = gain * Math.sqrt(3 / fanIn);
-    for (let i = 0; i < w.length; i++) w[i] *= scale;
-    return w;
-  };
-  const biases = (count: number) => {
-    const b = randomFloats(count, seed + 7919 * n++ + 1);
-    for (let i = 0; i < b.length; i++) b[i] *= 0.05;
-    return b;
-  };
+  const { weights, biases } = seededParameters(seed);
 
   let value = "x";
   let C = 3;
@@ -157,7 +192,7 @@ export function mobileNetV2(seed = 14_000, size = 224, classes = 1000): MobileNe
       inW: W,
       outH,
       outW,
-      relu6,
+      activation: relu6 ? "relu6" : "linear",
       W: weights(outC * fanIn, fanIn, relu6 ? Math.SQRT2 : 1),
       b: biases(outC),
     };
@@ -179,12 +214,38 @@ export function mobileNetV2(seed = 14_000, size = 224, classes = 1000): MobileNe
       conv(`${name}_dw`, C, 3, stride, C, true);
       const projected = conv(`${name}_project`, c, 1, 1, 1, false);
       if (stride === 1 && inC === c) {
-        layers.push({ kind: "add", name: `${name}_add`, inputs: [projected, input], output: `${name}_add`, C, H, W });
+        layers.push({
+          kind: "add",
+          name: `${name}_add`,
+          inputs: [projected, input],
+          output: `${name}_add`,
+          C,
+          H,
+          W,
+          relu: false,
+        });
         value = `${name}_add`;
       }
     }
   });
   conv("conv_last", 1280, 1, 1, 1, true);
+  const head = classifier(layers, value, C, H, W, classes, weights, biases);
+  parameters += head.parameters;
+  macs += head.macs;
+  return { input: "x", inShape: [1, 3, size, size], output: "logits", classes, layers, parameters, macs };
+}
+
+/** The global average pool of `value` [1, C, H, W] and the affine layer to `classes` logits, appended to layers. */
+export function classifier(
+  layers: MbLayer[],
+  value: string,
+  C: number,
+  H: number,
+  W: number,
+  classes: number,
+  weights: (count: number, fanIn: number, gain: number) => Float32Array,
+  biases: (count: number) => Float32Array,
+): { parameters: number; macs: number } {
   layers.push({ kind: "gap", name: "pool", input: value, output: "pool", C, H, W });
   const fc: MbAffine = {
     kind: "affine",
@@ -197,9 +258,7 @@ export function mobileNetV2(seed = 14_000, size = 224, classes = 1000): MobileNe
     b: biases(classes),
   };
   layers.push(fc);
-  parameters += fc.W.length + fc.b.length;
-  macs += C * classes;
-  return { input: "x", inShape: [1, 3, size, size], output: "logits", classes, layers, parameters, macs };
+  return { parameters: fc.W.length + fc.b.length, macs: C * classes };
 }
 
 /** The input image, [1, 3, 224, 224] NCHW, uniform in [-1, 1). */

@@ -25,6 +25,8 @@ import {
   type Layout,
   type Library,
   type WorkloadId,
+  mid,
+  slice,
 } from "./common.js";
 import { zeroconvLibrary } from "./lib_zeroconv.js";
 
@@ -59,29 +61,6 @@ interface Entry {
   why?: string;
   slices: number[];
 }
-
-/**
- * Mean time per call of `run` over about `ms` milliseconds (at least 3 calls): as one of benny's
- * samples, it includes the garbage collections and page faults the calls cause, which a median of
- * single calls would leave out.
- */
-async function slice(run: () => unknown, ms: number): Promise<number> {
-  let calls = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (calls < 3 || t - t0 < ms) {
-    await run();
-    calls++;
-    t = performance.now();
-  }
-  return (t - t0) / calls;
-}
-
-const mid = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const data = new BenchData();
 const results: Record<string, Entry[]> = {};

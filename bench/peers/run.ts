@@ -1,5 +1,5 @@
 // `npm run bench:peers`: zeroconv next to TensorFlow.js (WASM backend), onnxruntime-web,
-// onnxruntime-node and a NumPy stand-in, on the same workloads (W1-W14, see common.ts) and this
+// onnxruntime-node and a NumPy stand-in, on the same workloads (W1-W15, see common.ts) and this
 // machine's WASM SIMD128 peak. Every library variant runs in a process of its own, one after the
 // other (variant.ts); NumPy runs twice (numpy_train.py). T1-T4, tfjs models on tfjs's backends
 // and on zeroconv's, run last, their processes timed in alternation (tfjs_paired.ts).
@@ -28,15 +28,15 @@ import { runTfjs } from "./tfjs_paired.js";
 import type { Variant } from "./variant.js";
 
 const RELAXED = "--experimental-wasm-relaxed-simd";
-/** W8-W14: MobileNet-style ops at batch 1 and MobileNetV2 itself; zeroconv runs each in both layouts. */
-const MOBILE: WorkloadId[] = ["W8", "W9", "W10", "W11", "W12a", "W12b", "W13", "W14"];
+/** W8-W15: MobileNet-style ops at batch 1, MobileNetV2 and ResNet-18; zeroconv runs each in both layouts. */
+const MOBILE: WorkloadId[] = ["W8", "W9", "W10", "W11", "W12a", "W12b", "W13", "W14", "W15"];
 const PEERS: WorkloadId[] = ["W1", "W2", "W3", "W4", "W5", "W6", ...MOBILE];
 const ZEROCONV: WorkloadId[] = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", ...MOBILE];
 /**
  * zeroconv-fma-out: the workloads whose functions take opts.out (SimpleConvNet, W3 and W7, takes
  * none; W12's pools are left out until their API has settled).
  */
-const WITH_OUT: WorkloadId[] = ["W1", "W2", "W4", "W5", "W6", "W8", "W9", "W10", "W11", "W13", "W14"];
+const WITH_OUT: WorkloadId[] = ["W1", "W2", "W4", "W5", "W6", "W8", "W9", "W10", "W11", "W13", "W14", "W15"];
 // No peer gets an -out variant. ort-web 1.23.2 takes pre-allocated outputs in session.run's fetches but, for 'cpu' tensors on the wasm backend, computes into a _malloc'd copy and hands the tensor back unwritten ("output tensor is pre-allocated. no need to copy data" in node_modules/onnxruntime-web/lib/wasm/wasm-core-impl.ts run(); microsoft/onnxruntime#25786).
 // tfjs has no such API: dataSync() returns a new array every call (readSync's HEAPU8.slice in node_modules/@tensorflow/tfjs-backend-wasm/dist/backend_wasm.js).
 
@@ -199,7 +199,7 @@ const needsParams = WORKLOADS.some(
 if (needsParams && !existsSync(PARAMS_PATH)) {
   fail(
     `the book's weights are missing: ${PARAMS_PATH} (../shared/fixtures/params.pkl from the repository root). ` +
-      "W1-W7, T1, T2 and T4 use them; put the book's ch07 params.pkl there (W8-W14 run without them: --only W8,W9,...).",
+      "W1-W7, T1, T2 and T4 use them; put the book's ch07 params.pkl there (W8-W15 run without them: --only W8,W9,...).",
   );
 }
 if (selected(args, "PEAK") && !existsSync(path.join(ROOT, "build/bench/simd_peak.wasm"))) {

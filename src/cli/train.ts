@@ -35,7 +35,7 @@ export const trainCommand: Command = {
     // Before the minutes of training, not after: a directory that cannot be made fails now.
     mkdirSync(dirname(out), { recursive: true });
 
-    const { simd } = await init();
+    const { simd, build, threads } = await init();
     let [[xTrain, tTrain], test] = await loadMnist({ flatten: false });
     const limit = integerFlag(flags, "train-images", xTrain.shape[0]);
     if (limit < xTrain.shape[0]) {
@@ -51,7 +51,7 @@ export const trainCommand: Command = {
       lines.push(line);
     };
     log(
-      `SimpleConvNet on MNIST: ${xTrain.shape[0]} training images, Adam lr ${lr}, batch ${batchSize}, ${epochs} epochs, seed ${seed}; WASM SIMD ${simd}, 1 thread`,
+      `SimpleConvNet on MNIST: ${xTrain.shape[0]} training images, Adam lr ${lr}, batch ${batchSize}, ${epochs} epochs, seed ${seed}; WASM SIMD ${simd} (${build}), ${threads} thread${threads === 1 ? "" : "s"}`,
     );
     let epochStart = 0;
     const result = train(net, [xTrain, tTrain], test, {

@@ -8,7 +8,7 @@ import {
   convBackpropInputAll,
   convGradScratch,
 } from "../ops/conv_backward.js";
-import { convBackward, convForward } from "../ops/conv_book.js";
+import { convBackward, convBackwardScratch, convForward } from "../ops/conv_book.js";
 import { convForwardAll, convScratch } from "../ops/conv_forward.js";
 import {
   convGeometry,
@@ -144,23 +144,20 @@ export class Convolution {
     const wShape = g.layout === "NCHW" ? [g.FN, g.Cg, g.FH, g.FW] : [g.FH, g.FW, g.Cg, g.FN];
     checkSameShape(fn, "this.W", checkTensor(fn, "this.W", this.W, filterDims(g.layout)), wShape);
     if (this.keptInput) return this.backwardGeneral(fn, g, dout, wShape);
-    const sizes = [
-      dout.data.length,
-      g.FN * g.K,
-      g.FN * g.K,
-      g.FN,
-      g.K * g.P,
-      g.N * g.C * g.H * g.W,
-      sgemmWorkspaceFloats(rt),
-    ];
-    return withBuffers(rt, fn, sizes, ([pdout, pw, pdW, pdb, pdcolT, pdx, work]) => {
-      writeFloats(rt, pdout, dout.data);
-      writeFloats(rt, pw, this.W.data);
-      convBackward(rt, g, pdout, pw, this.kept.pointer, pdW, pdb, pdcolT, pdx, work);
-      this.dW = readTensor(rt, pdW, [g.FN, g.C, g.FH, g.FW]);
-      this.db = readTensor(rt, pdb, [g.FN]);
-      return readTensor(rt, pdx, [g.N, g.C, g.H, g.W]);
-    });
+    const sizes = [dout.data.length, g.FN * g.K, g.FN * g.K, g.FN, g.N * g.C * g.H * g.W];
+    return withBuffers(
+      rt,
+      fn,
+      [...sizes, ...convBackwardScratch(rt, g, true)],
+      ([pdout, pw, pdW, pdb, pdx, ...scratch]) => {
+        writeFloats(rt, pdout, dout.data);
+        writeFloats(rt, pw, this.W.data);
+        convBackward(rt, g, pdout, pw, this.kept.pointer, pdW, pdb, pdx, scratch);
+        this.dW = readTensor(rt, pdW, [g.FN, g.C, g.FH, g.FW]);
+        this.db = readTensor(rt, pdb, [g.FN]);
+        return readTensor(rt, pdx, [g.N, g.C, g.H, g.W]);
+      },
+    );
   }
 
   /** Every other geometry: conv2d's kernels forward, keeping x in WASM memory for the gradients. */
@@ -217,13 +214,13 @@ export class Convolution {
 
   private backwardGeneral(fn: string, g: ConvGeometry, dout: TensorLike, wShape: number[]): Tensor {
     const rt = getRuntime();
-    const sizes = [dout.data.length, this.W.size, g.FN * g.K, g.FN, g.N * g.C * g.H * g.W, convGradScratch(rt, g)];
-    return withBuffers(rt, fn, sizes, ([pdout, pw, pdW, pdb, pdx, work]) => {
+    const sizes = [dout.data.length, this.W.size, g.FN * g.K, g.FN, g.N * g.C * g.H * g.W, ...convGradScratch(rt, g)];
+    return withBuffers(rt, fn, sizes, ([pdout, pw, pdW, pdb, pdx, ...scratch]) => {
       writeFloats(rt, pdout, dout.data);
       writeFloats(rt, pw, this.W.data);
-      convBackpropFilterAll(rt, g, this.kept.pointer, pdout, pdW, work);
+      convBackpropFilterAll(rt, g, this.kept.pointer, pdout, pdW, scratch);
       convBackpropBiasAll(rt, g.layout, g.N, g.FN, g.P, pdout, pdb);
-      convBackpropInputAll(rt, g, pdout, pw, pdx, work);
+      convBackpropInputAll(rt, g, pdout, pw, pdx, scratch);
       this.dW = readTensor(rt, pdW, wShape);
       this.db = readTensor(rt, pdb, [g.FN]);
       return readTensor(rt, pdx, inLayout(g.layout, g.N, g.C, g.H, g.W));

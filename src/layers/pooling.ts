@@ -4,6 +4,7 @@ import { poolForward, poolGeometry, poolParams, type PoolGeometry, type PoolPara
 import { HeldBuffer, readTensor, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { LayerState } from "./layer_state.js";
+import { forPoolShares, poolThreads } from "../ops/pool_shares.js";
 import { disposable } from "../runtime/disposable.js";
 
 /**
@@ -41,7 +42,7 @@ export class Pooling {
     const parg = this.argmax.ensure(rt, fn, outSize);
     const y = withBuffers(rt, fn, sizes, ([px, py]) => {
       writeFloats(rt, px, x.data);
-      poolForward(rt, g, px, py, parg);
+      poolForward(rt, g, px, py, parg, poolThreads(rt, g));
       return readTensor(rt, py, [g.N, g.C, g.outH, g.outW]);
     });
     this.state.remember(g);
@@ -57,7 +58,9 @@ export class Pooling {
     const planeSize = g.H * g.W;
     return withBuffers(rt, fn, [dout.data.length, g.N * g.C * planeSize], ([pdout, pdx]) => {
       writeFloats(rt, pdout, dout.data);
-      rt.kernels.maxpool_backward(pdout, this.argmax.pointer, g.N * g.C, g.outH * g.outW, planeSize, pdx);
+      forPoolShares(rt, g, poolThreads(rt, g), (k, planes, xAt, yAt) => {
+        k.maxpool_backward(pdout + yAt, this.argmax.pointer + yAt, planes, g.outH * g.outW, planeSize, pdx + xAt);
+      });
       return readTensor(rt, pdx, [g.N, g.C, g.H, g.W]);
     });
   }

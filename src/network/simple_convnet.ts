@@ -3,7 +3,8 @@ import { checkInt, checkTensor, outputLength } from "../tensor/validate.js";
 import { readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime, type Runtime } from "../runtime/wasm.js";
 import { forShares, threadsFor } from "../runtime/parallel.js";
-import { convBackward, convForward } from "../ops/conv_book.js";
+import { addImageGrads, convForward } from "../ops/conv_book.js";
+import { addShares } from "../ops/conv_backward.js";
 import { convParams, geometryFor, type ConvGeometry } from "../ops/conv_geometry.js";
 import { affineBackward, affineForward } from "../layers/affine.js";
 import { poolForward } from "../ops/pool_argmax.js";
@@ -151,7 +152,15 @@ export class SimpleConvNet {
     return correct / N;
   }
 
-  /** Gradients of loss(x, t) by backpropagation, keyed like `params`; sets lastLoss. */
+  /**
+   * Gradients of loss(x, t) by backpropagation, keyed like `params`; sets lastLoss. With a thread
+   * pool, the forward pass, dL/dpool and everything below it run on each thread's share of the
+   * images, and dW2 on each thread's share of its rows; only the loss and the last affine layer
+   * (10 classes) run on this thread. Every value is computed as on one thread but W1's and b1's
+   * gradients, which sum over the images: each thread sums its own images in order and the shares
+   * are then added in thread order, so on more than one thread their sums run in another order
+   * (a few float32 ulps apart; test/threads.test.ts bounds it).
+   */
   gradient(x: TensorLike, t: Labels): Params {
     const fn = "SimpleConvNet.gradient";
     const N = this.checkImages(fn, x);
@@ -159,49 +168,117 @@ export class SimpleConvNet {
     const labels = checkLabels(fn, "t", t, N, this.s.classes);
     const s = this.s;
     const rt = getRuntime();
+    const threads = threadsFor(rt, N);
     const g = this.convGeometry(N);
     return withBuffers(rt, fn, this.gradientFloats(rt, N), (ptrs) => {
-      const [
-        pW1,
-        ,
-        pW2,
-        ,
-        pW3,
-        ,
-        dW1,
-        db1,
-        dW2,
-        db2,
-        dW3,
-        db3,
-        px,
-        pcolT,
-        conv,
-        pool,
-        parg,
-        hidden,
-        scores,
-        plabels,
-        pt,
-        py,
-        dscores,
-        dhidden,
-        dpool,
-        dconv,
-        work,
-      ] = ptrs;
+      const [, , pW2, , pW3] = ptrs;
+      const [dW1, db1, dW2, db2, dW3, db3] = ptrs.slice(6, 12);
+      const [px, pcolT, pool, parg, hidden, scores, plabels, pt, py, dscores, dhidden, dpool, packed] = ptrs.slice(
+        12,
+        25,
+      );
+      // Per thread: one image's conv output (then its dL/dconv), the SGEMM's scratch, its share's
+      // bias gradient of one image, and (but the first thread) its share's sums of dW1 and db1.
+      const perThread = ptrs.slice(25);
+      const scratch = (i: number) => perThread.slice(5 * i, 5 * i + 5);
       this.writeParams(rt, ptrs);
       writeFloats(rt, px, x.data);
-      this.forward(rt, g, ptrs, px, pcolT, s.K * s.P, conv, [pool, parg, hidden, scores], work);
+      const imageBytes = s.C * s.H * s.W * 4;
+      forShares(
+        rt,
+        N,
+        threads,
+        (k, first, count, i, gate) => {
+          const [conv, work] = scratch(i);
+          const at = activationFloats(s, first).map((floats, j) => [pool, parg, hidden, scores][j] + floats * 4);
+          const krt = { ...rt, kernels: k };
+          const colT = pcolT + first * s.K * s.P * 4;
+          this.forward(
+            krt,
+            this.convGeometry(count),
+            ptrs,
+            px + first * imageBytes,
+            colT,
+            s.K * s.P,
+            conv,
+            at,
+            work,
+            gate,
+            packed,
+          );
+        },
+        4, // whole 4-image row panels of the affine GEMMs, as eachChunk
+        () => rt.kernels.sgemm_pack_b_8(pW2, s.hidden, 1, s.pooled, s.hidden, packed),
+      );
       this.lastLoss = softmaxLoss(rt, scores, N, s.classes, labels, plabels, pt, py);
       const k = rt.kernels;
+      const work0 = scratch(0)[1];
       k.softmax_cross_entropy_backward(py, pt, N * s.classes, N, 1, dscores);
-      affineBackward(rt, dscores, hidden, N, s.hidden, pW3, s.classes, dW3, db3, dhidden, work);
+      affineBackward(rt, dscores, hidden, N, s.hidden, pW3, s.classes, dW3, db3, dhidden, work0);
       k.relu_backward(dhidden, hidden, N * s.hidden, dhidden);
-      affineBackward(rt, dhidden, pool, N, s.pooled, pW2, s.hidden, dW2, db2, dpool, work);
-      k.relu_backward(dpool, pool, N * s.pooled, dpool);
-      k.maxpool_backward(dpool, parg, N * s.FN, s.poolH * s.poolW, s.P, dconv);
-      convBackward(rt, g, dconv, pW1, pcolT, dW1, db1, 0, 0, work);
+      k.bias_grad(dhidden, N, s.hidden, 1, db2);
+      // dW2 = pool^T dhidden by rows of dW2, while this thread packs W2^T for dpool = dhidden W2^T.
+      forShares(
+        rt,
+        s.pooled,
+        threads, // the threads that have scratch: as many as there are images, at most
+        (k, first, count, i) => {
+          k.sgemm(
+            count,
+            s.hidden,
+            N,
+            pool + first * 4,
+            1,
+            s.pooled,
+            dhidden,
+            s.hidden,
+            1,
+            0,
+            dW2 + first * s.hidden * 4,
+            s.hidden,
+            scratch(i)[1],
+          );
+        },
+        4,
+        () => k.sgemm_pack_b_8(pW2, 1, s.hidden, s.hidden, s.pooled, packed),
+      );
+      forShares(rt, N, threads, (k, first, count, i) => {
+        const [dconv, work, dbImage, dW1Share, db1Share] = scratch(i);
+        const rows = first * s.pooled * 4;
+        k.sgemm_packed_b(
+          count,
+          s.pooled,
+          s.hidden,
+          dhidden + first * s.hidden * 4,
+          s.hidden,
+          1,
+          packed,
+          dpool + rows,
+          s.pooled,
+          work,
+        );
+        k.relu_backward(dpool + rows, pool + rows, count * s.pooled, dpool + rows);
+        const [dW, db] = i === 0 ? [dW1, db1] : [dW1Share, db1Share];
+        for (let n = first; n < first + count; n++) {
+          // One image's dL/dconv, used while it is in cache: its dW1 term, then its db1 term.
+          const pooled = n * s.pooled * 4;
+          k.maxpool_backward(dpool + pooled, parg + pooled, s.FN, s.poolH * s.poolW, s.P, dconv);
+          addImageGrads(k, g, dconv, pcolT + n * s.K * s.P * 4, dW, db, dbImage, n === first, work);
+        }
+      });
+      const others = Array.from({ length: threads - 1 }, (_, i) => scratch(i + 1));
+      addShares(
+        k,
+        dW1,
+        others.map((b) => b[3]),
+        s.FN * s.K,
+      );
+      addShares(
+        k,
+        db1,
+        others.map((b) => b[4]),
+        s.FN,
+      );
       const grads = {} as Params;
       PARAM_NAMES.forEach((name, i) => {
         grads[name] = readTensor(rt, ptrs[6 + i], [...this.params[name].shape]);
@@ -407,12 +484,19 @@ export class SimpleConvNet {
   /** The floats of every buffer gradient() allocates for n images. */
   private gradientFloats(rt: Runtime, N: number): number[] {
     const s = this.s;
+    const threads = threadsFor(rt, N);
+    const shares = Array.from({ length: threads }, (_, i) => [
+      s.FN * s.P,
+      sgemmWorkspaceFloats(rt),
+      s.FN,
+      i === 0 ? 0 : s.FN * s.K,
+      i === 0 ? 0 : s.FN,
+    ]);
     return [
       ...this.paramFloats(),
       ...this.paramFloats(),
       N * s.C * s.H * s.W,
       N * s.K * s.P,
-      s.FN * s.P,
       ...activationFloats(s, N),
       N,
       N * s.classes,
@@ -420,8 +504,9 @@ export class SimpleConvNet {
       N * s.classes,
       N * s.hidden,
       N * s.pooled,
-      N * s.FN * s.P,
-      sgemmWorkspaceFloats(rt),
+      // W2 packed into SGEMM's 8-column panels for the forward pass, then W2^T for dpool.
+      Math.max(s.pooled * Math.ceil(s.hidden / 8) * 8, s.hidden * Math.ceil(s.pooled / 8) * 8),
+      ...shares.flat(),
     ];
   }
 

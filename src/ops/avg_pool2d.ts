@@ -14,6 +14,7 @@ import {
   avgWindowArgs,
 } from "./pool_geometry.js";
 import { checkGradient, checkXShape } from "./pool_gradient.js";
+import { forPoolShares, poolThreads } from "./pool_shares.js";
 
 export interface AvgPoolOptions extends PoolWindowOptions {
   /**
@@ -49,15 +50,15 @@ export function avgPool2d(x: TensorLike, opts: AvgPoolOptions): Tensor {
   const yShape = outputShape(g);
   const out = checkOut(fn, o.out, yShape, outputDims(g.layout));
   const scratch = g.layout === "NCHW" ? rt.kernels.avgpool_nchw_scratch_floats(g.H, g.outH, g.outW, g.fw, g.sx) : 0;
-  return withBuffers(rt, fn, [x.data.length, yShape.reduce((a, b) => a * b, 1), scratch], ([px, py, ps]) => {
+  const threads = poolThreads(rt, g);
+  const sizes = [x.data.length, yShape.reduce((a, b) => a * b, 1), ...Array<number>(threads).fill(scratch)];
+  return withBuffers(rt, fn, sizes, ([px, py, ...ps]) => {
     writeFloats(rt, px, x.data);
-    const k = rt.kernels;
-    if (g.layout === "NCHW") {
-      const planes = g.N * g.C;
-      k.avgpool_nchw(px, planes, g.H, g.W, ...avgWindowArgs(g, includePad), py, ps);
-    } else {
-      k.avgpool_nhwc(px, g.N, g.H, g.W, g.C, ...avgWindowArgs(g, includePad), py);
-    }
+    forPoolShares(rt, g, threads, (k, count, xAt, yAt, t) => {
+      if (g.layout === "NCHW")
+        k.avgpool_nchw(px + xAt, count, g.H, g.W, ...avgWindowArgs(g, includePad), py + yAt, ps[t]);
+      else k.avgpool_nhwc(px + xAt, count, g.H, g.W, g.C, ...avgWindowArgs(g, includePad), py + yAt);
+    });
     return readResult(rt, py, yShape, out);
   });
 }
@@ -80,12 +81,11 @@ export function avgPool2dBackward(dy: TensorLike, xShape: ArrayLike<number>, opt
   const out = checkOut(fn, o.out, dxShape, imageDims(g.layout));
   return withBuffers(rt, fn, [dy.data.length, N * C * H * W], ([pdy, pdx]) => {
     writeFloats(rt, pdy, dy.data);
-    const k = rt.kernels;
-    if (g.layout === "NCHW") {
-      k.avgpool_backward_nchw(pdy, N * C, H, W, ...avgWindowArgs(g, includePad), pdx);
-    } else {
-      k.avgpool_backward_nhwc(pdy, N, H, W, C, ...avgWindowArgs(g, includePad), pdx);
-    }
+    forPoolShares(rt, g, poolThreads(rt, g), (k, count, xAt, yAt) => {
+      if (g.layout === "NCHW")
+        k.avgpool_backward_nchw(pdy + yAt, count, H, W, ...avgWindowArgs(g, includePad), pdx + xAt);
+      else k.avgpool_backward_nhwc(pdy + yAt, count, H, W, C, ...avgWindowArgs(g, includePad), pdx + xAt);
+    });
     return readResult(rt, pdx, dxShape, out);
   });
 }

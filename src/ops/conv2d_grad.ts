@@ -38,11 +38,11 @@ export function conv2dBackpropInput(
   checkDy(fn, dy, g);
   const out = checkOut(fn, o.out, xs, imageDims(p.layout));
   const rt = getRuntime();
-  const sizes = [dy.data.length, W.data.length, g.N * g.C * g.H * g.W, convGradScratch(rt, g)];
-  return withBuffers(rt, fn, sizes, ([pdy, pw, pdx, work]) => {
+  const sizes = [dy.data.length, W.data.length, g.N * g.C * g.H * g.W, ...convGradScratch(rt, g)];
+  return withBuffers(rt, fn, sizes, ([pdy, pw, pdx, ...scratch]) => {
     writeFloats(rt, pdy, dy.data);
     writeFloats(rt, pw, W.data);
-    convBackpropInputAll(rt, g, pdy, pw, pdx, work);
+    convBackpropInputAll(rt, g, pdy, pw, pdx, scratch);
     return readResult(rt, pdx, xs, out);
   });
 }
@@ -62,11 +62,11 @@ export function conv2dBackpropFilter(
   checkDy(fn, dy, g);
   const out = checkOut(fn, o.out, ws, filterDims(p.layout));
   const rt = getRuntime();
-  const sizes = [x.data.length, dy.data.length, g.FN * g.K, convGradScratch(rt, g)];
-  return withBuffers(rt, fn, sizes, ([px, pdy, pdw, work]) => {
+  const sizes = [x.data.length, dy.data.length, g.FN * g.K, ...convGradScratch(rt, g)];
+  return withBuffers(rt, fn, sizes, ([px, pdy, pdw, ...scratch]) => {
     writeFloats(rt, px, x.data);
     writeFloats(rt, pdy, dy.data);
-    convBackpropFilterAll(rt, g, px, pdy, pdw, work);
+    convBackpropFilterAll(rt, g, px, pdy, pdw, scratch);
     return readResult(rt, pdw, ws, out);
   });
 }

@@ -79,13 +79,20 @@ export function conv2dTranspose(
   const out = checkOut(fn, o.out, yShape, imageDims(p.layout));
   const rt = getRuntime();
   const prelu = act.prelu;
-  const sizes = [x.data.length, W.data.length, hasBias ? C : 0, prelu ? C : 0, N * C * H * Wd, convGradScratch(rt, g)];
-  return withBuffers(rt, fn, sizes, ([px, pw, pb, pa, py, work]) => {
+  const sizes = [
+    x.data.length,
+    W.data.length,
+    hasBias ? C : 0,
+    prelu ? C : 0,
+    N * C * H * Wd,
+    ...convGradScratch(rt, g),
+  ];
+  return withBuffers(rt, fn, sizes, ([px, pw, pb, pa, py, ...scratch]) => {
     writeFloats(rt, px, x.data);
     writeFloats(rt, pw, W.data);
     if (hasBias) writeFloats(rt, pb, b.data);
     if (prelu) writeFloats(rt, pa, prelu.data);
-    convBackpropInputAll(rt, g, px, pw, py, work);
+    convBackpropInputAll(rt, g, px, pw, py, scratch);
     // Bias and activation: a pass of its own, since col2im accumulates into every output pixel.
     const k = rt.kernels;
     const bias = hasBias ? pb : 0;

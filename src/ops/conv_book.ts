@@ -1,8 +1,11 @@
 // The book's convolution for training: NCHW, one group, one stride and pad (isBookGeometry).
 // Forward keeps every image's im2col matrix for backward, which needs it for dW.
-import type { Runtime } from "../runtime/wasm.js";
+import { sgemmWorkspaceFloats } from "../runtime/memory.js";
+import { forShares, threadsFor } from "../runtime/parallel.js";
+import type { Kernels, Runtime } from "../runtime/wasm.js";
+import { addShares } from "./conv_backward.js";
 import { DIRECT_MAX_TAPS } from "./conv_forward.js";
-import type { ConvGeometry } from "./conv_geometry.js";
+import { windowArgs, type ConvGeometry } from "./conv_geometry.js";
 
 /**
  * y = W x im2col(x) + b, one image at a time. Stride 1 without padding and few taps per output
@@ -67,8 +70,46 @@ export function convForward(
 }
 
 /**
+ * Floats of convBackward's buffers per thread: dcolT (when dx is wanted), the SGEMM's workspace,
+ * one image's db and, but for the first thread, its share's dW and db.
+ */
+export function convBackwardScratch(rt: Runtime, g: ConvGeometry, withDx: boolean): number[] {
+  return Array.from({ length: threadsFor(rt, g.N) }, (_, t) => [
+    withDx ? g.K * g.P : 0,
+    sgemmWorkspaceFloats(rt),
+    g.FN,
+    t === 0 ? 0 : g.FN * g.K,
+    t === 0 ? 0 : g.FN,
+  ]).flat();
+}
+
+/**
+ * One image's terms of dW [FN, K] and db [FN] from its dy and kept colT: the first image of a
+ * share overwrites dW and db, later ones add to them (db's term through dbImage, FN floats), so
+ * each sums its images in order as bias_grad over the whole batch does.
+ */
+export function addImageGrads(
+  k: Kernels,
+  g: ConvGeometry,
+  dy: number,
+  col: number,
+  dW: number,
+  db: number,
+  dbImage: number,
+  first: boolean,
+  work: number,
+): void {
+  // dW += dy[FN, P] x colT[K, P]^T: B is colT read transposed (row stride 1, column stride P).
+  k.sgemm(g.FN, g.K, g.P, dy, g.P, 1, col, 1, g.P, first ? 0 : 1, dW, g.K, work);
+  k.bias_grad(dy, 1, g.FN, g.P, first ? db : dbImage);
+  if (!first) k.bias_add(db, dbImage, 1, g.FN, 1);
+}
+
+/**
  * dW and db from dout = dL/dy and every image's kept colT; dx too when `pdx` is not 0 (the first
- * layer of a network needs no dx, and skipping it skips a GEMM and col2im per image).
+ * layer of a network needs no dx, and skipping it skips a GEMM and col2im per image). Images are
+ * shared out across the threads of `scratch` (convBackwardScratch's buffers): dx's bits are one
+ * thread's, dW and db are each thread's sums added in thread order (see addShares).
  */
 export function convBackward(
   rt: Runtime,
@@ -78,38 +119,35 @@ export function convBackward(
   pcolT: number,
   pdW: number,
   pdb: number,
-  pdcolT: number,
   pdx: number,
-  work: number,
+  scratch: readonly number[],
 ): void {
-  const k = rt.kernels;
+  const threads = scratch.length / 5;
   const imageBytes = g.C * g.H * g.W * 4;
-  for (let n = 0; n < g.N; n++) {
-    const dy = pdout + n * g.FN * g.P * 4;
-    const col = pcolT + n * g.K * g.P * 4;
-    // dW += dy[FN, P] x colT[K, P]^T: B is colT read transposed (row stride 1, column stride P).
-    k.sgemm(g.FN, g.K, g.P, dy, g.P, 1, col, 1, g.P, n === 0 ? 0 : 1, pdW, g.K, work);
-    if (pdx === 0) continue;
-    // dcolT = W^T[K, FN] x dy[FN, P], then fold the slices back onto the image.
-    k.sgemm(g.K, g.P, g.FN, pw, 1, g.K, dy, g.P, 1, 0, pdcolT, g.P, work);
-    k.col2im(
-      pdcolT,
-      1,
-      g.C,
-      g.H,
-      g.W,
-      g.FH,
-      g.FW,
-      g.sy,
-      g.sx,
-      1,
-      1,
-      g.top,
-      g.left,
-      g.outH,
-      g.outW,
-      pdx + n * imageBytes,
-    );
-  }
-  k.bias_grad(pdout, g.N, g.FN, g.P, pdb);
+  forShares(rt, g.N, threads, (k, first, count, t) => {
+    const [pdcolT, work, dbImage, dWShare, dbShare] = scratch.slice(5 * t, 5 * t + 5);
+    for (let n = first; n < first + count; n++) {
+      const dy = pdout + n * g.FN * g.P * 4;
+      const [dW, db] = t === 0 ? [pdW, pdb] : [dWShare, dbShare];
+      addImageGrads(k, g, dy, pcolT + n * g.K * g.P * 4, dW, db, dbImage, n === first, work);
+      if (pdx === 0) continue;
+      // dcolT = W^T[K, FN] x dy[FN, P], then fold the slices back onto the image.
+      k.sgemm(g.K, g.P, g.FN, pw, 1, g.K, dy, g.P, 1, 0, pdcolT, g.P, work);
+      k.col2im(pdcolT, 1, g.C, g.H, g.W, g.FH, g.FW, ...windowArgs(g), g.outH, g.outW, pdx + n * imageBytes);
+    }
+  });
+  const share = (t: number, i: number) => scratch[5 * t + i];
+  const others = Array.from({ length: threads - 1 }, (_, t) => t + 1);
+  addShares(
+    rt.kernels,
+    pdW,
+    others.map((t) => share(t, 3)),
+    g.FN * g.K,
+  );
+  addShares(
+    rt.kernels,
+    pdb,
+    others.map((t) => share(t, 4)),
+    g.FN,
+  );
 }

@@ -14,6 +14,7 @@ import {
   maxWindowArgs,
 } from "./pool_geometry.js";
 import { checkGradient } from "./pool_gradient.js";
+import { forPoolShares, poolThreads } from "./pool_shares.js";
 
 export interface MaxPoolOptions extends PoolWindowOptions {
   /** Spacing of the window's taps, `n` or `[dh, dw]` (default 1), as PyTorch's MaxPool2d and ONNX's MaxPool. */
@@ -34,20 +35,16 @@ export function maxPool2d(x: TensorLike, opts: MaxPoolOptions): Tensor {
   const yShape = outputShape(g);
   const out = checkOut(fn, o.out, yShape, outputDims(g.layout));
   const book = isBook2x2(g);
+  const threads = poolThreads(rt, g);
   const scratch = g.layout === "NCHW" && !book ? rt.kernels.pool_nchw_scratch_floats(g.H, g.outW, g.fw, g.sx, g.dw) : 0;
-  const sizes = [x.data.length, yShape.reduce((a, b) => a * b, 1), scratch];
-  return withBuffers(rt, fn, sizes, ([px, py, ps]) => {
+  const sizes = [x.data.length, yShape.reduce((a, b) => a * b, 1), ...Array<number>(threads).fill(scratch)];
+  return withBuffers(rt, fn, sizes, ([px, py, ...ps]) => {
     writeFloats(rt, px, x.data);
-    // One thread: sharing the planes out was measured no faster (bench:peers W2), the copies in and out dominate.
-    const k = rt.kernels;
-    if (g.layout === "NHWC") {
-      k.maxpool_nhwc(px, g.N, g.H, g.W, g.C, ...maxWindowArgs(g), py);
-    } else if (book) {
-      k.maxpool_2x2s2_max(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py);
-    } else {
-      const planes = g.N * g.C;
-      k.maxpool_nchw(px, planes, g.H, g.W, ...maxWindowArgs(g), py, ps);
-    }
+    forPoolShares(rt, g, threads, (k, count, xAt, yAt, t) => {
+      if (g.layout === "NHWC") k.maxpool_nhwc(px + xAt, count, g.H, g.W, g.C, ...maxWindowArgs(g), py + yAt);
+      else if (book) k.maxpool_2x2s2_max(px + xAt, count, g.H, g.W, g.outH, g.outW, py + yAt);
+      else k.maxpool_nchw(px + xAt, count, g.H, g.W, ...maxWindowArgs(g), py + yAt, ps[t]);
+    });
     return readResult(rt, py, yShape, out);
   });
 }
@@ -88,13 +85,11 @@ export function maxPool2dBackward(dy: TensorLike, x: TensorLike, opts: MaxPoolOp
   return withBuffers(rt, fn, [dy.data.length, x.data.length, x.data.length], ([pdy, px, pdx]) => {
     writeFloats(rt, pdy, dy.data);
     writeFloats(rt, px, x.data);
-    const k = rt.kernels;
-    if (g.layout === "NCHW") {
-      const planes = g.N * g.C;
-      k.maxpool_backward_nchw(pdy, px, planes, g.H, g.W, ...maxWindowArgs(g), pdx);
-    } else {
-      k.maxpool_backward_nhwc(pdy, px, g.N, g.H, g.W, g.C, ...maxWindowArgs(g), pdx);
-    }
+    forPoolShares(rt, g, poolThreads(rt, g), (k, count, xAt, yAt) => {
+      if (g.layout === "NCHW")
+        k.maxpool_backward_nchw(pdy + yAt, px + xAt, count, g.H, g.W, ...maxWindowArgs(g), pdx + xAt);
+      else k.maxpool_backward_nhwc(pdy + yAt, px + xAt, count, g.H, g.W, g.C, ...maxWindowArgs(g), pdx + xAt);
+    });
     return readResult(rt, pdx, xShape, out);
   });
 }

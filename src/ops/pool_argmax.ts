@@ -3,6 +3,7 @@
 // functional ops (./max_pool2d.ts) find the maximum again in backward instead.
 import { checkInt, checkTensor, outputLength } from "../tensor/validate.js";
 import type { Runtime } from "../runtime/wasm.js";
+import { forPoolShares } from "./pool_shares.js";
 
 export interface PoolGeometry {
   N: number;
@@ -59,14 +60,17 @@ export function poolGeometry(fn: string, x: unknown, p: PoolParams): PoolGeometr
 
 /**
  * Max-pooling of g's planes, with each window's argmax at pargmax (0: none, for inference); the
- * common 2x2 stride-2 unpadded case has SIMD kernels of its own.
+ * common 2x2 stride-2 unpadded case has SIMD kernels of its own. Planes are shared out across
+ * `threads` (an argmax is an index within its plane, so a share's are the same).
  */
-export function poolForward(rt: Runtime, g: PoolGeometry, px: number, py: number, pargmax: number): void {
-  const k = rt.kernels;
-  if (g.PH === 2 && g.PW === 2 && g.SY === 2 && g.SX === 2 && g.pad === 0) {
-    if (pargmax === 0) k.maxpool_2x2s2_max(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py);
-    else k.maxpool_2x2s2_forward(px, g.N * g.C, g.H, g.W, g.outH, g.outW, py, pargmax);
-  } else {
-    k.maxpool_forward(px, g.N * g.C, g.H, g.W, g.PH, g.PW, g.SY, g.SX, g.pad, g.outH, g.outW, py, pargmax);
-  }
+export function poolForward(rt: Runtime, g: PoolGeometry, px: number, py: number, pargmax: number, threads = 1): void {
+  forPoolShares(rt, g, threads, (k, planes, xAt, yAt) => {
+    const [x, y, arg] = [px + xAt, py + yAt, pargmax === 0 ? 0 : pargmax + yAt];
+    if (g.PH === 2 && g.PW === 2 && g.SY === 2 && g.SX === 2 && g.pad === 0) {
+      if (arg === 0) k.maxpool_2x2s2_max(x, planes, g.H, g.W, g.outH, g.outW, y);
+      else k.maxpool_2x2s2_forward(x, planes, g.H, g.W, g.outH, g.outW, y, arg);
+    } else {
+      k.maxpool_forward(x, planes, g.H, g.W, g.PH, g.PW, g.SY, g.SX, g.pad, g.outH, g.outW, y, arg);
+    }
+  });
 }

@@ -3,6 +3,7 @@ import { checkParamsAndGrads, checkRate } from "./checks.js";
 import { HeldBuffer, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { disposable } from "../runtime/disposable.js";
+import { forShares, threadsForWork } from "../runtime/parallel.js";
 
 export interface AdamOptions {
   lr?: number;
@@ -58,21 +59,43 @@ export class Adam {
     rt.heap.check(fn, sizes);
     this.iter++;
     const lrT = (this.lr * Math.sqrt(1 - this.beta2 ** this.iter)) / (1 - this.beta1 ** this.iter);
-    for (const key of keys) {
-      const p = params[key].data,
-        n = p.length;
-      const held = this.moments.get(key) ?? new HeldBuffer(this);
-      this.moments.set(key, held);
-      const fresh = held.size !== 2 * n;
-      const pm = held.ensure(rt, fn, 2 * n);
+    const held = keys.map((key) => {
+      const n = params[key].size;
+      const h = this.moments.get(key) ?? new HeldBuffer(this);
+      this.moments.set(key, h);
+      const fresh = h.size !== 2 * n;
+      const pm = h.ensure(rt, fn, 2 * n);
       if (fresh) new Float32Array(rt.kernels.memory.buffer, pm, 2 * n).fill(0);
-      withBuffers(rt, fn, [n, n], ([pp, pg]) => {
-        writeFloats(rt, pp, p);
-        writeFloats(rt, pg, grads[key].data);
-        rt.kernels.adam_update(pp, pg, pm, pm + 4 * n, n, lrT, 1 - this.beta1, 1 - this.beta2, 1e-7);
-        p.set(new Float32Array(rt.kernels.memory.buffer, pp, n));
+      return pm;
+    });
+    // Every key's parameters and gradient in at once, so that one share of the pool covers all the
+    // keys' elements (W2 is 97% of SimpleConvNet's); the step is elementwise, so any split gives the same bits.
+    const buffers = keys.flatMap((key) => [params[key].size, params[key].size]);
+    withBuffers(rt, fn, buffers, (ptrs) => {
+      const offsets = [0];
+      keys.forEach((key, i) => {
+        writeFloats(rt, ptrs[2 * i], params[key].data);
+        writeFloats(rt, ptrs[2 * i + 1], grads[key].data);
+        offsets.push(offsets[i] + params[key].size);
       });
-    }
+      const total = offsets[keys.length];
+      const a1 = 1 - this.beta1,
+        a2 = 1 - this.beta2;
+      forShares(rt, total, threadsForWork(rt, total, 1), (k, first, count) => {
+        keys.forEach((key, i) => {
+          const from = Math.max(first, offsets[i]) - offsets[i];
+          const to = Math.min(first + count, offsets[i + 1]) - offsets[i];
+          if (to <= from) return;
+          const n = params[key].size;
+          const [pp, pg, pm] = [ptrs[2 * i], ptrs[2 * i + 1], held[i]];
+          const at = from * 4;
+          k.adam_update(pp + at, pg + at, pm + at, pm + 4 * n + at, to - from, lrT, a1, a2, 1e-7);
+        });
+      });
+      keys.forEach((key, i) => {
+        params[key].data.set(new Float32Array(rt.kernels.memory.buffer, ptrs[2 * i], params[key].size));
+      });
+    });
   }
 
   /** Frees the moments' WASM memory. The optimiser cannot be used afterwards. */

@@ -10,6 +10,18 @@ export function threadsFor(rt: Runtime, items: number): number {
 }
 
 /**
+ * Floats of memory-bound work (a pooling window's taps, an optimiser's update) below which a share
+ * costs more than it saves: 16K floats are some 20-50 us of such work, a few times what starting
+ * a worker's share and waiting for it take.
+ */
+export const SHARE_FLOATS = 16384;
+
+/** Threads worth using for `items` items of `floatsEach` floats of memory-bound work each. */
+export function threadsForWork(rt: Runtime, items: number, floatsEach: number): number {
+  return threadsFor(rt, Math.min(items, Math.floor((items * floatsEach) / SHARE_FLOATS)));
+}
+
+/**
  * Runs body(k, first, count, thread, gate) for each thread's share of `items` items (shares are
  * multiples of `unit` but for the last), on the pool when there is more than one share.
  * `between` runs once every share has started and before the calling thread's own; a share's
