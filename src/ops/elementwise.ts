@@ -29,13 +29,14 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const bs = checkAnyTensor(fn, "b", b);
   const [code, leftCode] = BINARY[op];
   const rt = getRuntime();
-  if (same(as, bs) || size(bs) === 1 || size(as) === 1) {
-    const scalarLeft = !same(as, bs) && size(as) === 1 && size(bs) !== 1;
+  const alike = same(as, bs);
+  if (alike || size(bs) === 1 || size(as) === 1) {
+    const scalarLeft = !alike && size(as) === 1 && size(bs) !== 1;
     const [big, bigShape, other] = scalarLeft ? [b, bs, a] : [a, as, b];
     const n = size(bigShape);
-    return withBuffers(rt, fn, [n, same(as, bs) ? n : 0], ([px, pb]) => {
+    return withBuffers(rt, fn, [n, alike ? n : 0], ([px, pb]) => {
       writeFloats(rt, px, big.data);
-      if (same(as, bs)) {
+      if (alike) {
         writeFloats(rt, pb, b.data);
         rt.kernels.binary(code, px, pb, n, px);
       } else rt.kernels.binary_scalar(scalarLeft ? leftCode : code, px, other.data[0], n, px);

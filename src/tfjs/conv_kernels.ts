@@ -8,7 +8,7 @@ import { conv2dBackpropFilter as backpropFilter, conv2dBackpropInput as backprop
 import type { Layout } from "../ops/options.js";
 import { floats, output, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
 import { fusedOf, NONE } from "./fused.js";
-import { layoutOf, sameShape, windowOf, type Window } from "./windows.js";
+import { layoutOf, windowOf, type Window } from "./windows.js";
 
 type Shape4 = [number, number, number, number];
 
@@ -50,7 +50,7 @@ function convWindow(
     false,
     layout === "NHWC" ? "channelsLast" : "channelsFirst",
   );
-  return dy === undefined || sameShape(dy.shape as number[], ci.outShape) ? windowOf(ci) : null;
+  return windowOf(ci, dy);
 }
 
 function conv(args: KernelArgs, fused: boolean): TensorInfo | null {

@@ -7,7 +7,7 @@ import { depthwiseConv2d } from "../ops/conv2d.js";
 import { conv2dBackpropFilter, conv2dBackpropInput } from "../ops/conv2d_grad.js";
 import { floats, output, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
 import { fusedOf, NONE } from "./fused.js";
-import { sameShape, windowOf, type Window } from "./windows.js";
+import { windowOf, type Window } from "./windows.js";
 
 type Shape4 = [number, number, number, number];
 
@@ -29,7 +29,7 @@ function depthwiseWindow(
     attrs.dimRoundingMode,
     true,
   );
-  return dy === undefined || sameShape(dy.shape as number[], ci.outShape) ? windowOf(ci) : null;
+  return windowOf(ci, dy);
 }
 
 function depthwise(args: KernelArgs, fused: boolean): TensorInfo | null {

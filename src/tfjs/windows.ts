@@ -14,8 +14,12 @@ export interface Window {
   dilation: [number, number];
 }
 
-/** zeroconv's window for tfjs's convInfo, or null where zeroconv's sizes would not be tfjs's. */
-export function windowOf(ci: Conv2DInfo): Window | null {
+/**
+ * zeroconv's window for tfjs's convInfo, or null where zeroconv's sizes would not be tfjs's, or a
+ * gradient's dy has not the forward result's shape (tfjs's CPU kernels read any dy by strides).
+ */
+export function windowOf(ci: Conv2DInfo, dy?: { shape: ArrayLike<number> }): Window | null {
+  if (dy !== undefined && !sameShape(Array.from(dy.shape), ci.outShape)) return null;
   const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = ci;
   const { top, left } = ci.padInfo;
   const bottom = Math.max(0, (ci.outHeight - 1) * sh + fh - ci.inHeight - top);
@@ -42,7 +46,7 @@ export function layoutOf(dataFormat: string | undefined): Layout | null {
   return dataFormat === "NCHW" ? "NCHW" : null;
 }
 
-/** Whether a gradient's dy has the forward result's shape (tfjs's CPU kernels read any dy by strides). */
+/** Whether two shapes are the same. */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
