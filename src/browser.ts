@@ -20,7 +20,10 @@ export {
   conv2dBackpropBias,
   conv2dBackpropFilter,
   conv2dBackpropInput,
+  depthwiseConv2dBackpropFilter,
+  depthwiseConv2dBackpropInput,
   type ConvGradOptions,
+  type DepthwiseGradOptions,
 } from "./ops/conv2d_grad.js";
 export { conv2dTranspose, type ConvTransposeOptions } from "./ops/conv2d_transpose.js";
 export type { Activation } from "./ops/activation.js";

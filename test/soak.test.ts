@@ -14,6 +14,9 @@ import {
   conv2d,
   conv2dBackpropFilter,
   conv2dBackpropInput,
+  depthwiseConv2d,
+  depthwiseConv2dBackpropFilter,
+  depthwiseConv2dBackpropInput,
   Convolution,
   im2col,
   init,
@@ -242,6 +245,13 @@ describe("soak", () => {
       const [M, K, N] = [randInt(r, 1, 40), randInt(r, 1, 40), randInt(r, 1, 40)];
       return { a: randTensor(r, [3, M, K]).t, b: randTensor(r, [K, N]).t, dy: randTensor(r, [3, M, N]).t };
     });
+    const depthwise = Array.from({ length: 4 }, (_, i) => {
+      const [C, H, W, M] = [randInt(r, 1, 24), randInt(r, 3, 20), randInt(r, 3, 20), randInt(r, 1, 2)];
+      const x = randTensor(r, [2, H, W, C]).t;
+      const w = randTensor(r, [3, 3, C, M]).t;
+      const opts = { stride: randInt(r, 1, 2), pad: i % 2 === 0 ? ("same" as const) : 1 };
+      return { x, w, opts, dy: depthwiseConv2d(x, w, null, opts) };
+    });
     const calls = [
       ...cases.flatMap(({ c, x, w, y, layer, activation }) => [
         () => conv2d(x, w, null, { ...c.opts, activation } as never),
@@ -258,6 +268,11 @@ describe("soak", () => {
       ...products.flatMap(({ a, b, dy }) => [
         () => matmul(a, b, { activation: "relu" }),
         () => matmulBackward(a, b, dy).da,
+      ]),
+      ...depthwise.flatMap(({ x, w, opts, dy }) => [
+        () => depthwiseConv2d(x, w, null, { ...opts, activation: "relu6" }),
+        () => depthwiseConv2dBackpropInput(dy, w, x.shape, opts),
+        () => depthwiseConv2dBackpropFilter(x, dy, w.shape, opts),
       ]),
     ];
     let settled = 0;

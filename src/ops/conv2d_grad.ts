@@ -35,16 +35,7 @@ export function conv2dBackpropInput(
   const p = convParams(fn, o);
   const xs = checkShape(fn, "xShape", xShape, imageDims(p.layout));
   const g = shapesGeometry(fn, xs, "xShape", checkTensor(fn, "W", W, filterDims(p.layout)), "W", p);
-  checkDy(fn, dy, g);
-  const out = checkOut(fn, o.out, xs, imageDims(p.layout));
-  const rt = getRuntime();
-  const sizes = [dy.data.length, W.data.length, g.N * g.C * g.H * g.W, ...convGradScratch(rt, g)];
-  return withBuffers(rt, fn, sizes, ([pdy, pw, pdx, ...scratch]) => {
-    writeFloats(rt, pdy, dy.data);
-    writeFloats(rt, pw, W.data);
-    convBackpropInputAll(rt, g, pdy, pw, pdx, scratch);
-    return readResult(rt, pdx, xs, out);
-  });
+  return backpropInput(fn, g, dy, W, xs, checkOut(fn, o.out, xs, imageDims(p.layout)));
 }
 
 /** dL/dW [FN, C/groups, FH, FW] (or HWIO) of y = conv2d(x, W, opts), W of shape `wShape`, summed over the batch. */
@@ -59,8 +50,98 @@ export function conv2dBackpropFilter(
   const p = convParams(fn, o);
   const ws = checkShape(fn, "wShape", wShape, filterDims(p.layout));
   const g = shapesGeometry(fn, checkTensor(fn, "x", x, imageDims(p.layout)), "x", ws, "wShape", p);
+  return backpropFilter(fn, g, x, dy, ws, checkOut(fn, o.out, ws, filterDims(p.layout)));
+}
+
+/** depthwiseConv2d's options that shape its windows, and where to write the gradient. */
+export interface DepthwiseGradOptions extends Omit<ConvGradOptions, "groups" | "layout"> {}
+
+const DEPTHWISE_GRAD_KEYS = ["stride", "pad", "dilation", "out"] as const;
+const DEPTHWISE_FILTER_DIMS = ["FH", "FW", "C", "M"];
+
+/**
+ * dL/dx [N, H, W, C] of y = depthwiseConv2d(x, W, opts) (NHWC, W [FH, FW, C, M]), x of shape
+ * `xShape`: TensorFlow's DepthwiseConv2dNativeBackpropInput.
+ */
+export function depthwiseConv2dBackpropInput(
+  dy: TensorLike,
+  W: TensorLike,
+  xShape: ArrayLike<number>,
+  opts?: DepthwiseGradOptions,
+): Tensor {
+  const fn = "depthwiseConv2dBackpropInput";
+  const o = checkOptions<DepthwiseGradOptions>(fn, opts, DEPTHWISE_GRAD_KEYS, DEPTHWISE_EXAMPLE);
+  const xs = checkShape(fn, "xShape", xShape, imageDims("NHWC"));
+  const ws = checkTensor(fn, "W", W, DEPTHWISE_FILTER_DIMS);
+  const g = depthwiseGeometry(fn, xs, "xShape", ws, "W", o);
+  const hwio = { shape: [ws[0], ws[1], 1, ws[2] * ws[3]], data: W.data };
+  return backpropInput(fn, g, dy, hwio, xs, checkOut(fn, o.out, xs, imageDims("NHWC")));
+}
+
+/**
+ * dL/dW [FH, FW, C, M] of y = depthwiseConv2d(x, W, opts) (NHWC), W of shape `wShape`, summed
+ * over the batch: TensorFlow's DepthwiseConv2dNativeBackpropFilter.
+ */
+export function depthwiseConv2dBackpropFilter(
+  x: TensorLike,
+  dy: TensorLike,
+  wShape: ArrayLike<number>,
+  opts?: DepthwiseGradOptions,
+): Tensor {
+  const fn = "depthwiseConv2dBackpropFilter";
+  const o = checkOptions<DepthwiseGradOptions>(fn, opts, DEPTHWISE_GRAD_KEYS, DEPTHWISE_EXAMPLE);
+  const ws = checkShape(fn, "wShape", wShape, DEPTHWISE_FILTER_DIMS);
+  const g = depthwiseGeometry(fn, checkTensor(fn, "x", x, imageDims("NHWC")), "x", ws, "wShape", o);
+  return backpropFilter(fn, g, x, dy, ws, checkOut(fn, o.out, ws, DEPTHWISE_FILTER_DIMS));
+}
+
+const DEPTHWISE_EXAMPLE = '{ stride: 1, pad: "same" }';
+
+/** A depthwise filter [FH, FW, C, M] is, byte for byte, the HWIO filter [FH, FW, 1, C*M] of a conv with groups = C. */
+function depthwiseGeometry(
+  fn: string,
+  xs: number[],
+  xName: string,
+  ws: number[],
+  wName: string,
+  o: Partial<DepthwiseGradOptions>,
+): ConvGeometry {
+  const [FH, FW, C, M] = ws;
+  if (C !== xs[3]) {
+    throw new RangeError(`${fn}: ${xName} has C = ${xs[3]} channels but ${wName} [FH, FW, C, M] has C = ${C}`);
+  }
+  const p = convParams(fn, { ...o, groups: C, layout: "NHWC" });
+  return shapesGeometry(fn, xs, xName, [FH, FW, 1, C * M], wName, p);
+}
+
+function backpropInput(
+  fn: string,
+  g: ConvGeometry,
+  dy: unknown,
+  W: TensorLike,
+  xs: number[],
+  out: OutTensor | undefined,
+): Tensor {
   checkDy(fn, dy, g);
-  const out = checkOut(fn, o.out, ws, filterDims(p.layout));
+  const rt = getRuntime();
+  const sizes = [dy.data.length, W.data.length, g.N * g.C * g.H * g.W, ...convGradScratch(rt, g)];
+  return withBuffers(rt, fn, sizes, ([pdy, pw, pdx, ...scratch]) => {
+    writeFloats(rt, pdy, dy.data);
+    writeFloats(rt, pw, W.data);
+    convBackpropInputAll(rt, g, pdy, pw, pdx, scratch);
+    return readResult(rt, pdx, xs, out);
+  });
+}
+
+function backpropFilter(
+  fn: string,
+  g: ConvGeometry,
+  x: TensorLike,
+  dy: unknown,
+  ws: number[],
+  out: OutTensor | undefined,
+): Tensor {
+  checkDy(fn, dy, g);
   const rt = getRuntime();
   const sizes = [x.data.length, dy.data.length, g.FN * g.K, ...convGradScratch(rt, g)];
   return withBuffers(rt, fn, sizes, ([px, pdy, pdw, ...scratch]) => {

@@ -1,10 +1,9 @@
-// tfjs's depthwise convolutions on zeroconv: a filter [FH, FW, C, M] is, byte for byte, the HWIO
-// filter [FH, FW, 1, C*M] of a conv with groups = C, so the gradients are conv2d's with groups.
-// tfjs-backend-cpu computes these in NHWC whatever the dataFormat says; so does this.
+// tfjs's depthwise convolutions on zeroconv, forward and gradients, in TensorFlow's filter layout
+// [FH, FW, C, M]. tfjs-backend-cpu computes these in NHWC whatever the dataFormat says; so does this.
 import { backend_util, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { TensorLike } from "../tensor/tensor.js";
 import { depthwiseConv2d } from "../ops/conv2d.js";
-import { conv2dBackpropFilter, conv2dBackpropInput } from "../ops/conv2d_grad.js";
+import { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from "../ops/conv2d_grad.js";
 import { floats, output, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
 import { fusedOf, NONE } from "./fused.js";
 import { windowOf, type Window } from "./windows.js";
@@ -53,20 +52,16 @@ export const depthwiseConv2dNativeBackpropInput: ZeroconvKernel = ({ inputs, bac
   const t = floats(backend, inputs.dy, inputs.filter);
   if (t === null) return null;
   const [dy, filter] = t;
-  const [FH, FW, C, M] = filter.shape as Shape4;
   const w = depthwiseWindow(attrs.inputShape, filter.shape as number[], attrs, dy);
   if (w === null) return null;
-  const hwio = { shape: [FH, FW, 1, C * M], data: filter.data };
-  return output(backend, conv2dBackpropInput(dy, hwio, attrs.inputShape, { ...w, groups: C, layout: "NHWC" }));
+  return output(backend, depthwiseConv2dBackpropInput(dy, filter, attrs.inputShape, w));
 };
 
 export const depthwiseConv2dNativeBackpropFilter: ZeroconvKernel = ({ inputs, backend, attrs }) => {
   const t = floats(backend, inputs.x, inputs.dy);
   if (t === null) return null;
   const [x, dy] = t;
-  const [FH, FW, C, M] = attrs.filterShape as Shape4;
   const w = depthwiseWindow(x.shape as number[], attrs.filterShape, attrs, dy);
   if (w === null) return null;
-  const dW = conv2dBackpropFilter(x, dy, [FH, FW, 1, C * M], { ...w, groups: C, layout: "NHWC" });
-  return output(backend, dW, attrs.filterShape);
+  return output(backend, depthwiseConv2dBackpropFilter(x, dy, attrs.filterShape, w));
 };
