@@ -353,6 +353,12 @@ const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegEx
     /init: options\.warmUp must be true or false; got string/,
   ],
   [
+    "init with a misspelt option",
+    bad(() => init({ thread: 2 } as never)),
+    TypeError,
+    /init: unknown option "thread"; the options are threads, build, warmUp, wasmUrl, wasmBinary/,
+  ],
+  [
     "init with threads as a string",
     bad(() => init({ threads: "2" as never })),
     TypeError,

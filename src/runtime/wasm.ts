@@ -552,6 +552,8 @@ export interface InitOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
 }
 
+const INIT_KEYS: readonly (keyof InitOptions)[] = ["threads", "build", "warmUp", "wasmUrl", "wasmBinary"];
+
 export interface InitResult {
   simd: true;
   /** The module that was loaded. */
@@ -573,6 +575,12 @@ let requested: { threads: number; build: "auto" | Build } | null = null;
 export async function init(options: InitOptions = {}): Promise<InitResult> {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`init: options must be an object like { threads: 1 }; got ${String(options)}`);
+  }
+  // A misspelt key ({ thread: 2 }) would otherwise run on one thread with no word said.
+  for (const key of Object.keys(options)) {
+    if (!INIT_KEYS.includes(key as keyof InitOptions)) {
+      throw new TypeError(`init: unknown option ${JSON.stringify(key)}; the options are ${INIT_KEYS.join(", ")}`);
+    }
   }
   const threads = options.threads;
   if (threads !== undefined && typeof threads !== "number") {
