@@ -125,11 +125,7 @@ function tile(px: usize, step: usize, packed: usize, panelBytes: usize, fn: i32,
       a31 = madd(s, w1, a31);
       pw += 32;
     }
-    const q = out + ((<usize>o) << 2);
-    store8(q, a00, a01, o, fn, clamp);
-    store8(q + fnBytes, a10, a11, o, fn, clamp);
-    store8(q + 2 * fnBytes, a20, a21, o, fn, clamp);
-    store8(q + 3 * fnBytes, a30, a31, o, fn, clamp);
+    storeTile(out + ((<usize>o) << 2), fnBytes, a00, a01, a10, a11, a20, a21, a30, a31, o, fn, clamp);
   }
 }
 
@@ -190,12 +186,30 @@ function tileUnitStep(
       }
       row += rowBytes;
     }
-    const q = out + ((<usize>o) << 2);
-    store8(q, a00, a01, o, fn, clamp);
-    store8(q + fnBytes, a10, a11, o, fn, clamp);
-    store8(q + 2 * fnBytes, a20, a21, o, fn, clamp);
-    store8(q + 3 * fnBytes, a30, a31, o, fn, clamp);
+    storeTile(out + ((<usize>o) << 2), fnBytes, a00, a01, a10, a11, a20, a21, a30, a31, o, fn, clamp);
   }
+}
+
+// A tile's four pixels, fnBytes apart, channels o .. o + 7 of each.
+@inline function storeTile(
+  q: usize,
+  fnBytes: usize,
+  a00: v128,
+  a01: v128,
+  a10: v128,
+  a11: v128,
+  a20: v128,
+  a21: v128,
+  a30: v128,
+  a31: v128,
+  o: i32,
+  fn: i32,
+  clamp: bool,
+): void {
+  store8(q, a00, a01, o, fn, clamp);
+  store8(q + fnBytes, a10, a11, o, fn, clamp);
+  store8(q + 2 * fnBytes, a20, a21, o, fn, clamp);
+  store8(q + 3 * fnBytes, a30, a31, o, fn, clamp);
 }
 
 // One pixel, the taps (fy, fx) in [fy0, fy1) x [fx0, fx1) that lie inside the image.
