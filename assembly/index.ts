@@ -10,6 +10,8 @@ export { sgemm_pack_b_8 } from "./gemm/sgemm_pack_b_8";
 export { sgemm_workspace_bytes } from "./gemm/gemm_blocked";
 export { epilogue_apply, epilogue_set } from "./elementwise/epilogue";
 export { conv_gemm } from "./conv/conv_gemm";
+export { conv_nhwc_direct_4x8 } from "./conv/conv_nhwc_direct_4x8";
+export { conv_nhwc_filter_grad_4x8 } from "./conv/conv_nhwc_filter_grad_4x8";
 export { conv_nhwc_rows } from "./conv/conv_nhwc_rows";
 export { conv_nhwc_rows_add } from "./conv/conv_nhwc_rows_add";
 export { group_conv_nchw, group_conv_nchw_scratch_floats } from "./conv/group_conv_nchw";

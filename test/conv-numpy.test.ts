@@ -18,6 +18,8 @@ import { base64Floats32, base64Floats64, expectClose } from "./util.js";
 
 const script = fileURLToPath(new URL("reference/conv_grid.py", import.meta.url));
 const CASES = 240;
+/** Then the grid's few-channel cases (one group of 1-4 channels: NHWC's direct kernels). */
+const FEW = 24;
 
 interface GridCase {
   shapes: { x: number[]; w: number[]; y: number[] };
@@ -41,14 +43,14 @@ function fromHwio(a: Float32Array, [FN, Cg, FH, FW]: number[]): Float32Array {
 }
 
 let cases: GridCase[] = [];
-const req = needs("test/conv-numpy.test.ts", `conv2d and its gradients match NumPy on ${CASES} grid cases`, {
+const req = needs("test/conv-numpy.test.ts", `conv2d and its gradients match NumPy on ${CASES} + ${FEW} grid cases`, {
   numpy: true,
 });
 
 beforeAll(async () => {
   await init();
   if (req.skip) return;
-  const run = spawnSync("python3", [script, String(CASES)], {
+  const run = spawnSync("python3", [script, String(CASES), String(FEW)], {
     encoding: "utf8",
     timeout: 120_000,
     maxBuffer: 64 << 20,
@@ -59,7 +61,7 @@ beforeAll(async () => {
 
 describe("conv2d against NumPy (test/reference/conv_grid.py)", () => {
   it.skipIf(req.skip)(req.title, () => {
-    expect(cases.length).toBe(CASES);
+    expect(cases.length).toBe(CASES + FEW);
     const seen = { layouts: 0, same: 0, groups: new Set<number>(), activations: new Set<string>() };
     for (const [i, c] of cases.entries()) {
       const { x: xs, w: ws, y: ys } = c.shapes;
@@ -115,7 +117,7 @@ describe("conv2d against NumPy (test/reference/conv_grid.py)", () => {
       }
     }
     // The grid crosses what it says it crosses.
-    expect(seen.layouts).toBe(2 * CASES);
+    expect(seen.layouts).toBe(2 * (CASES + FEW));
     expect(seen.same).toBeGreaterThan(20);
     expect([...seen.groups].some((g) => g > 2)).toBe(true);
     expect(seen.activations.size).toBe(7);

@@ -12,7 +12,7 @@ import {
   init,
   memoryStats,
 } from "../src/index.js";
-import { drawConvCase, type ConvCase } from "./conv_cases.js";
+import { drawConvCase, same as sameOf, type ConvCase } from "./conv_cases.js";
 import {
   refActivate,
   refConvGeneral,
@@ -98,6 +98,54 @@ describe("conv2d gradients", () => {
         throw new Error(`${what}: ${(e as Error).message}`);
       }
     }
+  });
+
+  it("conv2dBackpropFilter with few NHWC input channels (the direct kernel): C 1-4, any filter count and pad", () => {
+    // Rows wide enough for the windows wholly inside beside the cut ones; FN across the kernel's
+    // 8-filter panels' tails and K across its 4-tap tiles'; batch 3, so that images accumulate.
+    const pads = [0, 2, [1, 0], [0, 1, 2, 1], "same"];
+    const r = rng(8200);
+    let n = 0;
+    for (const C of [1, 2, 3, 4])
+      for (const FN of [1, 6, 13, 30]) {
+        const [s, d] = [
+          [1, 1],
+          [2, 1],
+          [1, 2],
+          [2, 2],
+        ][(n >> 1) % 4];
+        const pad = pads[n % pads.length];
+        const FH = 1 + (n % 5),
+          FW = 1 + ((n + 2) % 5);
+        n++;
+        const [N, H, W] = [3, 9 + (n % 3), 17 + (n % 4)];
+        const explicit =
+          pad === "same"
+            ? [...sameOf(H, FH, s, d), ...sameOf(W, FW, s, d)]
+            : Array.isArray(pad)
+              ? pad.length === 2
+                ? [pad[0], pad[0], pad[1], pad[1]]
+                : pad
+              : [pad, pad, pad, pad];
+        const [top, bottom, left, right] = explicit as number[];
+        const c: ConvCase = {
+          ...{ layout: "NHWC", N, C, H, W, FN, Cg: C, FH, FW, groups: 1 },
+          opts: { stride: s, dilation: d, pad, groups: 1, layout: "NHWC" },
+          ref: { sy: s, sx: s, dh: d, dw: d, top, bottom, left, right, groups: 1 },
+        };
+        const xShape = [N, C, H, W],
+          wShape = [FN, C, FH, FW];
+        const x = randTensor(r, xShape);
+        const dy = randTensor(r, outShape(c));
+        const L = inLayout(c);
+        const dyl = L.image(dy.t.data, outShape(c));
+        const dw = conv2dBackpropFilter(L.image(x.t.data, xShape), dyl, [FH, FW, C, FN], c.opts as never);
+        expectClose(
+          { shape: wShape, data: fromHwio(dw.data, wShape) },
+          refConvBackpropFilter(x.ref, dy.ref, wShape, c.ref),
+          1e-5,
+        );
+      }
   });
 
   it("are the finite differences of conv2d itself (every option, both layouts)", () => {

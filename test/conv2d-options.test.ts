@@ -84,6 +84,75 @@ describe("conv2d options", () => {
     }
   });
 
+  it("NHWC with few input channels (the direct kernel): C 1-4, any filter count, every pad form and activation", () => {
+    // Wide enough rows for the kernel's 4-pixel tiles beside the pixel-by-pixel edges; FN across
+    // its 8-filter panels' tails; batch 2 so that a second image's offsets are used.
+    const pads: unknown[] = [0, 2, [1, 0], [0, 1, 2, 1], "valid", "same"];
+    const r = rng(8100);
+    let n = 0;
+    for (const C of [1, 2, 3, 4])
+      for (const FN of [1, 6, 13, 30]) {
+        const act = ACTIVATIONS[n % ACTIVATIONS.length];
+        const pad = pads[n % pads.length];
+        const [s, d] = [
+          [1, 1],
+          [2, 1],
+          [1, 2],
+          [2, 2],
+        ][(n >> 1) % 4];
+        const k = 1 + (n % 5);
+        n++;
+        const N = 2,
+          H = 11 + (n % 3),
+          W = 23 + (n % 4);
+        const x = randTensor(r, [N, C, H, W]);
+        const w = randTensor(r, [FN, C, k, k + (n % 2)]);
+        const b = n % 3 === 0 ? null : randTensor(r, [FN]);
+        const prelu = randTensor(r, [FN]);
+        const alpha = act === "leakyRelu" ? 0.3 : act === "prelu" ? prelu.t : undefined;
+        const FW = k + (n % 2);
+        const [t, bo] = pad === "same" ? same(H, k, s, d) : [0, 0];
+        const [l, ri] = pad === "same" ? same(W, FW, s, d) : [0, 0];
+        const explicit = Array.isArray(pad)
+          ? pad.length === 2
+            ? [pad[0], pad[0], pad[1], pad[1]]
+            : (pad as number[])
+          : typeof pad === "number"
+            ? [pad, pad, pad, pad]
+            : [t, bo, l, ri];
+        const ref: RefConvOptions = {
+          sy: s,
+          sx: s,
+          dh: d,
+          dw: d,
+          top: explicit[0],
+          bottom: explicit[1],
+          left: explicit[2],
+          right: explicit[3],
+          groups: 1,
+        };
+        const want = refActivate(
+          refConvGeneral(x.ref, w.ref, b?.ref ?? null, ref),
+          act,
+          act === "prelu" ? prelu.ref.data : (alpha as number),
+        );
+        const xs = { shape: [N, H, W, C], data: toNhwc(x.t.data, [N, C, H, W]) };
+        const ws = { shape: [k, FW, C, FN], data: toHwio(w.t.data, [FN, C, k, FW]) };
+        const opts = {
+          stride: s,
+          dilation: d,
+          pad,
+          activation: act,
+          layout: "NHWC",
+          ...(alpha === undefined ? {} : { alpha }),
+        };
+        const y = conv2d(xs, ws, b?.t, opts as never);
+        const what = `C ${C} FN ${FN} ${k}x${FW} ${JSON.stringify({ s, d, pad, act })}`;
+        expect(Array.from(y.shape), what).toEqual([N, want.shape[2], want.shape[3], FN]);
+        expectClose({ shape: want.shape, data: toNchw(y.data, want.shape) }, want, 1e-5);
+      }
+  });
+
   it("depthwiseConv2d takes TensorFlow's [FH, FW, C, M] filter: channel c*M + m", () => {
     const r = rng(99);
     for (const M of [1, 2]) {

@@ -40,6 +40,8 @@ const ORDER_CHANGES = [
   "convolution.book.dW",
   "convolution.book.db",
   "convolution.grouped.dW",
+  "fewNhwc.dW.5",
+  "fewNhwc.dW.1",
 ];
 
 // Every threaded op on one set of inputs: results that must match bit for bit as a SHA-256,
@@ -78,6 +80,15 @@ for (const layout of ["NCHW", "NHWC"]) {
     put(\`input.\${layout}.\${N}\`, z.conv2dBackpropInput(dy, w, x.shape, opts));
     put(\`filter.\${layout}.\${N}\`, z.conv2dBackpropFilter(x, dy, w.shape, opts));
   }
+}
+// NHWC with few input channels, its direct kernels: by images (5), by pixels (1, shares uneven).
+for (const N of [5, 1]) {
+  const opts = { stride: [1, 2], pad: "same", layout: "NHWC" };
+  const x = tensor([N, 29, 37, 3]);
+  const w = tensor([3, 5, 3, 13]);
+  const y = z.conv2d(x, w, tensor([13]), { ...opts, activation: "relu" });
+  put(\`fewNhwc.y.\${N}\`, y);
+  put(\`fewNhwc.dW.\${N}\`, z.conv2dBackpropFilter(x, tensor(y.shape), w.shape, opts));
 }
 for (const [name, w, b, options, x] of [
   ["book", tensor([8, 3, 5, 5]), tensor([8]), [1, 2], tensor([5, 3, 20, 20])],

@@ -1,6 +1,7 @@
 // The convolution's gradients in every geometry, as the adjoints of its forward passes:
 //   dx = col2im(W^T dy)  (NCHW; NHWC: the rows' adjoint conv_nhwc_rows_add)
-//   dW = dy im2col(x)^T  (NCHW; NHWC: im2row(x)^T dy into the HWIO filter)
+//   dW = dy im2col(x)^T  (NCHW; NHWC: im2row(x)^T dy into the HWIO filter, or for few input
+//                         channels conv_nhwc_filter_grad_4x8, which reads x's windows in place)
 // per image and per group, groups being pointer offsets. With a thread pool, dx is shared out by
 // images, or for fewer images than threads (NCHW) by input channels: the same bits either way.
 // dW sums over images and pixels: by images, each thread sums its own share and the shares are
@@ -11,7 +12,7 @@ import { sgemmWorkspaceFloats } from "../runtime/memory.js";
 import { forShares, threadsFor } from "../runtime/parallel.js";
 import type { Kernels, Runtime } from "../runtime/wasm.js";
 import { windowArgs, type ConvGeometry } from "./conv_geometry.js";
-import { ROWS_PER_CHUNK } from "./conv_forward.js";
+import { fewChannelsNhwc, ROWS_PER_CHUNK } from "./conv_forward.js";
 import type { Layout } from "./options.js";
 
 /** Threads the gradients of g run on. */
@@ -124,6 +125,26 @@ export function convBackpropFilterAll(
           const rows = gi * g.FNg + f0;
           const beta = n === first ? 0 : 1;
           k.sgemm(fs, g.K, g.P, dy + rows * g.P * 4, g.P, 1, block, 1, g.P, beta, dw + rows * g.K * 4, g.K, work);
+          continue;
+        }
+        if (fewChannelsNhwc(g)) {
+          const more = n === first ? 0 : 1;
+          k.conv_nhwc_filter_grad_4x8(
+            x,
+            g.H,
+            g.W,
+            g.C,
+            dy,
+            g.FN,
+            g.FH,
+            g.FW,
+            ...windowArgs(g),
+            g.outW,
+            pFirst,
+            pEnd - pFirst,
+            more,
+            dw,
+          );
           continue;
         }
         for (let p0 = pFirst; p0 < pEnd; p0 += ROWS_PER_CHUNK) {

@@ -6,6 +6,7 @@
 //   NHWC  depthwise                  dwconv_nhwc, vectorised along channels
 //         small groups               group_conv_nhwc, direct, vectorised along each group's filters
 //         1x1, stride 1, no pad      SGEMM on x as the [N*H*W, C] matrix
+//         few input channels         conv_nhwc_direct_4x8 (first layers: MNIST's 1, MobileNet's 3)
 //         otherwise                  im2row (conv_nhwc_rows) 128 pixels at a time into the SGEMM,
 //                                    against the filter packed once
 // A 3x3 stride-1 convolution that its caller sends to Winograd (conv_winograd.ts) does not come here.
@@ -26,7 +27,18 @@ export const DIRECT_MAX_TAPS = 72;
 /** Pixels of NHWC im2row per SGEMM call: one 128-row block of the GEMM's A. */
 export const ROWS_PER_CHUNK = 128;
 
-type Path = "grouped" | "pointwise" | "direct" | "gemm";
+/**
+ * Input channels up to which NHWC convolves directly: K = FH*FW*C is then too short for im2row +
+ * SGEMM's packing to pay (the MNIST net's 1x5x5: 4 GFLOP/s through the GEMM).
+ */
+export const NHWC_DIRECT_MAX_C = 4;
+
+/** Whether NHWC convolves g directly (forward and filter gradient): taps within the kernels' tables. */
+export function fewChannelsNhwc(g: ConvGeometry): boolean {
+  return g.layout === "NHWC" && g.groups === 1 && g.C <= NHWC_DIRECT_MAX_C && g.K <= 1024;
+}
+
+type Path = "grouped" | "pointwise" | "direct" | "nhwcDirect" | "gemm";
 
 /**
  * Groups this narrow run the direct grouped kernels: a GEMM per group would have M = FNg rows and
@@ -46,6 +58,7 @@ function pathOf(g: ConvGeometry, hasBias: boolean, act: FusedActivation): Path {
   if (g.FH === 1 && g.FW === 1 && g.sy === 1 && g.sx === 1 && unpadded) return "pointwise";
   const direct = isBookGeometry(g) && g.sy === 1 && unpadded && g.K <= DIRECT_MAX_TAPS;
   if (g.layout === "NCHW" && direct && hasBias && act.code === 0) return "direct";
+  if (fewChannelsNhwc(g)) return "nhwcDirect";
   return "gemm";
 }
 
@@ -82,7 +95,8 @@ export function convScratch(
   const threads = threadsFor(rt, Math.max(g.N, Math.ceil(g.P / 8)));
   if (g.layout === "NCHW") return { perThread: work, shared: 0, threads };
   const panels = Math.ceil(g.FNg / 8) * 8;
-  return { perThread: work + ROWS_PER_CHUNK * g.K, shared: g.groups * g.K * panels, threads };
+  const rows = path === "nhwcDirect" ? 0 : work + ROWS_PER_CHUNK * g.K;
+  return { perThread: rows, shared: g.groups * g.K * panels, threads };
 }
 
 /** y = act(conv(x, W) + b) for every image, shared across `scratch.length` threads. */
@@ -192,6 +206,11 @@ function image(
         k.conv_gemm(xg, g.Cg, g.H, g.W, g.FH, g.FW, ...windowArgs(g), g.outW, first, count, wg, g.FNg, yg, g.P, work);
       }
       continue;
+    }
+    if (path === "nhwcDirect") {
+      epilogue(k, g, act, p, 0, 2);
+      k.conv_nhwc_direct_4x8(x, g.H, g.W, g.C, packed, g.FN, g.FH, g.FW, ...windowArgs(g), g.outW, first, count, y);
+      return;
     }
     const rows = work + workBytes;
     const packedG = packed + gi * g.K * Math.ceil(g.FNg / 8) * 8 * 4;

@@ -8,7 +8,7 @@ Each op is computed by its definition -- a window slid over the zero-padded arra
 pixel at a time -- with no im2col and nothing shared with zeroconv. Layout is the test's business:
 it runs every case in NCHW and in NHWC (transposing the inputs) against these NCHW numbers.
 
-    python3 test/reference/conv_grid.py [CASES]   # JSON on stdout
+    python3 test/reference/conv_grid.py [CASES [FEW]]   # JSON on stdout; FEW: then few-channel cases
 
 Inputs are random floats rounded to float32, so zeroconv sees exactly the numbers used here.
 Arrays travel as base64 of little-endian bytes: float32 for inputs, float64 for expected values.
@@ -135,6 +135,31 @@ def draw(rng, i):
         H, W = max(1, (FH - 1) * dh), max(1, (FW - 1) * dw)
     else:
         H, W = [int(rng.integers(2, 6)) * 2 + (1 - size_kind) for _ in range(2)]
+    pad, o = draw_pad(rng, i, H, W, FH, FW, sy, sx, dh, dw)
+    act = ACTIVATIONS[i % len(ACTIVATIONS)]
+    return dict(N=1 + i % 2, C=C, H=H, W=W, FN=FN, Cg=Cg, FH=FH, FW=FW, act=act,
+                opts=dict(stride=[sy, sx], dilation=[dh, dw], pad=pad, groups=G), o=dict(o, groups=G))
+
+
+def draw_few(rng, j):
+    """Case j of the few-channel grid: one group of 1 to 4 input channels (a network's first layer,
+    which NHWC convolves directly), filter counts across 8-filter panels, rows wide enough for
+    windows wholly inside the image beside the cut ones."""
+    C = 1 + j % 4
+    FN = (5, 13, 30, 9)[(j // 4) % 4]
+    sy, sx = 1 + j % 2, 1 + (j // 2) % 2
+    dh, dw = 1 + (j // 3) % 2, 1 + (j // 6) % 2
+    FH, FW = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    H, W = int(rng.integers(5, 10)), int(rng.integers(17, 24))
+    pad, o = draw_pad(rng, j, H, W, FH, FW, sy, sx, dh, dw)
+    act = ACTIVATIONS[j % len(ACTIVATIONS)]
+    return dict(N=1 + j % 3, C=C, H=H, W=W, FN=FN, Cg=C, FH=FH, FW=FW, act=act,
+                opts=dict(stride=[sy, sx], dilation=[dh, dw], pad=pad, groups=1), o=dict(o, groups=1))
+
+
+def draw_pad(rng, i, H, W, FH, FW, sy, sx, dh, dw):
+    """The pad option of case i in one of its five forms, and its sides, widened where the window
+    would not fit."""
     pad_kind = i % 5
     if pad_kind == 0:
         pad, pads = "valid", (0, 0, 0, 0)
@@ -158,18 +183,16 @@ def draw(rng, i):
         top, bottom = top + max(need_h, 0), bottom
         left, right = left + max(need_w, 0), right
         pad = [top, bottom, left, right]
-    act = ACTIVATIONS[i % len(ACTIVATIONS)]
-    return dict(N=1 + i % 2, C=C, H=H, W=W, FN=FN, Cg=Cg, FH=FH, FW=FW, act=act,
-                opts=dict(stride=[sy, sx], dilation=[dh, dw], pad=pad, groups=G),
-                o=dict(sy=sy, sx=sx, dh=dh, dw=dw, top=top, bottom=bottom, left=left, right=right, groups=G))
+    return pad, dict(sy=sy, sx=sx, dh=dh, dw=dw, top=top, bottom=bottom, left=left, right=right)
 
 
 def main():
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 240
+    few = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     rng = np.random.default_rng(20261203)
     cases = []
-    for i in range(count):
-        c = draw(rng, i)
+    for i in range(count + few):
+        c = draw(rng, i) if i < count else draw_few(rng, i - count)
         o = c["o"]
         x = f32(rng, (c["N"], c["C"], c["H"], c["W"]))
         w = f32(rng, (c["FN"], c["Cg"], c["FH"], c["FW"]))
