@@ -79,6 +79,18 @@ for (const layout of ["NCHW", "NHWC"]) {
     put(\`filter.\${layout}.\${N}\`, z.conv2dBackpropFilter(x, dy, w.shape, opts));
   }
 }
+// The forward 1x1 (pointwise_*) and small-group (group_conv_*_4x8) kernels: by images (3), or by
+// pixels, groups or output rows (1).
+for (const layout of ["NCHW", "NHWC"]) {
+  for (const N of [3, 1]) {
+    for (const [C, FN, k, groups] of [[20, 44, 1, 1], [32, 32, 3, 8]]) {
+      const x = tensor(layout === "NCHW" ? [N, C, 13, 21] : [N, 13, 21, C]);
+      const w = tensor(layout === "NCHW" ? [FN, C / groups, k, k] : [k, k, C / groups, FN]);
+      const opts = { pad: k >> 1, groups, layout, activation: "relu6" };
+      put(\`forward.\${layout}.\${N}.\${k}\`, z.conv2d(x, w, tensor([FN]), opts));
+    }
+  }
+}
 for (const [name, w, b, options, x] of [
   ["book", tensor([8, 3, 5, 5]), tensor([8]), [1, 2], tensor([5, 3, 20, 20])],
   ["grouped", tensor([8, 3, 3, 3]), tensor([8]), { groups: 2, pad: 1 }, tensor([3, 6, 20, 20])],
