@@ -57,9 +57,10 @@ function pathOf(g: ConvGeometry, hasBias: boolean, act: FusedActivation): Path {
 /**
  * Floats of filter up to which a 1x1 convolution runs the pointwise kernels (the whole K in one
  * pass, x read in place) rather than the blocked SGEMM: their packed filter is re-read for every
- * 8 pixels (NCHW) or 4 (NHWC), from L1 or near it. Measured against the SGEMM by CPU time, paired:
- * 1.17x / 1.05x (NCHW / NHWC) on W10's 24 -> 144, 1.26x / 1.15x on MobileNetV2's 16 -> 96 at
- * 112x112, 1.03x-1.13x up to 192 x 32; 0.79x / 0.96x on 960 -> 160, 0.88x on 320 -> 1280.
+ * block of pixels (NCHW) or 4 pixels (NHWC), from L1 or near it. Measured against the SGEMM by
+ * CPU time, paired: 1.19x / 1.05x (NCHW / NHWC) on W10's 24 -> 144, 1.34x / 1.15x on MobileNetV2's
+ * 16 -> 96 at 112x112, 1.03x-1.19x up to 192 x 32; 0.94x / 0.96x on 960 -> 160, 0.95x-1.0x
+ * (NHWC) from 384 x 64 up.
  */
 export const POINTWISE_MAX_FILTER = 16384;
 
