@@ -14,7 +14,8 @@ import { group_conv_nhwc_4x8 } from "./group_conv_nhwc_4x8";
 // of y [outH, outW, fn], with the epilogue's bias and activation. For groups too narrow for a
 // GEMM's panels (ResNeXt's, ShuffleNet's): output channels go sixteen at a time, four vectors of a
 // group's filters in four independent chains, each input channel broadcast straight from memory.
-// Taps outside the image are skipped.
+// Taps outside the image are skipped. Where four pixels' windows lie inside and the channels come
+// in eights, the pixels go together instead (group_conv_nhwc_4x8, eight chains).
 // Byte offsets of a window's K = fh*fw*cg taps from its first pixel's first channel, for the
 // windows that lie wholly inside the image: one loop of K steps instead of three nested short ones
 // (W13's kernel: 3.9-4.3 -> 3.2-3.9 ms). Static data: in the threaded builds every thread of one

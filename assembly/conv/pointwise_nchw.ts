@@ -32,11 +32,11 @@ export function pointwise_nchw(
   for (let j0 = 0; j0 < n; j0 += block) {
     const j1 = min(n, j0 + block);
     for (let i = 0; i < m; i += 4) {
-      const a = work + (<usize>(i * k) << 2);
+      const a = work + ((<usize>(i * k)) << 2);
       const mr = min(4, m - i);
       for (let j = j0; j < j1; j += 8) {
         const nr = min(8, n - j);
-        const b = nr == 8 ? x + (<usize>j << 2) : edge;
+        const b = nr == 8 ? x + ((<usize>j) << 2) : edge;
         const ldb: usize = nr == 8 ? ldxBytes : 32;
         pointwise_nchw_4x8(k, a, b, ldb, y + ((<usize>i * ldy + j) << 2), ldy, mr, nr, i);
       }
