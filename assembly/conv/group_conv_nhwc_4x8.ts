@@ -1,5 +1,11 @@
 import { madd } from "../gemm/madd";
-import { storeTile4x8 } from "../elementwise/store_tile_4x8";
+import {
+  epilogueBias4,
+  epilogueClampHi,
+  epilogueClampLo,
+  epilogueIsClamp,
+  storeActivatedAcrossChannels,
+} from "../elementwise/epilogue";
 
 // Four output pixels x eight output channels of a grouped NHWC convolution, for pixels whose
 // windows lie inside the image: out[q][0..8] = sum over the k taps t of x[q][taps[t] + in_j] *
@@ -31,14 +37,11 @@ export function group_conv_nhwc_4x8(
   const q2 = q0 + 2 * pixBytes;
   const q3 = q0 + 3 * pixBytes;
   const d = in1 - in0;
-  let c00 = f32x4.splat(0),
-    c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0),
-    c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0),
-    c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0),
-    c31 = f32x4.splat(0);
+  // The bias first, as the one-pixel loop has it: every pixel rounds alike, inside or not.
+  let c00 = epilogueBias4(col0), c01 = epilogueBias4(col0 + 4);
+  let c10 = c00, c11 = c01;
+  let c20 = c00, c21 = c01;
+  let c30 = c00, c31 = c01;
   let pw = wts;
   const end = taps + ((<usize>k) << 2);
   for (let tp = taps; tp < end; tp += 4) {
@@ -59,5 +62,23 @@ export function group_conv_nhwc_4x8(
     c31 = madd(v128.load32_splat(p + d), w1, c31);
     pw += fnBytes;
   }
-  storeTile4x8(y, ldy, 4, 8, 0, col0, 2, c00, c01, c10, c11, c20, c21, c30, c31);
+  const row = (<usize>ldy) << 2;
+  const clamp = epilogueIsClamp();
+  storePixel(y, c00, c01, col0, clamp);
+  storePixel(y + row, c10, c11, col0, clamp);
+  storePixel(y + 2 * row, c20, c21, col0, clamp);
+  storePixel(y + 3 * row, c30, c31, col0, clamp);
+}
+
+// Channels ch .. ch + 7 of one pixel, bias already in: the activation on the way.
+@inline function storePixel(q: usize, lo: v128, hi: v128, ch: i32, clamp: bool): void {
+  if (clamp) {
+    const l = f32x4.splat(epilogueClampLo());
+    const h = f32x4.splat(epilogueClampHi());
+    v128.store(q, f32x4.pmin(f32x4.pmax(lo, l), h));
+    v128.store(q, f32x4.pmin(f32x4.pmax(hi, l), h), 16);
+  } else {
+    storeActivatedAcrossChannels(q, lo, ch);
+    storeActivatedAcrossChannels(q + 16, hi, ch + 4);
+  }
 }

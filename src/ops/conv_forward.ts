@@ -40,8 +40,8 @@ function smallGroups(g: ConvGeometry): boolean {
   if (g.Cg === 1) return true; // depthwise
   // NCHW at stride 1 with whole fours of filters: four channels x eight pixels a step, measured by
   // CPU time against conv_gemm at 2.4x (W13's 4 x 4 x 3x3), 1.9x (8 x 8), 1.37x (16 x 16), 1.18x
-  // (32 x 32); conv_gemm otherwise.
-  if (g.layout === "NCHW") return g.sx === 1 && g.FNg % 4 === 0 && g.FNg <= 32 && g.K <= 288;
+  // (32 x 32, 288 taps); conv_gemm otherwise. Up to SGEMM_KC taps it sums as conv_gemm does.
+  if (g.layout === "NCHW") return g.sx === 1 && g.FNg % 4 === 0 && g.FNg <= 32 && g.K <= SGEMM_KC;
   return g.FNg <= 16 && g.K <= 144 && g.FNg % 4 === 0;
 }
 
@@ -63,6 +63,13 @@ function pathOf(g: ConvGeometry, hasBias: boolean, act: FusedActivation): Path {
  * (NHWC) from 384 x 64 up.
  */
 export const POINTWISE_MAX_FILTER = 16384;
+
+/**
+ * The SGEMM's K block (assembly/gemm/gemm_blocked.ts's KC). Up to it the SGEMM sums all of K in one
+ * chain, as the pointwise and grouped kernels do, so they give its results bit for bit (and the
+ * Convolution layer's, which runs the SGEMM); a longer K it sums in blocks, rounded otherwise.
+ */
+const SGEMM_KC = 256;
 
 /** Pointers of one call: x, W, bias (or 0), prelu slopes (or 0), y. */
 export interface ConvPointers {
@@ -110,7 +117,7 @@ export function convForwardAll(
   shared: number,
 ): void {
   const path = pathOf(g, p.bias !== 0, act);
-  const inPlace = path === "pointwise" && g.FNg * g.Cg <= POINTWISE_MAX_FILTER;
+  const inPlace = path === "pointwise" && g.FNg * g.Cg <= POINTWISE_MAX_FILTER && g.Cg <= SGEMM_KC;
   const threads = scratch.length;
   if (path === "grouped") {
     grouped(rt, g, act, p, scratch);
