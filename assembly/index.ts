@@ -17,6 +17,8 @@ export { conv_nhwc_rows_add } from "./conv/conv_nhwc_rows_add";
 export { group_conv_nchw, group_conv_nchw_scratch_floats } from "./conv/group_conv_nchw";
 export { dwconv_nhwc } from "./conv/dwconv_nhwc";
 export { group_conv_nhwc } from "./conv/group_conv_nhwc";
+export { pointwise_nchw } from "./conv/pointwise_nchw";
+export { pointwise_nhwc } from "./conv/pointwise_nhwc";
 export { sgemm_pack_a_4 } from "./gemm/sgemm_pack_a_4";
 export { winograd_filter_transform } from "./winograd/winograd_filter_transform";
 export { winograd_input_transform } from "./winograd/winograd_input_transform";

@@ -153,6 +153,64 @@ describe("conv2d options", () => {
       }
   });
 
+  it("1x1 and small-group kernels on their edges: ragged K, channels and pixels, batches, every activation", () => {
+    // [C, FN, groups, k, stride, pad]: 1x1 with K = 3, 5, 24 and FN = 5, 12, 20 (4-row and 8-column
+    // panels cut short), per group; groups of 4 and 8 filters (four at a time), 6 (four, then two
+    // alone), 36 (past the kernels' limit), at stride 2 and dilated; W = 13 and 5 leave ragged runs
+    // of eight (NCHW) and four (NHWC) interior pixels, or none.
+    const r = rng(8100);
+    let seen = 0;
+    for (const [C, FN, groups, k, s, pad, d] of [
+      [3, 5, 1, 1, 1, 0, 1],
+      [5, 12, 1, 1, 1, 0, 1],
+      [24, 20, 1, 1, 1, 0, 1],
+      [10, 24, 2, 1, 1, 0, 1],
+      [16, 16, 4, 3, 1, 1, 1],
+      [16, 32, 2, 3, 1, 1, 1],
+      [8, 24, 4, 3, 1, 1, 1],
+      [12, 72, 2, 3, 1, 1, 1],
+      [16, 16, 4, 3, 2, 1, 1],
+      [16, 16, 4, 3, 1, 2, 2],
+    ]) {
+      for (const [H, W] of [
+        [6, 13],
+        [4, 5],
+      ]) {
+        const act = ACTIVATIONS[seen++ % ACTIVATIONS.length];
+        const N = 2;
+        const x = randTensor(r, [N, C, H, W]);
+        const w = randTensor(r, [FN, C / groups, k, k]);
+        const b = seen % 3 === 0 ? null : randTensor(r, [FN]);
+        const slopes = randTensor(r, [FN]);
+        const alpha = act === "leakyRelu" ? 0.3 : act === "prelu" ? slopes.t : undefined;
+        const ref = { sy: s, sx: s, dh: d, dw: d, top: pad, bottom: pad, left: pad, right: pad, groups };
+        const want = refActivate(
+          refConvGeneral(x.ref, w.ref, b?.ref ?? null, ref),
+          act,
+          act === "prelu" ? slopes.ref.data : 0.3,
+        );
+        const opts = {
+          stride: s,
+          dilation: d,
+          pad,
+          groups,
+          activation: act,
+          ...(alpha === undefined ? {} : { alpha }),
+        };
+        const what = `C ${C} FN ${FN} groups ${groups} ${k}x${k} s${s} pad ${pad} d${d} ${H}x${W} ${act}`;
+        try {
+          expectClose(conv2d(x.t, w.t, b?.t, opts as never), want, 1e-5);
+          const xs = { shape: [N, H, W, C], data: toNhwc(x.t.data, [N, C, H, W]) };
+          const ws = { shape: [k, k, C / groups, FN], data: toHwio(w.t.data, [FN, C / groups, k, k]) };
+          const y = conv2d(xs, ws, b?.t, { ...opts, layout: "NHWC" } as never);
+          expectClose({ shape: want.shape, data: toNchw(y.data, want.shape) }, want, 1e-5);
+        } catch (e) {
+          throw new Error(`${what}: ${(e as Error).message}`);
+        }
+      }
+    }
+  });
+
   it("depthwiseConv2d takes TensorFlow's [FH, FW, C, M] filter: channel c*M + m", () => {
     const r = rng(99);
     for (const M of [1, 2]) {

@@ -81,6 +81,18 @@ for (const layout of ["NCHW", "NHWC"]) {
     put(\`filter.\${layout}.\${N}\`, z.conv2dBackpropFilter(x, dy, w.shape, opts));
   }
 }
+// The forward 1x1 (pointwise_*) and small-group (group_conv_*_4x8) kernels: by images (3), or by
+// pixels, groups or output rows (1).
+for (const layout of ["NCHW", "NHWC"]) {
+  for (const N of [3, 1]) {
+    for (const [C, FN, k, groups] of [[20, 44, 1, 1], [32, 32, 3, 8]]) {
+      const x = tensor(layout === "NCHW" ? [N, C, 13, 21] : [N, 13, 21, C]);
+      const w = tensor(layout === "NCHW" ? [FN, C / groups, k, k] : [k, k, C / groups, FN]);
+      const opts = { pad: k >> 1, groups, layout, activation: "relu6" };
+      put(\`forward.\${layout}.\${N}.\${k}\`, z.conv2d(x, w, tensor([FN]), opts));
+    }
+  }
+}
 // NHWC with few input channels, its direct kernels: by images (5), by pixels (1, shares uneven).
 for (const N of [5, 1]) {
   const opts = { stride: [1, 2], pad: "same", layout: "NHWC" };

@@ -8,6 +8,7 @@ import {
   storeOfChannel16,
   epilogueSlope,
 } from "../elementwise/epilogue";
+import { group_conv_nchw_4x8 } from "./group_conv_nchw_4x8";
 
 // Direct grouped convolution of `groups` groups of one NCHW image, cg input planes each, into m
 // output planes per group: output plane o = g*m + j is act(bias[o] + sum over c < cg and the taps
@@ -45,11 +46,19 @@ export function group_conv_nchw(
   const outBytes = <usize>(outH * outW) << 2;
   const filterBytes = <usize>(cg * fh * fw) << 2;
   memory.fill(scratch, 0, <usize>cg * paddedBytes);
+  const k = cg * fh * fw;
+  // Stride 1 and whole fours of filters per group (ResNeXt's, W13's): four channels at a time.
+  const fours = sx == 1 && k <= MAX_TAPS ? m & ~3 : 0;
+  if (fours > 0) writeTaps(cg, fh, fw, dh, dw, wp, paddedBytes);
   for (let g = 0; g < groups; g++) {
     for (let c = 0; c < cg; c++) {
       padPlane(x + <usize>(g * cg + c) * planeBytes, h, w, top, left, hp, wp, scratch + <usize>c * paddedBytes);
     }
-    for (let j = 0; j < m; j++) {
+    for (let j = 0; j < fours; j += 4) {
+      const o = g * m + j;
+      fourChannels(scratch, k, wts + <usize>o * filterBytes, filterBytes, sy, wp, outH, outW, ch0 * m + o, y + <usize>o * outBytes);
+    }
+    for (let j = fours; j < m; j++) {
       const o = g * m + j;
       const wo = wts + <usize>o * filterBytes;
       const ch = ch0 * m + o;
@@ -62,6 +71,36 @@ export function group_conv_nchw(
     }
   }
   clearEpilogue();
+}
+
+// Byte offsets of a window's k = cg*fh*fw taps in the padded planes from its first, for the
+// 4x8 kernel: one loop of k steps instead of three nested short ones. Static data: in the threaded
+// builds every thread of one call writes the same values from the same geometry.
+const MAX_TAPS = 1024;
+const TAPS = memory.data(MAX_TAPS * 4, 16);
+
+function writeTaps(cg: i32, fh: i32, fw: i32, dh: i32, dw: i32, wp: i32, paddedBytes: usize): void {
+  let t: usize = 0;
+  for (let c = 0; c < cg; c++)
+    for (let fy = 0; fy < fh; fy++)
+      for (let fx = 0; fx < fw; fx++) {
+        store<u32>(TAPS + (t << 2), <u32>(<usize>c * paddedBytes + (<usize>(fy * dh * wp + fx * dw) << 2)));
+        t++;
+      }
+}
+
+// Output channels ch .. ch + 3 (filters at wts, filterBytes apart), every pixel, eight at a time.
+function fourChannels(
+  src: usize, k: i32, wts: usize, filterBytes: usize, sy: i32, wp: i32, outH: i32, outW: i32, ch: i32, y: usize,
+): void {
+  const plane = outH * outW;
+  for (let oy = 0; oy < outH; oy++) {
+    const row = src + (<usize>(oy * sy * wp) << 2);
+    const out = y + (<usize>(oy * outW) << 2);
+    for (let ox = 0; ox < outW; ox += 8) {
+      group_conv_nchw_4x8(row + (<usize>ox << 2), TAPS, k, wts, filterBytes, out + (<usize>ox << 2), plane, min(8, outW - ox), ch);
+    }
+  }
 }
 
 // Floats of scratch group_conv_nchw needs: one group's cg padded planes, with 8 floats of slack at

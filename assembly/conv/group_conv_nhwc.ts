@@ -7,13 +7,15 @@ import {
   storeAcrossChannels16,
 } from "../elementwise/epilogue";
 import { endTap, firstTap } from "../window/taps";
+import { group_conv_nhwc_4x8 } from "./group_conv_nhwc_4x8";
 
 // Direct grouped convolution of one NHWC image x [h, w, c] with the HWIO filter [fh, fw, cg, fn]
 // (fn = c / cg * fng filters, fng of them per group, a multiple of 4), output rows [oy0, oy0 + rows)
 // of y [outH, outW, fn], with the epilogue's bias and activation. For groups too narrow for a
 // GEMM's panels (ResNeXt's, ShuffleNet's): output channels go sixteen at a time, four vectors of a
 // group's filters in four independent chains, each input channel broadcast straight from memory.
-// Taps outside the image are skipped.
+// Taps outside the image are skipped. Where four pixels' windows lie inside and the channels come
+// in eights, the pixels go together instead (group_conv_nhwc_4x8, eight chains).
 // Byte offsets of a window's K = fh*fw*cg taps from its first pixel's first channel, for the
 // windows that lie wholly inside the image: one loop of K steps instead of three nested short ones
 // (W13's kernel: 3.9-4.3 -> 3.2-3.9 ms). Static data: in the threaded builds every thread of one
@@ -54,11 +56,25 @@ export function group_conv_nhwc(
           t++;
         }
   }
+  // The pixels [lo, hi) of a row whose windows lie inside it go four at a time, eight channels a
+  // step, where the channels come in whole eights.
+  const lo = (left + sx - 1) / sx;
+  const last = w - 1 - (fw - 1) * dw + left; // the last window start inside, times sx
+  const hi = last >= 0 ? min(outW, last / sx + 1) : 0;
+  const fours = table && fn % 8 == 0 && hi - lo >= 4;
   for (let oy = oy0; oy < oy0 + rows; oy++) {
     const iy0 = oy * sy - top;
     const fy0 = firstTap(iy0, dh);
     const fy1 = endTap(iy0, dh, fh, h);
     for (let ox = 0; ox < outW; ox++) {
+      if (fours && fy0 == 0 && fy1 == fh && ox >= lo && ox < hi) {
+        // A ragged last four start back at hi - 4, storing some pixels twice with the same values.
+        const o4 = min(ox, hi - 4);
+        const px = x + ((<usize>((iy0 * w + o4 * sx - left) * c)) << 2);
+        fourPixels(px, (<usize>(sx * c)) << 2, cg, fng, fn, wts, taps, y + ((<usize>((oy * outW + o4) * fn)) << 2));
+        ox = o4 + 3;
+        continue;
+      }
       const ix0 = ox * sx - left;
       const fx0 = firstTap(ix0, dw);
       const fx1 = endTap(ix0, dw, fw, w);
@@ -71,6 +87,29 @@ export function group_conv_nhwc(
     }
   }
   clearEpilogue();
+}
+
+// Four adjacent pixels whose windows lie inside the image, every channel: px is the first one's
+// first tap's first channel.
+function fourPixels(px: usize, pixBytes: usize, cg: i32, fng: i32, fn: i32, wts: usize, taps: i32, out: usize): void {
+  const fnBytes = (<usize>fn) << 2;
+  for (let o = 0; o < fn; o += 8) {
+    const in0 = (<usize>((o / fng) * cg)) << 2;
+    const in1 = (<usize>(((o + 4) / fng) * cg)) << 2;
+    group_conv_nhwc_4x8(
+      px,
+      pixBytes,
+      TAPS,
+      taps,
+      in0,
+      in1,
+      wts + ((<usize>o) << 2),
+      fnBytes,
+      out + ((<usize>o) << 2),
+      fn,
+      o,
+    );
+  }
 }
 
 // A pixel whose window lies inside the image: px is its first tap's first channel.

@@ -284,6 +284,30 @@ export interface Kernels {
     rows: number,
     y: number,
   ): void;
+  /** 1x1 stride-1 convolutions with the whole K in one pass; see assembly/conv/pointwise_*.ts. */
+  pointwise_nchw(
+    m: number,
+    n: number,
+    k: number,
+    w: number,
+    x: number,
+    ldx: number,
+    y: number,
+    ldy: number,
+    work: number,
+  ): void;
+  pointwise_nhwc(
+    m: number,
+    n: number,
+    k: number,
+    x: number,
+    ldx: number,
+    w: number,
+    ldw: number,
+    y: number,
+    ldy: number,
+    work: number,
+  ): void;
   /** Bias and activation (assembly/elementwise/epilogue.ts's ACT_*) for the next GEMM or depthwise call only. */
   epilogue_apply(c: number, rows: number, cols: number): void;
   epilogue_set(bias: number, axis: number, act: number, alpha: number, prelu: number): void;
