@@ -90,6 +90,15 @@ for (const [name, w, b, options, x] of [
   put(\`convolution.\${name}.dW\`, layer.dW);
   put(\`convolution.\${name}.db\`, layer.db);
 }
+// Depthwise on one NHWC image, its output rows shared out: the tiled kernel and its edges.
+for (const [k, s] of [[3, 1], [3, 2], [5, 1]]) {
+  const dw = z.depthwiseConv2d(tensor([1, 23, 45, 38]), tensor([k, k, 38, 1]), tensor([38]), {
+    stride: s,
+    pad: "same",
+    activation: "relu6",
+  });
+  put(\`depthwise.\${k}.\${s}\`, dw);
+}
 // Pooling: [2, 16, 40, 40] is four shares' worth of planes or two images'.
 for (const layout of ["NCHW", "NHWC"]) {
   const x = tensor(layout === "NCHW" ? [2, 16, 40, 40] : [2, 40, 40, 16]);

@@ -3,7 +3,8 @@
 //         1x1, stride 1, no pad      SGEMM straight on the image: x is already the [C, P] matrix
 //         few taps, book geometry    conv_direct_4x8 (the MNIST net's 1-channel 5x5)
 //         otherwise                  conv_gemm, packing its panels from the image, per group
-//   NHWC  depthwise                  dwconv_nhwc, vectorised along channels
+//   NHWC  depthwise                  dwconv_nhwc, vectorised along channels; multiplier 1:
+//                                    dwconv_nhwc_4x6, 4 channels x 6 pixels of a row at a time
 //         small groups               group_conv_nhwc, direct, vectorised along each group's filters
 //         1x1, stride 1, no pad      SGEMM on x as the [N*H*W, C] matrix
 //         otherwise                  im2row (conv_nhwc_rows) 128 pixels at a time into the SGEMM,
@@ -248,6 +249,8 @@ function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPoin
       );
     } else if (g.Cg > 1) {
       k.group_conv_nhwc(x, g.H, g.W, g.C, g.Cg, M, p.w, g.FH, g.FW, ...windowArgs(g), g.outW, from, count, y);
+    } else if (M === 1) {
+      k.dwconv_nhwc_4x6(x, g.H, g.W, g.C, p.w, g.FH, g.FW, ...windowArgs(g), g.outW, from, count, y);
     } else {
       k.dwconv_nhwc(x, g.H, g.W, g.C, M, p.w, g.FH, g.FW, ...windowArgs(g), g.outW, from, count, y);
     }

@@ -222,6 +222,25 @@ export interface Kernels {
     rows: number,
     y: number,
   ): void;
+  dwconv_nhwc_4x6(
+    x: number,
+    h: number,
+    w: number,
+    c: number,
+    wts: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    sx: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
+    outW: number,
+    oy0: number,
+    rows: number,
+    y: number,
+  ): void;
   group_conv_nhwc(
     x: number,
     h: number,
