@@ -53,7 +53,9 @@ export function dwconv_nhwc_4x6(
   // Outputs [oxa, oxb) have every tap inside the image across.
   const oxa = min((left + sx - 1) / sx, outW);
   const oxb = w - spanX + left < 0 ? oxa : max(oxa, min(outW, (w - spanX + left) / sx + 1));
-  const oxt = oxa + ((oxb - oxa) / TILE) * TILE;
+  // With six or more, the last tile overlaps the one before it (the outputs computed twice come
+  // out the same) rather than leave pixels to the per-pixel path, several times slower.
+  const oxt = oxb - oxa >= TILE ? oxb : oxa;
   for (let oy = oy0; oy < oy0 + rows; oy++) {
     const iy0 = oy * sy - top;
     const out = y + <usize>(oy * outW) * cBytes;
@@ -62,7 +64,7 @@ export function dwconv_nhwc_4x6(
       continue;
     }
     border(x, h, w, c, wts, fh, fw, dh, dw, iy0, 0, oxa, sx, left, out);
-    for (let ox = oxa; ox < oxt; ox += TILE) {
+    for (let ox = oxa; ox < oxt; ox = ox + TILE >= oxt ? oxt : min(ox + TILE, oxt - TILE)) {
       const px = x + <usize>(iy0 * w + ox * sx - left) * cBytes;
       const o = out + <usize>ox * cBytes;
       tile(px, <usize>w * cBytes, cBytes, <usize>sx * cBytes, wts, fh, fw, dh, dw, blocks, o);
