@@ -15,6 +15,7 @@ export { conv_nhwc_rows_add } from "./conv/conv_nhwc_rows_add";
 export { group_conv_nchw, group_conv_nchw_scratch_floats } from "./conv/group_conv_nchw";
 export { dwconv_nhwc } from "./conv/dwconv_nhwc";
 export { dwconv_nhwc_4x6 } from "./conv/dwconv_nhwc_4x6";
+export { dwconv_nchw_1x24, dwconv_nchw_1x24_scratch_floats } from "./conv/dwconv_nchw_1x24";
 export { group_conv_nhwc } from "./conv/group_conv_nhwc";
 export { sgemm_pack_a_4 } from "./gemm/sgemm_pack_a_4";
 export { winograd_filter_transform } from "./winograd/winograd_filter_transform";

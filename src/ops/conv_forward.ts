@@ -1,5 +1,6 @@
 // The inference convolution for every geometry: one place that picks the kernel for a shape.
-//   NCHW  depthwise                  group_conv_nchw, direct, per group, vectorised along output rows
+//   NCHW  depthwise, no dilation     dwconv_nchw_1x24, 24 outputs of a row at a time
+//         other small groups         group_conv_nchw, direct, per group, vectorised along output rows
 //         1x1, stride 1, no pad      SGEMM straight on the image: x is already the [C, P] matrix
 //         few taps, book geometry    conv_direct_4x8 (the MNIST net's 1-channel 5x5)
 //         otherwise                  conv_gemm, packing its panels from the image, per group
@@ -72,9 +73,11 @@ export function convScratch(
   if (path === "grouped") {
     const threads = threadsFor(rt, g.N > 1 ? g.N : g.layout === "NCHW" ? g.groups : g.outH);
     const perThread =
-      g.layout === "NCHW"
-        ? k.group_conv_nchw_scratch_floats(g.Cg, g.outH, g.outW, g.FH, g.FW, g.sy, g.sx, g.dh, g.dw)
-        : 0;
+      g.layout !== "NCHW"
+        ? 0
+        : depthwiseUndilated(g)
+          ? k.dwconv_nchw_1x24_scratch_floats(g.outH, g.outW, g.FH, g.FW, g.sy, g.sx)
+          : k.group_conv_nchw_scratch_floats(g.Cg, g.outH, g.outW, g.FH, g.FW, g.sy, g.sx, g.dh, g.dw);
     return { perThread, shared: 0, threads };
   }
   if (path === "pointwise" && g.layout === "NHWC") {
@@ -219,6 +222,11 @@ function direct(k: Kernels, g: ConvGeometry, p: ConvPointers, x: number, y: numb
   k.conv_direct_4x8(x, g.C, g.H, g.W, g.FH, g.FW, g.outH, g.outW, work, g.FN, p.bias, y);
 }
 
+/** NCHW depthwise without dilation: dwconv_nchw_1x24, whose phases of the padded plane assume taps 1 apart. */
+function depthwiseUndilated(g: ConvGeometry): boolean {
+  return g.Cg === 1 && g.dh === 1 && g.dw === 1;
+}
+
 /** Depthwise and small groups: whole images per thread, or one image's groups (NCHW) or output rows (NHWC). */
 function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPointers, scratch: number[]): void {
   const M = g.FNg;
@@ -228,7 +236,31 @@ function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPoin
     const x = p.x + i * imageBytes;
     const y = p.y + i * outBytes;
     setEpilogue(k, p.bias, g.layout === "NCHW" ? 1 : 2, act, p.prelu);
-    if (g.layout === "NCHW") {
+    if (g.layout === "NCHW" && depthwiseUndilated(g)) {
+      const [sy, sx, , , top, left] = windowArgs(g);
+      const plane = g.H * g.W * 4;
+      const wo = p.w + from * M * g.K * 4;
+      const yo = y + from * M * g.P * 4;
+      k.dwconv_nchw_1x24(
+        x + from * plane,
+        count,
+        g.H,
+        g.W,
+        wo,
+        M,
+        g.FH,
+        g.FW,
+        sy,
+        sx,
+        top,
+        left,
+        g.outH,
+        g.outW,
+        from,
+        yo,
+        scratch[t],
+      );
+    } else if (g.layout === "NCHW") {
       const filter = g.K * 4;
       k.group_conv_nchw(
         x + from * g.Cg * g.H * g.W * 4,

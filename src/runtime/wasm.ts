@@ -222,6 +222,26 @@ export interface Kernels {
     rows: number,
     y: number,
   ): void;
+  dwconv_nchw_1x24(
+    x: number,
+    planes: number,
+    h: number,
+    w: number,
+    wts: number,
+    m: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    sx: number,
+    top: number,
+    left: number,
+    outH: number,
+    outW: number,
+    ch0: number,
+    y: number,
+    scratch: number,
+  ): void;
+  dwconv_nchw_1x24_scratch_floats(outH: number, outW: number, fh: number, fw: number, sy: number, sx: number): number;
   dwconv_nhwc_4x6(
     x: number,
     h: number,
