@@ -3,9 +3,10 @@ import {
   activate,
   clearEpilogue,
   epilogueBias,
-  epilogueClampHi,
-  epilogueClampLo,
   epilogueIsClamp,
+  setTileClamp,
+  tileClamp,
+  tileClampOne,
   epilogueSlope,
   storeActivatedOfChannel,
 } from "../elementwise/epilogue";
@@ -18,7 +19,6 @@ import {
 // outputs then go 24 at a time, six vectors loaded at constant offsets from one pointer per tap,
 // with the tap's weight broadcast once for all six. Six accumulators and seven loads fit V8's 15
 // vector registers with nothing held across the tap loop (see dwconv_nhwc_4x6.ts).
-const bounds = memory.data(32, 16);
 
 export function dwconv_nchw_1x24(
   x: usize,
@@ -40,8 +40,7 @@ export function dwconv_nchw_1x24(
   scratch: usize,
 ): void {
   const clamp = epilogueIsClamp();
-  v128.store(bounds, f32x4.splat(clamp ? epilogueClampLo() : -Infinity));
-  v128.store(bounds, f32x4.splat(clamp ? epilogueClampHi() : Infinity), 16);
+  setTileClamp();
   const wq = phaseWidth(outW, fw, sx);
   const strip = stripRows(outH, wq, fh, sy, sx);
   const hp = (strip - 1) * sy + fh;
@@ -203,15 +202,13 @@ function outputRow(
       }
       r += rowBytes;
     }
-    const lo = v128.load(bounds);
-    const hi = v128.load(bounds, 16);
     const o = out + ((<usize>ox) << 2);
-    v128.store(o, f32x4.pmin(f32x4.pmax(a0, lo), hi));
-    v128.store(o, f32x4.pmin(f32x4.pmax(a1, lo), hi), 16);
-    v128.store(o, f32x4.pmin(f32x4.pmax(a2, lo), hi), 32);
-    v128.store(o, f32x4.pmin(f32x4.pmax(a3, lo), hi), 48);
-    v128.store(o, f32x4.pmin(f32x4.pmax(a4, lo), hi), 64);
-    v128.store(o, f32x4.pmin(f32x4.pmax(a5, lo), hi), 80);
+    v128.store(o, tileClamp(a0));
+    v128.store(o, tileClamp(a1), 16);
+    v128.store(o, tileClamp(a2), 32);
+    v128.store(o, tileClamp(a3), 48);
+    v128.store(o, tileClamp(a4), 64);
+    v128.store(o, tileClamp(a5), 80);
     more = ox + 24 < outW;
     ox = more ? min(ox + 24, outW - 24) : outW;
   }
@@ -230,7 +227,7 @@ function outputRow(
       }
       r += rowBytes;
     }
-    v128.store(out + ((<usize>ox) << 2), f32x4.pmin(f32x4.pmax(a, v128.load(bounds)), v128.load(bounds, 16)));
+    v128.store(out + ((<usize>ox) << 2), tileClamp(a));
   }
   for (; ox < outW; ox++) {
     let a = b;
@@ -245,15 +242,8 @@ function outputRow(
       }
       r += rowBytes;
     }
-    store<f32>(out + ((<usize>ox) << 2), clampOne(a));
+    store<f32>(out + ((<usize>ox) << 2), tileClampOne(a));
   }
-}
-
-// pmax then pmin on one lane: a NaN stays NaN.
-function clampOne(a: f32): f32 {
-  if (a < load<f32>(bounds)) return load<f32>(bounds);
-  if (load<f32>(bounds, 16) < a) return load<f32>(bounds, 16);
-  return a;
 }
 
 // The activations other than a clamp, on a row outputRow stored (still in L1).

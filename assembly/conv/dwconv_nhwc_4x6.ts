@@ -3,9 +3,9 @@ import { endTap, firstTap } from "../window/taps";
 import {
   clearEpilogue,
   epilogueBias4,
-  epilogueClampHi,
-  epilogueClampLo,
   epilogueIsClamp,
+  setTileClamp,
+  tileClamp,
   storeActivatedAcrossChannels,
 } from "../elementwise/epilogue";
 import { pixelChannels } from "./dwconv_nhwc";
@@ -14,7 +14,7 @@ import { pixelChannels } from "./dwconv_nhwc";
 // where six neighbouring output pixels have every tap inside the image, they are computed four
 // channels at a time, a loop over the taps loading each tap's weights once for all six. Six
 // accumulators and the seven loads of a tap fit V8's 15 vector registers, with nothing held across
-// the tap loop (the clamp's bounds are reloaded from memory after it): unrolled taps, or a filter
+// the tap loop (the clamp's bounds are splatted from globals after it): unrolled taps, or a filter
 // held in registers, had V8 hoist every load of the loop body to its top and spill.
 // The four-channel blocks run inside the six pixels, so the image is read in memory order: a
 // block's pass along a whole row, 16 bytes of each pixel, left the prefetchers behind (1.2 against
@@ -22,7 +22,6 @@ import { pixelChannels } from "./dwconv_nhwc";
 // the channels beyond a multiple of 4 take dwconv_nhwc's per-pixel path, which sums in the same
 // order (bias, then the taps row by row), so every output is the general kernel's to the bit.
 const TILE = 6;
-const bounds = memory.data(32, 16);
 
 export function dwconv_nhwc_4x6(
   x: usize,
@@ -44,8 +43,7 @@ export function dwconv_nhwc_4x6(
   y: usize,
 ): void {
   const clamp = epilogueIsClamp();
-  v128.store(bounds, f32x4.splat(clamp ? epilogueClampLo() : -Infinity));
-  v128.store(bounds, f32x4.splat(clamp ? epilogueClampHi() : Infinity), 16);
+  setTileClamp();
   const cBytes = (<usize>c) << 2;
   const blocks = c >> 2;
   const spanX = (fw - 1) * dw + 1;
@@ -151,15 +149,13 @@ function tile(
       }
       q += nextRow;
     }
-    const lo = v128.load(bounds);
-    const hi = v128.load(bounds, 16);
     const o3 = out + 3 * cBytes;
-    v128.store(out, f32x4.pmin(f32x4.pmax(a0, lo), hi));
-    v128.store(out + cBytes, f32x4.pmin(f32x4.pmax(a1, lo), hi));
-    v128.store(out + 2 * cBytes, f32x4.pmin(f32x4.pmax(a2, lo), hi));
-    v128.store(o3, f32x4.pmin(f32x4.pmax(a3, lo), hi));
-    v128.store(o3 + cBytes, f32x4.pmin(f32x4.pmax(a4, lo), hi));
-    v128.store(o3 + 2 * cBytes, f32x4.pmin(f32x4.pmax(a5, lo), hi));
+    v128.store(out, tileClamp(a0));
+    v128.store(out + cBytes, tileClamp(a1));
+    v128.store(out + 2 * cBytes, tileClamp(a2));
+    v128.store(o3, tileClamp(a3));
+    v128.store(o3 + cBytes, tileClamp(a4));
+    v128.store(o3 + 2 * cBytes, tileClamp(a5));
     p += 16;
     pw += 16;
     out += 16;
