@@ -57,6 +57,16 @@ describe("conv2d options", () => {
     for (let seed = 5001; seed <= 5150; seed++) runCase(seed, drawDepthwiseCase);
   });
 
+  it("NCHW depthwise on rows wider than its strips of the padded plane, with padding taller than a strip", () => {
+    const r = rng(6001);
+    const x = randTensor(r, [1, 3, 5, 1100]);
+    const w = randTensor(r, [3, 1, 3, 3]);
+    const b = randTensor(r, [3]);
+    const ref = { sy: 1, sx: 1, dh: 1, dw: 1, top: 6, bottom: 2, left: 1, right: 1, groups: 3 };
+    const want = refActivate(refConvGeneral(x.ref, w.ref, b.ref, ref), "relu6", 0);
+    expectClose(conv2d(x.t, w.t, b.t, { pad: [6, 2, 1, 1], groups: 3, activation: "relu6" }), want, 1e-5);
+  });
+
   it("runs large enough shapes to take every kernel's fast path", () => {
     // 3x3 depthwise (s1, s2), pointwise, dilated and grouped convolutions on MobileNet-like sizes.
     for (const seed of [7001, 7002, 7003]) {

@@ -1,5 +1,5 @@
 // The inference convolution for every geometry: one place that picks the kernel for a shape.
-//   NCHW  depthwise, no dilation     dwconv_nchw_1x24, 24 outputs of a row at a time
+//   NCHW  depthwise, stride 1 across dwconv_nchw_1x24, 24 outputs of a row at a time
 //         other small groups         group_conv_nchw, direct, per group, vectorised along output rows
 //         1x1, stride 1, no pad      SGEMM straight on the image: x is already the [C, P] matrix
 //         few taps, book geometry    conv_direct_4x8 (the MNIST net's 1-channel 5x5)
@@ -75,8 +75,8 @@ export function convScratch(
     const perThread =
       g.layout !== "NCHW"
         ? 0
-        : depthwiseUndilated(g)
-          ? k.dwconv_nchw_1x24_scratch_floats(g.outH, g.outW, g.FH, g.FW, g.sy, g.sx)
+        : depthwiseContiguous(g)
+          ? k.dwconv_nchw_1x24_scratch_floats(g.outH, g.outW, g.FH, g.FW, g.sy)
           : k.group_conv_nchw_scratch_floats(g.Cg, g.outH, g.outW, g.FH, g.FW, g.sy, g.sx, g.dh, g.dw);
     return { perThread, shared: 0, threads };
   }
@@ -222,9 +222,9 @@ function direct(k: Kernels, g: ConvGeometry, p: ConvPointers, x: number, y: numb
   k.conv_direct_4x8(x, g.C, g.H, g.W, g.FH, g.FW, g.outH, g.outW, work, g.FN, p.bias, y);
 }
 
-/** NCHW depthwise without dilation: dwconv_nchw_1x24, whose phases of the padded plane assume taps 1 apart. */
-function depthwiseUndilated(g: ConvGeometry): boolean {
-  return g.Cg === 1 && g.dh === 1 && g.dw === 1;
+/** NCHW depthwise with stride 1 across and no dilation: dwconv_nchw_1x24, whose taps are contiguous runs of a row. */
+function depthwiseContiguous(g: ConvGeometry): boolean {
+  return g.Cg === 1 && g.sx === 1 && g.dh === 1 && g.dw === 1;
 }
 
 /** Depthwise and small groups: whole images per thread, or one image's groups (NCHW) or output rows (NHWC). */
@@ -236,8 +236,7 @@ function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPoin
     const x = p.x + i * imageBytes;
     const y = p.y + i * outBytes;
     setEpilogue(k, p.bias, g.layout === "NCHW" ? 1 : 2, act, p.prelu);
-    if (g.layout === "NCHW" && depthwiseUndilated(g)) {
-      const [sy, sx, , , top, left] = windowArgs(g);
+    if (g.layout === "NCHW" && depthwiseContiguous(g)) {
       const plane = g.H * g.W * 4;
       const wo = p.w + from * M * g.K * 4;
       const yo = y + from * M * g.P * 4;
@@ -250,10 +249,9 @@ function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPoin
         M,
         g.FH,
         g.FW,
-        sy,
-        sx,
-        top,
-        left,
+        g.sy,
+        g.top,
+        g.left,
         g.outH,
         g.outW,
         from,

@@ -232,7 +232,6 @@ export interface Kernels {
     fh: number,
     fw: number,
     sy: number,
-    sx: number,
     top: number,
     left: number,
     outH: number,
@@ -241,7 +240,7 @@ export interface Kernels {
     y: number,
     scratch: number,
   ): void;
-  dwconv_nchw_1x24_scratch_floats(outH: number, outW: number, fh: number, fw: number, sy: number, sx: number): number;
+  dwconv_nchw_1x24_scratch_floats(outH: number, outW: number, fh: number, fw: number, sy: number): number;
   dwconv_nhwc_4x6(
     x: number,
     h: number,
