@@ -8,7 +8,7 @@ import {
   tileClamp,
   storeActivatedAcrossChannels,
 } from "../elementwise/epilogue";
-import { pixelChannels } from "./dwconv_nhwc";
+import { dwconv_nhwc, pixelChannels } from "./dwconv_nhwc";
 
 // dwconv_nhwc for a multiplier of 1 (MobileNet's depthwise layers, 3x3 and 5x5, stride 1 and 2):
 // where six neighbouring output pixels have every tap inside the image, they are computed four
@@ -42,8 +42,6 @@ export function dwconv_nhwc_4x6(
   rows: i32,
   y: usize,
 ): void {
-  const clamp = epilogueIsClamp();
-  setTileClamp();
   const cBytes = (<usize>c) << 2;
   const blocks = c >> 2;
   const spanX = (fw - 1) * dw + 1;
@@ -54,6 +52,13 @@ export function dwconv_nhwc_4x6(
   // With six or more, the last tile overlaps the one before it (the outputs computed twice come
   // out the same) rather than leave pixels to the per-pixel path, several times slower.
   const oxt = oxb - oxa >= TILE ? oxb : oxa;
+  // Rows with no tile (7x7 images) run faster in the general kernel's pixel pairs.
+  if (oxt == oxa) {
+    dwconv_nhwc(x, h, w, c, 1, wts, fh, fw, sy, sx, dh, dw, top, left, outW, oy0, rows, y);
+    return;
+  }
+  const clamp = epilogueIsClamp();
+  setTileClamp();
   for (let oy = oy0; oy < oy0 + rows; oy++) {
     const iy0 = oy * sy - top;
     const out = y + <usize>(oy * outW) * cBytes;
