@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { conv2d, depthwiseConv2d, init } from "../src/index.js";
 import { refActivate, refConvGeneral, toHwio, toNchw, toNhwc, type RefConvOptions } from "./reference_conv.js";
-import { drawConvCase, same } from "./conv_cases.js";
+import { drawConvCase, drawDepthwiseCase, same } from "./conv_cases.js";
 import { expectClose, randInt, randTensor, rng } from "./util.js";
 
 beforeAll(async () => {
@@ -12,9 +12,9 @@ beforeAll(async () => {
 
 const ACTIVATIONS = ["linear", "relu", "relu6", "leakyRelu", "prelu", "elu", "sigmoid"] as const;
 
-function runCase(seed: number): void {
+function runCase(seed: number, draw = drawConvCase): void {
   const r = rng(seed);
-  const { layout, N, C, H, W, FN, Cg, FH, FW, opts: geometry, ref } = drawConvCase(r);
+  const { layout, N, C, H, W, FN, Cg, FH, FW, opts: geometry, ref } = draw(r);
   const act = ACTIVATIONS[randInt(r, 0, ACTIVATIONS.length - 1)];
   const x = randTensor(r, [N, C, H, W]);
   const w = randTensor(r, [FN, Cg, FH, FW]);
@@ -51,6 +51,20 @@ function runCase(seed: number): void {
 describe("conv2d options", () => {
   it("matches the float64 reference on 400 random geometries: every option, both layouts", () => {
     for (let seed = 1; seed <= 400; seed++) runCase(seed);
+  });
+
+  it("matches it on 150 random depthwise geometries wide enough for the tiled kernels and their edges", () => {
+    for (let seed = 5001; seed <= 5150; seed++) runCase(seed, drawDepthwiseCase);
+  });
+
+  it("NCHW depthwise on rows wider than its strips of the padded plane, with padding taller than a strip", () => {
+    const r = rng(6001);
+    const x = randTensor(r, [1, 3, 5, 1100]);
+    const w = randTensor(r, [3, 1, 3, 3]);
+    const b = randTensor(r, [3]);
+    const ref = { sy: 1, sx: 1, dh: 1, dw: 1, top: 6, bottom: 2, left: 1, right: 1, groups: 3 };
+    const want = refActivate(refConvGeneral(x.ref, w.ref, b.ref, ref), "relu6", 0);
+    expectClose(conv2d(x.t, w.t, b.t, { pad: [6, 2, 1, 1], groups: 3, activation: "relu6" }), want, 1e-5);
   });
 
   it("runs large enough shapes to take every kernel's fast path", () => {

@@ -96,3 +96,43 @@ export function drawConvCase(r: () => number, maxSize = 19): ConvCase {
     };
   }
 }
+
+/**
+ * A depthwise geometry wide enough for the tiled kernels (six pixels of a row, four channels at a
+ * time): C from 1 to 37 (rarely a multiple of 4), rows up to 40 wide, 1x1 to 5x5 filters (3x3 and
+ * 5x5 most often), multiplier 1 mostly and 2 sometimes, dilation 1 mostly, every padding form.
+ */
+export function drawDepthwiseCase(r: () => number): ConvCase {
+  for (;;) {
+    const layout = r() < 0.5 ? "NCHW" : "NHWC";
+    const C = randInt(r, 1, 37);
+    const M = r() < 0.8 ? 1 : 2;
+    const N = randInt(r, 1, 2),
+      H = randInt(r, 1, 12),
+      W = r() < 0.2 ? randInt(r, 1, 4) : randInt(r, 5, 40);
+    const k = [1, 3, 3, 3, 5, 5][randInt(r, 0, 5)];
+    const FH = r() < 0.8 ? k : randInt(r, 1, 5),
+      FW = r() < 0.8 ? k : randInt(r, 1, 5);
+    const sy = r() < 0.8 ? randInt(r, 1, 2) : 3,
+      sx = r() < 0.8 ? sy : randInt(r, 1, 3);
+    const dh = r() < 0.8 ? 1 : randInt(r, 2, 3),
+      dw = r() < 0.8 ? dh : randInt(r, 1, 3);
+    const { pad, pads } = drawPad(r, H, W, FH, FW, sy, sx, dh, dw);
+    const [top, bottom, left, right] = pads;
+    if (H + top + bottom < (FH - 1) * dh + 1 || W + left + right < (FW - 1) * dw + 1) continue;
+    return {
+      layout,
+      N,
+      C,
+      H,
+      W,
+      FN: C * M,
+      Cg: 1,
+      FH,
+      FW,
+      groups: C,
+      opts: { stride: [sy, sx], dilation: [dh, dw], pad, groups: C, layout },
+      ref: { sy, sx, dh, dw, top, bottom, left, right, groups: C },
+    };
+  }
+}

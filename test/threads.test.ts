@@ -113,6 +113,22 @@ for (const [name, w, b, options, x] of [
   put(\`convolution.\${name}.dW\`, layer.dW);
   put(\`convolution.\${name}.db\`, layer.db);
 }
+// Depthwise on one image, its output rows (NHWC) or planes (NCHW) shared out: the tiled kernels and their edges.
+for (const [k, s] of [[3, 1], [3, 2], [5, 1]]) {
+  const dw = z.depthwiseConv2d(tensor([1, 23, 45, 38]), tensor([k, k, 38, 1]), tensor([38]), {
+    stride: s,
+    pad: "same",
+    activation: "relu6",
+  });
+  put(\`depthwise.\${k}.\${s}\`, dw);
+  const nchw = z.conv2d(tensor([1, 38, 23, 45]), tensor([38, 1, k, k]), tensor([38]), {
+    stride: s,
+    pad: "same",
+    groups: 38,
+    activation: "relu6",
+  });
+  put(\`depthwise.NCHW.\${k}.\${s}\`, nchw);
+}
 // Pooling: [2, 16, 40, 40] is four shares' worth of planes or two images'.
 for (const layout of ["NCHW", "NHWC"]) {
   const x = tensor(layout === "NCHW" ? [2, 16, 40, 40] : [2, 40, 40, 16]);

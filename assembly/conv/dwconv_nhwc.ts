@@ -127,7 +127,7 @@ function pairInside(
 }
 
 // Channels [ch0, c) of one output pixel, taps [fy0, fy1) x [fx0, fx1).
-function pixelChannels(
+export function pixelChannels(
   x: usize,
   w: i32,
   c: i32,

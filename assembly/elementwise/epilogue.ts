@@ -184,6 +184,30 @@ export function epilogueClampHi(): f32 {
   return epiAct == ACT_RELU6 ? 6 : Infinity;
 }
 
+// For the tiled kernels: the clamp's bounds, or -Infinity and Infinity where the activation is not
+// a clamp (the kernel then applies it after the store). Made once per call and splatted after each
+// tap loop rather than held in registers across it. Globals, not static memory: each thread's
+// instance has its own globals, while static data is one copy in the shared memory.
+let tileLo: f32 = -Infinity;
+let tileHi: f32 = Infinity;
+
+export function setTileClamp(): void {
+  const clamp = epilogueIsClamp();
+  tileLo = clamp ? epilogueClampLo() : -Infinity;
+  tileHi = clamp ? epilogueClampHi() : Infinity;
+}
+
+// pmin(pmax(v, lo), hi): a NaN stays NaN.
+@inline export function tileClamp(v: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(v, f32x4.splat(tileLo)), f32x4.splat(tileHi));
+}
+
+export function tileClampOne(v: f32): f32 {
+  if (v < tileLo) return tileLo;
+  if (tileHi < v) return tileHi;
+  return v;
+}
+
 export function activate(v: f32, slope: f32): f32 {
   return scalarAct(v, slope);
 }

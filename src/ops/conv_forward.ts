@@ -1,11 +1,13 @@
 // The inference convolution for every geometry: one place that picks the kernel for a shape.
-//   NCHW  depthwise                  group_conv_nchw, direct, per group, vectorised along output rows
+//   NCHW  depthwise, stride 1 across dwconv_nchw_1x24, 24 outputs of a row at a time
+//         other depthwise            group_conv_nchw, direct, per group, vectorised along output rows
 //         small groups, stride 1     group_conv_nchw, four of a group's filters x eight pixels a step
 //         1x1, stride 1, no pad      pointwise_nchw straight on the image (x is already the [C, P]
 //                                    matrix), or the SGEMM where the filter is large
 //         few taps, book geometry    conv_direct_4x8 (the MNIST net's 1-channel 5x5)
 //         otherwise                  conv_gemm, packing its panels from the image, per group
-//   NHWC  depthwise                  dwconv_nhwc, vectorised along channels
+//   NHWC  depthwise                  dwconv_nhwc, vectorised along channels; multiplier 1:
+//                                    dwconv_nhwc_4x6, 4 channels x 6 pixels of a row at a time
 //         small groups               group_conv_nhwc, direct, vectorised along each group's filters
 //         1x1, stride 1, no pad      pointwise_nhwc (or the SGEMM) on x as the [N*H*W, C] matrix
 //         few input channels         conv_nhwc_direct_4x8 (first layers: MNIST's 1, MobileNet's 3)
@@ -106,9 +108,11 @@ export function convScratch(
   if (path === "grouped") {
     const threads = threadsFor(rt, g.N > 1 ? g.N : g.layout === "NCHW" ? g.groups : g.outH);
     const perThread =
-      g.layout === "NCHW"
-        ? k.group_conv_nchw_scratch_floats(g.Cg, g.outH, g.outW, g.FH, g.FW, g.sy, g.sx, g.dh, g.dw)
-        : 0;
+      g.layout !== "NCHW"
+        ? 0
+        : depthwiseContiguous(g)
+          ? k.dwconv_nchw_1x24_scratch_floats(g.outH, g.outW, g.FH, g.FW, g.sy)
+          : k.group_conv_nchw_scratch_floats(g.Cg, g.outH, g.outW, g.FH, g.FW, g.sy, g.sx, g.dh, g.dw);
     return { perThread, shared: 0, threads };
   }
   if (path === "pointwise" && g.layout === "NHWC") {
@@ -254,6 +258,11 @@ function direct(k: Kernels, g: ConvGeometry, p: ConvPointers, x: number, y: numb
   k.conv_direct_4x8(x, g.C, g.H, g.W, g.FH, g.FW, g.outH, g.outW, work, g.FN, p.bias, y);
 }
 
+/** NCHW depthwise with stride 1 across and no dilation: dwconv_nchw_1x24, whose taps are contiguous runs of a row. */
+function depthwiseContiguous(g: ConvGeometry): boolean {
+  return g.Cg === 1 && g.sx === 1 && g.dh === 1 && g.dw === 1;
+}
+
 /** Depthwise and small groups: whole images per thread, or one image's groups (NCHW) or output rows (NHWC). */
 function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPointers, scratch: number[]): void {
   const M = g.FNg;
@@ -263,7 +272,29 @@ function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPoin
     const x = p.x + i * imageBytes;
     const y = p.y + i * outBytes;
     setEpilogue(k, p.bias, g.layout === "NCHW" ? 1 : 2, act, p.prelu);
-    if (g.layout === "NCHW") {
+    if (g.layout === "NCHW" && depthwiseContiguous(g)) {
+      const plane = g.H * g.W * 4;
+      const wo = p.w + from * M * g.K * 4;
+      const yo = y + from * M * g.P * 4;
+      k.dwconv_nchw_1x24(
+        x + from * plane,
+        count,
+        g.H,
+        g.W,
+        wo,
+        M,
+        g.FH,
+        g.FW,
+        g.sy,
+        g.top,
+        g.left,
+        g.outH,
+        g.outW,
+        from,
+        yo,
+        scratch[t],
+      );
+    } else if (g.layout === "NCHW") {
       const filter = g.K * 4;
       k.group_conv_nchw(
         x + from * g.Cg * g.H * g.W * 4,
@@ -284,6 +315,8 @@ function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPoin
       );
     } else if (g.Cg > 1) {
       k.group_conv_nhwc(x, g.H, g.W, g.C, g.Cg, M, p.w, g.FH, g.FW, ...windowArgs(g), g.outW, from, count, y);
+    } else if (M === 1) {
+      k.dwconv_nhwc_4x6(x, g.H, g.W, g.C, p.w, g.FH, g.FW, ...windowArgs(g), g.outW, from, count, y);
     } else {
       k.dwconv_nhwc(x, g.H, g.W, g.C, M, p.w, g.FH, g.FW, ...windowArgs(g), g.outW, from, count, y);
     }
