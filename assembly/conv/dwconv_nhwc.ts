@@ -1,5 +1,5 @@
 import { madd } from "../gemm/madd";
-import { endTap, firstTap } from "../window/taps";
+import { endInside, endTap, firstInside, firstTap } from "../window/taps";
 import {
   activate,
   storeActivatedAcrossChannels,
@@ -40,8 +40,8 @@ export function dwconv_nhwc(
 ): void {
   const co = c * m;
   // Outputs [oxa, oxb) have every tap inside the image across.
-  const oxa = min((left + sx - 1) / sx, outW);
-  const oxb = max(oxa, min(outW, (w - 1 - (fw - 1) * dw + left) / sx + 1));
+  const oxa = firstInside(left, sx, outW);
+  const oxb = endInside(oxa, w, fw, dw, left, sx, outW);
   for (let oy = oy0; oy < oy0 + rows; oy++) {
     const iy0 = oy * sy - top;
     const fy0 = firstTap(iy0, dh);

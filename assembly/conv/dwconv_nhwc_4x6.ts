@@ -1,5 +1,5 @@
 import { madd } from "../gemm/madd";
-import { endTap, firstTap } from "../window/taps";
+import { endInside, endTap, firstInside, firstTap } from "../window/taps";
 import {
   clearEpilogue,
   epilogueBias4,
@@ -44,11 +44,10 @@ export function dwconv_nhwc_4x6(
 ): void {
   const cBytes = (<usize>c) << 2;
   const blocks = c >> 2;
-  const spanX = (fw - 1) * dw + 1;
   const spanY = (fh - 1) * dh + 1;
   // Outputs [oxa, oxb) have every tap inside the image across.
-  const oxa = min((left + sx - 1) / sx, outW);
-  const oxb = w - spanX + left < 0 ? oxa : max(oxa, min(outW, (w - spanX + left) / sx + 1));
+  const oxa = firstInside(left, sx, outW);
+  const oxb = endInside(oxa, w, fw, dw, left, sx, outW);
   // With six or more, the last tile overlaps the one before it (the outputs computed twice come
   // out the same) rather than leave pixels to the per-pixel path, several times slower.
   const oxt = oxb - oxa >= TILE ? oxb : oxa;
