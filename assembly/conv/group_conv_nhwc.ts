@@ -6,7 +6,7 @@ import {
   epilogueIsClamp,
   storeAcrossChannels16,
 } from "../elementwise/epilogue";
-import { endTap, firstTap } from "../window/taps";
+import { endInside, endTap, firstInside, firstTap } from "../window/taps";
 import { group_conv_nhwc_4x8 } from "./group_conv_nhwc_4x8";
 
 // Direct grouped convolution of one NHWC image x [h, w, c] with the HWIO filter [fh, fw, cg, fn]
@@ -58,9 +58,8 @@ export function group_conv_nhwc(
   }
   // The pixels [lo, hi) of a row whose windows lie inside it go four at a time, eight channels a
   // step, where the channels come in whole eights.
-  const lo = (left + sx - 1) / sx;
-  const last = w - 1 - (fw - 1) * dw + left; // the last window start inside, times sx
-  const hi = last >= 0 ? min(outW, last / sx + 1) : 0;
+  const lo = firstInside(left, sx, outW);
+  const hi = endInside(lo, w, fw, dw, left, sx, outW);
   const fours = table && fn % 8 == 0 && hi - lo >= 4;
   for (let oy = oy0; oy < oy0 + rows; oy++) {
     const iy0 = oy * sy - top;

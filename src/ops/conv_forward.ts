@@ -86,6 +86,11 @@ export const POINTWISE_MAX_FILTER = 16384;
  */
 const SGEMM_KC = 256;
 
+/** Whether a 1x1 convolution runs the pointwise kernels rather than the SGEMM. */
+function pointwiseInRegisters(g: ConvGeometry): boolean {
+  return g.FNg * g.Cg <= POINTWISE_MAX_FILTER && g.Cg <= SGEMM_KC;
+}
+
 /** Pointers of one call: x, W, bias (or 0), prelu slopes (or 0), y. */
 export interface ConvPointers {
   x: number;
@@ -135,7 +140,6 @@ export function convForwardAll(
   shared: number,
 ): void {
   const path = pathOf(g, p.bias !== 0, act);
-  const inPlace = path === "pointwise" && g.FNg * g.Cg <= POINTWISE_MAX_FILTER && g.Cg <= SGEMM_KC;
   const threads = scratch.length;
   if (path === "grouped") {
     grouped(rt, g, act, p, scratch);
@@ -152,7 +156,7 @@ export function convForwardAll(
           epilogue(k, g, act, p, gi, 2);
           const x = p.x + (first * g.C + gi * g.Cg) * 4;
           const y = p.y + (first * g.FN + gi * g.FNg) * 4;
-          if (inPlace) {
+          if (pointwiseInRegisters(g)) {
             k.pointwise_nhwc(count, g.FNg, g.Cg, x, g.C, p.w + gi * g.FNg * 4, g.FN, y, g.FN, scratch[t]);
             continue;
           }
@@ -173,7 +177,7 @@ export function convForwardAll(
         const x = p.x + i * imageBytes;
         const y = p.y + i * outBytes;
         if (path === "direct") direct(k, g, p, x, y, scratch[t]);
-        else image(k, g, act, p, path, inPlace, x, y, 0, g.P, shared, scratch[t], workBytes);
+        else image(k, g, act, p, path, x, y, 0, g.P, shared, scratch[t], workBytes);
       }
     });
     return;
@@ -186,7 +190,7 @@ export function convForwardAll(
       rt,
       g.P,
       threads,
-      (k, first, count, t) => image(k, g, act, p, path, inPlace, x, y, first, count, shared, scratch[t], workBytes),
+      (k, first, count, t) => image(k, g, act, p, path, x, y, first, count, shared, scratch[t], workBytes),
       8,
     );
   }
@@ -204,7 +208,6 @@ function image(
   act: FusedActivation,
   p: ConvPointers,
   path: Path,
-  inPlace: boolean,
   x: number,
   y: number,
   first: number,
@@ -215,23 +218,24 @@ function image(
   // sgemm_workspace_bytes(), so the caller asks once.
   workBytes: number,
 ): void {
+  if (path === "nhwcDirect") {
+    epilogue(k, g, act, p, 0, 2);
+    k.conv_nhwc_direct_4x8(x, g.H, g.W, g.C, packed, g.FN, g.FH, g.FW, ...windowArgs(g), g.outW, first, count, y);
+    return;
+  }
+  const inRegisters = path === "pointwise" && pointwiseInRegisters(g);
   for (let gi = 0; gi < g.groups; gi++) {
     if (g.layout === "NCHW") {
       const xg = x + gi * g.Cg * g.H * g.W * 4;
       const wg = p.w + gi * g.FNg * g.K * 4;
       const yg = y + (gi * g.FNg * g.P + first) * 4;
       epilogue(k, g, act, p, gi, 1);
-      if (inPlace) k.pointwise_nchw(g.FNg, count, g.Cg, wg, xg + first * 4, g.P, yg, g.P, work);
+      if (inRegisters) k.pointwise_nchw(g.FNg, count, g.Cg, wg, xg + first * 4, g.P, yg, g.P, work);
       else if (path === "pointwise") k.sgemm(g.FNg, count, g.Cg, wg, g.K, 1, xg + first * 4, g.P, 1, 0, yg, g.P, work);
       else {
         k.conv_gemm(xg, g.Cg, g.H, g.W, g.FH, g.FW, ...windowArgs(g), g.outW, first, count, wg, g.FNg, yg, g.P, work);
       }
       continue;
-    }
-    if (path === "nhwcDirect") {
-      epilogue(k, g, act, p, 0, 2);
-      k.conv_nhwc_direct_4x8(x, g.H, g.W, g.C, packed, g.FN, g.FH, g.FW, ...windowArgs(g), g.outW, first, count, y);
-      return;
     }
     const rows = work + workBytes;
     const packedG = packed + gi * g.K * Math.ceil(g.FNg / 8) * 8 * 4;
