@@ -49,8 +49,9 @@ export interface ConvOptions {
    * How a 3x3 stride-1 convolution with groups = 1 is computed (default "auto"). "gemm": im2col +
    * SGEMM (or the direct kernels), the rounding of every other shape. "winograd": Winograd's
    * F(4x4, 3x3), 4x fewer multiplies and a little more rounding error (README, Winograd study);
-   * "winograd-2x2" is F(2x2, 3x3) (2.25x fewer, GEMM-like error), "winograd-4x4" the same as "winograd". "auto" takes Winograd only on shapes where it was measured
-   * faster; every other shape runs the GEMM. A Winograd algorithm on a shape it cannot take
+   * "winograd-2x2" is F(2x2, 3x3) (2.25x fewer, GEMM-like error), "winograd-4x4" the same as
+   * "winograd". "auto" takes Winograd only on shapes where it was measured faster; every other
+   * shape runs the GEMM. A Winograd algorithm on a shape it cannot take
    * (another filter size, stride, dilation or groups) is a RangeError.
    */
   algorithm?: Algorithm;
@@ -106,7 +107,7 @@ function convolve(
   const hasBias = b !== undefined && b !== null;
   if (hasBias) checkBias(fn, "b", b, g.FN);
   const act = checkActivation(fn, o.activation, o.alpha, g.FN, "filter");
-  const tile = tileFor(fn, g, checkAlgorithm(fn, (o as Partial<ConvOptions>).algorithm));
+  const tile = tileFor(fn, g, checkAlgorithm(fn, o.algorithm));
   const yShape = inLayout(g.layout, g.N, g.FN, g.outH, g.outW);
   const out = checkOut(
     fn,
