@@ -6,6 +6,8 @@
 // (file names for weights, worker_threads) reach Node through process.getBuiltinModule at the call.
 export { init, type InitOptions, type InitResult } from "./runtime/wasm.js";
 export { Tensor, type TensorLike } from "./tensor/tensor.js";
+export { WasmTensor } from "./tensor/wasm_tensor.js";
+export { toWasm, type Input } from "./runtime/memory.js";
 export { FileFormatError } from "./formats/file_format_error.js";
 export { im2col, col2im, type SliceOrder } from "./ops/im2col.js";
 export {
@@ -31,6 +33,7 @@ export type { Layout, Padding, Pair } from "./ops/options.js";
 export { Convolution } from "./layers/convolution.js";
 export { maxPool2d, maxPool2dBackward, type MaxPoolOptions } from "./ops/max_pool2d.js";
 export { avgPool2d, avgPool2dBackward, type AvgPoolOptions } from "./ops/avg_pool2d.js";
+export { add, type AddOptions } from "./ops/add.js";
 export { globalAvgPool2d, globalMaxPool2d, type GlobalPoolOptions } from "./ops/global_pool2d.js";
 export type { PoolWindowOptions } from "./ops/pool_geometry.js";
 export { Pooling } from "./layers/pooling.js";

@@ -8,7 +8,11 @@
 import * as zeroconv from "../../src/index.js";
 import {
   Adam,
+  add,
   conv2d,
+  globalAvgPool2d,
+  toWasm,
+  type WasmTensor,
   depthwiseConv2d,
   matmul,
   maxPool2d,
@@ -49,7 +53,10 @@ const both = (make: (layout: Layout) => CaseFactory): Record<Layout, CaseFactory
   NHWC: make("NHWC"),
 });
 
-export function zeroconvLibrary(info: Library["info"], { out: reuse = false } = {}): Library {
+export function zeroconvLibrary(
+  info: Library["info"],
+  { out: reuse = false, copies = false }: { out?: boolean; copies?: boolean } = {},
+): Library {
   /** The output array of a case: one Tensor for every call with `out`, else none (each call allocates). */
   const outFor = (shape: number[]) =>
     reuse ? new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape) : undefined;
@@ -170,14 +177,19 @@ export function zeroconvLibrary(info: Library["info"], { out: reuse = false } = 
   cases.W10 = both(oneConv("W10"));
   cases.W11 = both(oneConv("W11"));
   cases.W13 = both(oneConv("W13"));
+  // W14, W15 keep the network in WASM memory (WasmTensors), unless
+  // `copies` asks for Tensors, which copy every layer's input in and its result out.
+  const network = (net: Network, x: Float32Array, layout: Layout) =>
+    !reuse && !copies ? residentNetworkCase(net, x, layout) : mobileNetCase(net, x, layout, outFor);
   cases.W14 = both((layout) => async (d) => {
     const { net, x } = d.mobileNet();
-    return mobileNetCase(net, x, layout, outFor);
+    return network(net, x, layout);
   });
   cases.W15 = both((layout) => async (d) => {
     const { net, x } = d.resNet();
-    return mobileNetCase(net, x, layout, outFor);
+    return network(net, x, layout);
   });
+  if (copies) return { info, cases: { W14: cases.W14, W15: cases.W15 } };
   if (reuse) return { info, cases };
   cases.W12a = both(pool("W12a"));
   cases.W12b = both(pool("W12b"));
@@ -306,5 +318,84 @@ function mobileNetCase(
       (gap
         ? "global pool by globalAvgPool2d"
         : "global pool by a JS mean per channel (this zeroconv has no globalAvgPool2d)"),
+  };
+}
+
+/**
+ * W14 and W15 with the whole network in WASM memory: the weights are WasmTensors made once, each
+ * run copies the image in (toWasm), every layer's result is a WasmTensor, freed after its last
+ * use, and the logits are copied out: the same two copies a run makes on tfjs-wasm or ORT.
+ * The residual adds (with ResNet's relu) by add, the global pool by globalAvgPool2d, the affine by
+ * matmul with its bias fused.
+ */
+function residentNetworkCase(net: Network, xNchw: Float32Array, layout: Layout): Case {
+  const [, C0, H0, W0] = net.inShape;
+  const input =
+    layout === "NCHW"
+      ? new Tensor(xNchw, [1, C0, H0, W0])
+      : new Tensor(nchwToNhwc(xNchw, 1, C0, H0, W0), [1, H0, W0, C0]);
+  // Each value is disposed by the step that reads it last.
+  const lastUse = new Map<string, number>();
+  net.layers.forEach((l, i) => {
+    for (const v of "inputs" in l ? l.inputs : [l.input]) lastUse.set(v, i);
+  });
+  const values = new Map<string, WasmTensor>();
+  const run1 = (i: number, l: Network["layers"][number], f: (...xs: WasmTensor[]) => WasmTensor) => {
+    const names = "inputs" in l ? l.inputs : [l.input];
+    const y = f(...names.map((n) => values.get(n)!));
+    for (const n of names) if (lastUse.get(n) === i) values.get(n)!.dispose();
+    values.set(l.output, y);
+  };
+  const steps: (() => void)[] = net.layers.map((l, i) => {
+    switch (l.kind) {
+      case "conv": {
+        const CG = l.inC / l.groups;
+        const depthwise = l.groups === l.inC && l.groups > 1;
+        const b = toWasm(new Tensor(l.b, [l.outC]));
+        const geometry = { stride: l.stride, pad: l.pads, activation: l.activation };
+        if (layout === "NCHW") {
+          const w = toWasm(new Tensor(l.W, [l.outC, CG, l.k, l.k]));
+          return () => run1(i, l, (x) => conv2d(x, w, b, { ...geometry, groups: l.groups }));
+        }
+        const hwio = oihwToHwio(l.W, l.outC, CG, l.k, l.k);
+        if (depthwise) {
+          const w = toWasm(new Tensor(hwio, [l.k, l.k, l.inC, 1]));
+          return () => run1(i, l, (x) => depthwiseConv2d(x, w, b, geometry));
+        }
+        const w = toWasm(new Tensor(hwio, [l.k, l.k, CG, l.outC]));
+        return () => run1(i, l, (x) => conv2d(x, w, b, { ...geometry, groups: l.groups, layout }));
+      }
+      case "add": {
+        const opts = { activation: l.relu ? ("relu" as const) : ("linear" as const) };
+        return () => run1(i, l, (a, b) => add(a, b, opts));
+      }
+      case "maxpool": {
+        const opts = { window: l.k, stride: l.stride, pad: l.pads, layout };
+        return () => run1(i, l, (x) => maxPool2d(x, opts));
+      }
+      case "gap":
+        // [1, C, 1, 1] or [1, 1, 1, C]: the same C floats, which the affine takes as [1, C].
+        return () => run1(i, l, (x) => globalAvgPool2d(x, { layout }).reshape([1, l.C]));
+      case "affine": {
+        const w = toWasm(new Tensor(l.W, [l.inF, l.outF]));
+        const bias = toWasm(new Tensor(l.b, [l.outF]));
+        return () => run1(i, l, (x) => matmul(x, w, { bias: bias }));
+      }
+    }
+  });
+  const run = () => {
+    values.set(net.input, toWasm(input));
+    for (const step of steps) step();
+    const y = values.get(net.output)!;
+    values.delete(net.output);
+    const out = y.read().data;
+    y.dispose();
+    return out;
+  };
+  return {
+    run,
+    output: async () => run(),
+    layout,
+    note: "the network in WASM memory (WasmTensors): the image copied in and the logits out per run",
   };
 }

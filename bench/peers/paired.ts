@@ -49,6 +49,8 @@ const { tfjsLibrary } = await import("./lib_tfjs.js");
 const { ortLibrary } = await import("./lib_ort.js");
 const libs: { label: string; lib: Library; zeroconv: boolean }[] = [
   { label: `zeroconv 1T ${build === "fma" ? "FMA" : "SIMD"}`, lib: zeroconvLibrary({}), zeroconv: true },
+  // W14/W15 a second way: Tensors, every layer's input copied in and result copied out.
+  { label: "zeroconv Tensors", lib: zeroconvLibrary({}, { copies: true }), zeroconv: true },
   { label: "tfjs-wasm 1T", lib: await tfjsLibrary(1), zeroconv: false },
   { label: "ort-web 1T", lib: await ortLibrary("web", 1), zeroconv: false },
 ];
@@ -97,7 +99,9 @@ const fmt = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "–");
 const head = [
   "workload",
   ...libs.flatMap((l) => (l.zeroconv ? LAYOUTS.map((lay) => `${l.label} ${lay}`) : [l.label])),
-  ...LAYOUTS.map((lay) => `${lay} ÷ faster peer (per round, median)`),
+  ...libs
+    .filter((l) => l.zeroconv)
+    .flatMap((l) => LAYOUTS.map((lay) => `${l.label} ${lay} ÷ faster peer (per round, median)`)),
   "rounds",
 ];
 const rows = ids.map((id) => {
@@ -105,11 +109,15 @@ const rows = ids.map((id) => {
   const cellOf = (e: Entry | undefined) =>
     !e ? "–" : e.c ? `${mid(e.slices).toPrecision(3)} ms` : `n/a (${(e.why ?? "").slice(0, 40)})`;
   const peers = es.filter((e) => !e.zeroconv && e.c);
-  const ratios = LAYOUTS.map((lay) => {
-    const z = es.find((e) => e.zeroconv && e.layout === lay && e.c);
-    if (!z || peers.length === 0) return Number.NaN;
-    return mid(z.slices.map((t, k) => Math.min(...peers.map((p) => p.slices[k])) / t));
-  });
+  const ratios = libs
+    .filter((l) => l.zeroconv)
+    .flatMap((l) =>
+      LAYOUTS.map((lay) => {
+        const z = es.find((e) => e.label === l.label && e.layout === lay && e.c);
+        if (!z || peers.length === 0) return Number.NaN;
+        return mid(z.slices.map((t, k) => Math.min(...peers.map((p) => p.slices[k])) / t));
+      }),
+    );
   return [
     id,
     ...libs.flatMap((l) =>

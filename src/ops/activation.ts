@@ -1,6 +1,7 @@
 // The activations a kernel fuses into its store (tfjs's fused set), checked once and handed to
 // assembly/elementwise/epilogue.ts by code.
-import { describe, type TensorLike } from "../tensor/tensor.js";
+import { describe } from "../tensor/tensor.js";
+import type { Input } from "../runtime/memory.js";
 import { checkTensor } from "../tensor/validate.js";
 import type { Kernels } from "../runtime/wasm.js";
 
@@ -13,8 +14,8 @@ export interface FusedActivation {
   code: number;
   /** leakyRelu's slope for negative inputs. */
   alpha: number;
-  /** prelu's slope per channel. */
-  prelu: TensorLike | null;
+  /** prelu's slope per channel (a WasmTensor only where the op takes them). */
+  prelu: Input | null;
 }
 
 export const NO_ACTIVATION: FusedActivation = { code: 0, alpha: 0, prelu: null };
@@ -56,7 +57,7 @@ export function checkActivation(
         `${fn}: alpha for "prelu" must have shape [${channels}], one per ${channelName}; got [${n}]`,
       );
     }
-    return { code, alpha: 0, prelu: alpha as TensorLike };
+    return { code, alpha: 0, prelu: alpha as Input };
   }
   if (alpha !== undefined) {
     throw new TypeError(`${fn}: alpha is for "leakyRelu" and "prelu" only; activation is "${activation}"`);

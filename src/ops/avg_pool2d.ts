@@ -1,6 +1,17 @@
 import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import { checkBool } from "./options.js";
-import { checkOut, readResult, withBuffers, writeFloats } from "../runtime/memory.js";
+import type { WasmTensor } from "../tensor/wasm_tensor.js";
+import {
+  checkOut,
+  floatsIn,
+  placeInput,
+  placement,
+  readResult,
+  withBuffers,
+  withResult,
+  writeFloats,
+  type Input,
+} from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { imageDims, inLayout } from "./conv_geometry.js";
 import {
@@ -41,25 +52,26 @@ const AVG_KEYS = [
 ] as const;
 
 /** Average pooling: x [N, C, H, W] -> [N, C, outH, outW], or NHWC; each output is its window's mean. */
-export function avgPool2d(x: TensorLike, opts: AvgPoolOptions): Tensor {
+export function avgPool2d(x: TensorLike, opts: AvgPoolOptions): Tensor;
+export function avgPool2d(x: WasmTensor, opts: AvgPoolOptions): WasmTensor;
+export function avgPool2d(x: Input, opts: AvgPoolOptions): Tensor | WasmTensor {
   const fn = "avgPool2d";
   const rt = getRuntime();
   const o = checkPoolOptions<AvgPoolOptions>(fn, opts, AVG_KEYS);
   const g = poolGeometry2d(fn, x, poolParams2d(fn, o, false));
   const includePad = checkBool(fn, "countIncludePad", o.countIncludePad) ? 1 : 0;
   const yShape = outputShape(g);
-  const out = checkOut(fn, o.out, yShape, outputDims(g.layout));
+  const place = placement(fn, x, o.out, yShape, outputDims(g.layout));
   const scratch = g.layout === "NCHW" ? rt.kernels.avgpool_nchw_scratch_floats(g.H, g.outH, g.outW, g.fw, g.sx) : 0;
   const threads = poolThreads(rt, g);
-  const sizes = [x.data.length, yShape.reduce((a, b) => a * b, 1), ...Array<number>(threads).fill(scratch)];
-  return withBuffers(rt, fn, sizes, ([px, py, ...ps]) => {
-    writeFloats(rt, px, x.data);
+  const sizes = [floatsIn(x), ...Array<number>(threads).fill(scratch)];
+  return withResult(rt, fn, yShape, place, sizes, ([p0, ...ps], py) => {
+    const px = placeInput(rt, fn, "x", p0, x);
     forPoolShares(rt, g, threads, (k, count, xAt, yAt, t) => {
       if (g.layout === "NCHW")
         k.avgpool_nchw(px + xAt, count, g.H, g.W, ...avgWindowArgs(g, includePad), py + yAt, ps[t]);
       else k.avgpool_nhwc(px + xAt, count, g.H, g.W, g.C, ...avgWindowArgs(g, includePad), py + yAt);
     });
-    return readResult(rt, py, yShape, out);
   });
 }
 

@@ -1,9 +1,20 @@
 import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import { checkTensor } from "../tensor/validate.js";
-import { checkOut, readResult, readTensor, withBuffers, writeFloats, type OutTensor } from "../runtime/memory.js";
+import type { WasmTensor } from "../tensor/wasm_tensor.js";
+import {
+  floatsIn,
+  placeInput,
+  placement,
+  readTensor,
+  withResult,
+  type Input,
+  type OutTensor,
+  type Placement,
+  writeFloats,
+} from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { checkActivation, type Activation, type FusedActivation } from "./activation.js";
-import { convParams, convGeometry, inLayout, type ConvGeometry } from "./conv_geometry.js";
+import { convParams, convGeometry, inLayout, shapesGeometry, type ConvGeometry } from "./conv_geometry.js";
 import { convForwardAll, convScratch } from "./conv_forward.js";
 import { checkOptions, type Layout, type Padding, type Pair } from "./options.js";
 import {
@@ -36,7 +47,7 @@ export interface ConvOptions {
   /** Applied in the kernel's store, after the bias (default "linear": none). */
   activation?: Activation;
   /** leakyRelu's slope (default 0.2), or prelu's [FN] tensor of slopes. */
-  alpha?: number | TensorLike;
+  alpha?: number | Input;
   /**
    * Where to write the result, [N, FN, outH, outW] exactly (NHWC: [N, outH, outW, FN]): a Tensor or
    * any { shape, data } with Float32Array data, which is returned (or wrapped in a Tensor) instead of
@@ -61,9 +72,12 @@ const CONV_KEYS = ["stride", "pad", "dilation", "groups", "layout", "activation"
 
 /**
  * 2-D convolution (cross-correlation, as the book and every framework): x [N, C, H, W], W [FN, C/groups, FH, FW],
- * b [FN] -> [N, FN, outH, outW], or the same in NHWC with an HWIO filter.
+ * b [FN] -> [N, FN, outH, outW], or the same in NHWC with an HWIO filter. Any tensor may be a
+ * WasmTensor (read where it lies); when x is one, so is the result.
  */
-export function conv2d(x: TensorLike, W: TensorLike, b?: TensorLike | null, opts?: ConvOptions): Tensor {
+export function conv2d(x: TensorLike, W: Input, b?: Input | null, opts?: ConvOptions): Tensor;
+export function conv2d(x: WasmTensor, W: Input, b?: Input | null, opts?: ConvOptions): WasmTensor;
+export function conv2d(x: Input, W: Input, b?: Input | null, opts?: ConvOptions): Tensor | WasmTensor {
   const fn = "conv2d";
   const o = checkOptions<ConvOptions>(fn, opts, CONV_KEYS, "{ stride: 1, pad: 0 }");
   const g = convGeometry(fn, x, W, convParams(fn, o), "W");
@@ -77,64 +91,68 @@ const DEPTHWISE_KEYS = ["stride", "pad", "dilation", "activation", "alpha", "out
 /**
  * TensorFlow's depthwise convolution: NHWC x [N, H, W, C], W [FH, FW, C, M] (M filters per channel),
  * b [C*M] -> [N, outH, outW, C*M], output channel c*M + m. The NCHW form is conv2d with groups = C.
+ * WasmTensors as conv2d takes them.
  */
+export function depthwiseConv2d(x: TensorLike, W: Input, b?: Input | null, opts?: DepthwiseConvOptions): Tensor;
+export function depthwiseConv2d(x: WasmTensor, W: Input, b?: Input | null, opts?: DepthwiseConvOptions): WasmTensor;
 export function depthwiseConv2d(
-  x: TensorLike,
-  W: TensorLike,
-  b?: TensorLike | null,
+  x: Input,
+  W: Input,
+  b?: Input | null,
   opts?: DepthwiseConvOptions,
-): Tensor {
+): Tensor | WasmTensor {
   const fn = "depthwiseConv2d";
   const o = checkOptions<DepthwiseConvOptions>(fn, opts, DEPTHWISE_KEYS, '{ stride: 1, pad: "same" }');
   const [FH, FW, C, M] = checkTensor(fn, "W", W, ["FH", "FW", "C", "M"]);
-  const [, , , xC] = checkTensor(fn, "x", x, ["N", "H", "W", "C"]);
-  if (C !== xC) throw new RangeError(`${fn}: x has C = ${xC} channels but W [FH, FW, C, M] has C = ${C}`);
+  const xShape = checkTensor(fn, "x", x, ["N", "H", "W", "C"]);
+  if (C !== xShape[3]) throw new RangeError(`${fn}: x has C = ${xShape[3]} channels but W [FH, FW, C, M] has C = ${C}`);
   // [FH, FW, C, M] is, byte for byte, the HWIO filter [FH, FW, 1, C*M] of a conv with groups = C.
-  const hwio = { shape: [FH, FW, 1, C * M], data: W.data };
-  const g = convGeometry(fn, x, hwio, convParams(fn, { ...o, groups: C, layout: "NHWC" }), "W");
-  return convolve(fn, g, x, hwio, b, o);
+  const params = convParams(fn, { ...o, groups: C, layout: "NHWC" });
+  const g = shapesGeometry(fn, xShape, "x", [FH, FW, 1, C * M], "W", params);
+  return convolve(fn, g, x, W, b, o);
 }
 
 function convolve(
   fn: string,
   g: ConvGeometry,
-  x: TensorLike,
-  W: TensorLike,
-  b: TensorLike | null | undefined,
+  x: Input,
+  W: Input,
+  b: Input | null | undefined,
   o: Partial<ConvOptions>,
-): Tensor {
+): Tensor | WasmTensor {
   const rt = getRuntime();
   const hasBias = b !== undefined && b !== null;
   if (hasBias) checkBias(fn, "b", b, g.FN);
   const act = checkActivation(fn, o.activation, o.alpha, g.FN, "filter");
   const tile = tileFor(fn, g, checkAlgorithm(fn, o.algorithm));
   const yShape = inLayout(g.layout, g.N, g.FN, g.outH, g.outW);
-  const out = checkOut(
+  const place = placement(
     fn,
+    x,
     o.out,
     yShape,
     g.layout === "NCHW" ? ["N", "FN", "outH", "outW"] : ["N", "outH", "outW", "FN"],
   );
-  if (tile !== 0) return winogradConvolve(fn, g, tile, x, W, hasBias ? b : null, act, yShape, out);
+  if (tile !== 0) return winogradConvolve(fn, g, tile, x, W, hasBias ? b : null, act, yShape, place);
   const s = convScratch(rt, g, hasBias, act);
   const prelu = act.prelu;
   const sizes = [
-    x.data.length,
-    W.data.length,
-    hasBias ? g.FN : 0,
+    floatsIn(x),
+    floatsIn(W),
+    hasBias ? floatsIn(b) : 0,
     prelu ? g.FN : 0,
-    g.N * g.FN * g.P,
     s.shared,
     ...Array<number>(s.threads).fill(s.perThread),
   ];
-  return withBuffers(rt, fn, sizes, ([px, pw, pb, pa, py, shared, ...scratch]) => {
-    writeFloats(rt, px, x.data);
-    writeFloats(rt, pw, W.data);
-    if (hasBias) writeFloats(rt, pb, b.data);
-    if (prelu) writeFloats(rt, pa, prelu.data);
-    const p = { x: px, w: pw, bias: hasBias ? pb : 0, prelu: prelu ? pa : 0, y: py };
+  return withResult(rt, fn, yShape, place, sizes, ([px, pw, pb, pa, shared, ...scratch], py) => {
+    const p = {
+      x: placeInput(rt, fn, "x", px, x),
+      w: placeInput(rt, fn, "W", pw, W),
+      bias: hasBias ? placeInput(rt, fn, "b", pb, b) : 0,
+      prelu: prelu ? placeInput(rt, fn, "opts.alpha", pa, prelu) : 0,
+      y: py,
+    };
     convForwardAll(rt, g, act, p, scratch, shared);
-    return readResult(rt, py, yShape, out);
   });
 }
 
@@ -143,13 +161,13 @@ function winogradConvolve(
   fn: string,
   g: ConvGeometry,
   tile: 2 | 4,
-  x: TensorLike,
-  W: TensorLike,
-  b: TensorLike | null,
+  x: Input,
+  W: Input,
+  b: Input | null,
   act: FusedActivation,
   yShape: number[],
-  out: OutTensor | undefined,
-): Tensor {
+  place: Placement,
+): Tensor | WasmTensor {
   const rt = getRuntime();
   const plan = winogradPlan(rt, g, tile);
   const threads = winogradThreads(rt, g, plan);
@@ -157,26 +175,25 @@ function winogradConvolve(
   const kept = keptFilter(W, key);
   const prelu = act.prelu;
   const sizes = [
-    x.data.length,
-    kept === null ? W.data.length : 0,
-    b === null ? 0 : g.FN,
+    floatsIn(x),
+    kept === null ? floatsIn(W) : 0,
+    b === null ? 0 : floatsIn(b),
     prelu ? g.FN : 0,
-    g.N * g.FN * g.P,
     plan.filterFloats,
     ...Array<number>(threads).fill(plan.perThread),
   ];
-  return withBuffers(rt, fn, sizes, ([px, pw, pb, pa, py, pu, ...scratch]) => {
-    writeFloats(rt, px, x.data);
-    if (b !== null) writeFloats(rt, pb, b.data);
-    if (prelu) writeFloats(rt, pa, prelu.data);
+  return withResult(rt, fn, yShape, place, sizes, ([px, pw, pb, pa, pu, ...scratch], py) => {
     if (kept !== null) writeFloats(rt, pu, kept);
     else {
-      writeFloats(rt, pw, W.data);
-      winogradFilter(rt.kernels, g, plan, pw, pu);
+      winogradFilter(rt.kernels, g, plan, placeInput(rt, fn, "W", pw, W), pu);
       keepFilter(W, key, () => readTensor(rt, pu, [plan.filterFloats]).data, plan.filterFloats);
     }
-    const p = { x: px, bias: b === null ? 0 : pb, prelu: prelu ? pa : 0, y: py };
+    const p = {
+      x: placeInput(rt, fn, "x", px, x),
+      bias: b === null ? 0 : placeInput(rt, fn, "b", pb, b),
+      prelu: prelu ? placeInput(rt, fn, "opts.alpha", pa, prelu) : 0,
+      y: py,
+    };
     winogradForward(rt, g, plan, act, p, pu, scratch);
-    return readResult(rt, py, yShape, out);
   });
 }

@@ -3,7 +3,7 @@
 // conv2d would take: y = conv2dBackpropInput(x, W, yShape), then bias and activation.
 import { formatShape, type Tensor, type TensorLike } from "../tensor/tensor.js";
 import { checkTensor } from "../tensor/validate.js";
-import { checkOut, readResult, withBuffers, writeFloats } from "../runtime/memory.js";
+import { checkOut, placeInput, readResult, withBuffers, writeFloats } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { checkActivation, setEpilogue } from "./activation.js";
 import { checkBias, type ConvOptions } from "./conv2d.js";
@@ -91,12 +91,11 @@ export function conv2dTranspose(
     writeFloats(rt, px, x.data);
     writeFloats(rt, pw, W.data);
     if (hasBias) writeFloats(rt, pb, b.data);
-    if (prelu) writeFloats(rt, pa, prelu.data);
+    const slopes = prelu ? placeInput(rt, fn, "opts.alpha", pa, prelu) : 0;
     convBackpropInputAll(rt, g, px, pw, py, scratch);
     // Bias and activation: a pass of its own, since col2im accumulates into every output pixel.
     const k = rt.kernels;
     const bias = hasBias ? pb : 0;
-    const slopes = prelu ? pa : 0;
     if (p.layout === "NHWC") {
       setEpilogue(k, bias, 2, act, slopes);
       k.epilogue_apply(py, N * H * Wd, C);

@@ -1,12 +1,16 @@
 import { describe, formatShape, type Tensor, type TensorLike } from "../tensor/tensor.js";
 import { checkTensor, isArrayLike, MAX_RANK } from "../tensor/validate.js";
+import type { WasmTensor } from "../tensor/wasm_tensor.js";
 import {
-  checkOut,
-  readResult,
+  floatsIn,
+  placeInput,
+  placement,
   readTensor,
   sgemmWorkspaceFloats,
   withBuffers,
+  withResult,
   writeFloats,
+  type Input,
   type OutTensor,
 } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
@@ -20,11 +24,11 @@ export interface MatmulOptions {
   /** Multiply by b's last two dimensions swapped: b is [..., N, K] (default false). A stride, never a copy. */
   transposeB?: boolean;
   /** [N]: added to every row of the product, in the SGEMM's store. */
-  bias?: TensorLike | null;
+  bias?: Input | null;
   /** Applied after the bias, in the same store (default "linear": none); the set of conv2d's. */
   activation?: Activation;
   /** leakyRelu's slope (default 0.2), or prelu's [N] tensor of slopes, one per column. */
-  alpha?: number | TensorLike;
+  alpha?: number | Input;
   /**
    * Where to write the result, [..., M, N] exactly: a Tensor or any { shape, data } with Float32Array
    * data, which is returned (or wrapped in a Tensor) instead of a new array, so a caller can reuse
@@ -179,13 +183,13 @@ function strides(p: Product): { rsA: number; csA: number; rsB: number; csB: numb
 /** The result's dimension names for messages, as checkOut prints them. */
 const resultDims = (batchRank: number): string[] => [...batchNames(batchRank + 2), "M", "N"];
 
-function checkMatmulBias(fn: string, bias: unknown, N: number): TensorLike | null {
+function checkMatmulBias(fn: string, bias: unknown, N: number): Input | null {
   if (bias === undefined || bias === null) return null;
   const [len] = checkTensor(fn, "bias", bias, ["N"]);
   if (len !== N) {
     throw new RangeError(`${fn}: bias must have shape [${N}], one per column of the product (N); got [${len}]`);
   }
-  return bias as TensorLike;
+  return bias as Input;
 }
 
 /**
@@ -194,7 +198,9 @@ function checkMatmulBias(fn: string, bias: unknown, N: number): TensorLike | nul
  * transposes of the last two dimensions (strides, never copies), a fused bias [N] and activation,
  * and `out`. An unknown option key is a TypeError.
  */
-export function matmul(a: TensorLike, b: TensorLike, opts?: MatmulOptions): Tensor {
+export function matmul(a: TensorLike, b: Input, opts?: MatmulOptions): Tensor;
+export function matmul(a: WasmTensor, b: Input, opts?: MatmulOptions): WasmTensor;
+export function matmul(a: Input, b: Input, opts?: MatmulOptions): Tensor | WasmTensor {
   const fn = "matmul";
   const rt = getRuntime();
   const o = checkOptions<MatmulOptions>(fn, opts, MATMUL_KEYS, "{ transposeB: true, out }");
@@ -202,24 +208,23 @@ export function matmul(a: TensorLike, b: TensorLike, opts?: MatmulOptions): Tens
   const bias = checkMatmulBias(fn, o.bias, full.N);
   const act = checkActivation(fn, o.activation, o.alpha, full.N, "column");
   const outShape = [...full.batch, full.M, full.N];
-  const out = checkOut(fn, o.out, outShape, resultDims(full.batch.length));
+  const place = placement(fn, a, o.out, outShape, resultDims(full.batch.length));
   const p = folded(full);
   const { M, N, K } = p;
   const threads = gemmThreads(rt, p.items, M);
   const prelu = act.prelu;
   const sizes = [
-    a.data.length,
-    b.data.length,
-    full.items * M * N,
-    bias ? N : 0,
-    prelu ? N : 0,
+    floatsIn(a),
+    floatsIn(b),
+    bias ? floatsIn(bias) : 0,
+    prelu ? floatsIn(prelu) : 0,
     ...Array<number>(threads).fill(sgemmWorkspaceFloats(rt)),
   ];
-  return withBuffers(rt, fn, sizes, ([pa, pb, pc, pBias, pPrelu, ...works]) => {
-    writeFloats(rt, pa, a.data);
-    writeFloats(rt, pb, b.data);
-    if (bias) writeFloats(rt, pBias, bias.data);
-    if (prelu) writeFloats(rt, pPrelu, prelu.data);
+  return withResult(rt, fn, outShape, place, sizes, ([a0, b0, bias0, prelu0, ...works], pc) => {
+    const pa = placeInput(rt, fn, "a", a0, a);
+    const pb = placeInput(rt, fn, "b", b0, b);
+    const pBias = bias ? placeInput(rt, fn, "opts.bias", bias0, bias) : 0;
+    const pPrelu = prelu ? placeInput(rt, fn, "opts.alpha", prelu0, prelu) : 0;
     const items: GemmItem[] = Array.from({ length: p.items }, (_, i) => ({
       c: pc + i * M * N * 4,
       terms: [[pa + p.aOf[i] * M * K * 4, pb + p.bOf[i] * K * N * 4]],
@@ -227,7 +232,6 @@ export function matmul(a: TensorLike, b: TensorLike, opts?: MatmulOptions): Tens
     const epilogue =
       bias !== null || act.code !== 0 ? { bias: bias ? pBias : 0, act, prelu: prelu ? pPrelu : 0 } : null;
     runGemms(rt, { m: M, n: N, k: K, ...strides(p) }, items, threads, works, epilogue);
-    return readResult(rt, pc, outShape, out);
   });
 }
 

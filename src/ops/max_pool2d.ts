@@ -1,5 +1,16 @@
 import type { Tensor, TensorLike } from "../tensor/tensor.js";
-import { checkOut, readResult, withBuffers, writeFloats } from "../runtime/memory.js";
+import type { WasmTensor } from "../tensor/wasm_tensor.js";
+import {
+  checkOut,
+  floatsIn,
+  placeInput,
+  placement,
+  readResult,
+  withBuffers,
+  withResult,
+  writeFloats,
+  type Input,
+} from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { imageDims } from "./conv_geometry.js";
 import type { Pair } from "./options.js";
@@ -27,25 +38,26 @@ const MAX_KEYS = ["window", "poolH", "poolW", "stride", "pad", "dilation", "ceil
  * Max-pooling: x [N, C, H, W] -> [N, C, outH, outW], or NHWC. Padding counts as -infinity (it never
  * wins); where values tie the first in row-major window order wins, and NaN beats every number.
  */
-export function maxPool2d(x: TensorLike, opts: MaxPoolOptions): Tensor {
+export function maxPool2d(x: TensorLike, opts: MaxPoolOptions): Tensor;
+export function maxPool2d(x: WasmTensor, opts: MaxPoolOptions): WasmTensor;
+export function maxPool2d(x: Input, opts: MaxPoolOptions): Tensor | WasmTensor {
   const fn = "maxPool2d";
   const rt = getRuntime();
   const o = checkPoolOptions<MaxPoolOptions>(fn, opts, MAX_KEYS);
   const g = poolGeometry2d(fn, x, poolParams2d(fn, o, true));
   const yShape = outputShape(g);
-  const out = checkOut(fn, o.out, yShape, outputDims(g.layout));
+  const place = placement(fn, x, o.out, yShape, outputDims(g.layout));
   const book = isBook2x2(g);
   const threads = poolThreads(rt, g);
   const scratch = g.layout === "NCHW" && !book ? rt.kernels.pool_nchw_scratch_floats(g.H, g.outW, g.fw, g.sx, g.dw) : 0;
-  const sizes = [x.data.length, yShape.reduce((a, b) => a * b, 1), ...Array<number>(threads).fill(scratch)];
-  return withBuffers(rt, fn, sizes, ([px, py, ...ps]) => {
-    writeFloats(rt, px, x.data);
+  const sizes = [floatsIn(x), ...Array<number>(threads).fill(scratch)];
+  return withResult(rt, fn, yShape, place, sizes, ([p0, ...ps], py) => {
+    const px = placeInput(rt, fn, "x", p0, x);
     forPoolShares(rt, g, threads, (k, count, xAt, yAt, t) => {
       if (g.layout === "NHWC") k.maxpool_nhwc(px + xAt, count, g.H, g.W, g.C, ...maxWindowArgs(g), py + yAt);
       else if (book) k.maxpool_2x2s2_max(px + xAt, count, g.H, g.W, g.outH, g.outW, py + yAt);
       else k.maxpool_nchw(px + xAt, count, g.H, g.W, ...maxWindowArgs(g), py + yAt, ps[t]);
     });
-    return readResult(rt, py, yShape, out);
   });
 }
 

@@ -1,7 +1,8 @@
 // Moving data in and out of WASM memory. Views are made fresh at each use: memory.grow detaches
 // every earlier view, so none may outlive the call that made it.
 import { describe, formatShape, Tensor, type TensorLike } from "../tensor/tensor.js";
-import { checkData, isArrayLike } from "../tensor/validate.js";
+import { checkAnyTensor, checkData, isArrayLike } from "../tensor/validate.js";
+import { WasmTensor } from "../tensor/wasm_tensor.js";
 import { getRuntime, type Runtime } from "./wasm.js";
 
 export function writeFloats(rt: Runtime, ptr: number, data: ArrayLike<number>): void {
@@ -12,6 +13,86 @@ export function writeFloats(rt: Runtime, ptr: number, data: ArrayLike<number>): 
 export function readTensor(rt: Runtime, ptr: number, shape: number[]): Tensor {
   const length = shape.reduce((a, b) => a * b, 1);
   return new Tensor(new Float32Array(rt.kernels.memory.buffer, ptr, length).slice(), shape);
+}
+
+/** An op's tensor argument: floats anywhere, or a WasmTensor, whose floats already are in WASM memory. */
+export type Input = TensorLike | WasmTensor;
+
+/**
+ * A copy of `x` in WASM memory, for ops to read where it lies (their results are then WasmTensors
+ * too). Weights made resident once are not copied in again at every call.
+ */
+export function toWasm(x: TensorLike): WasmTensor {
+  const shape = checkAnyTensor("toWasm", "x", x);
+  const rt = getRuntime();
+  const [ptr] = rt.heap.allocFloats("toWasm", [x.data.length]);
+  writeFloats(rt, ptr, x.data);
+  return new WasmTensor(rt, ptr, shape);
+}
+
+/** Floats a call allocates to copy an input in: none for a WasmTensor. */
+export function floatsIn(x: Input): number {
+  return x instanceof WasmTensor ? 0 : x.data.length;
+}
+
+/** The input's address for the kernels: a WasmTensor's own, else `ptr`, once its floats are copied there. */
+export function placeInput(rt: Runtime, fn: string, name: string, ptr: number, x: Input): number {
+  if (x instanceof WasmTensor) return x.address(fn, name);
+  writeFloats(rt, ptr, x.data);
+  return ptr;
+}
+
+/** Where a result goes: a new WasmTensor ("wasm"), the caller's `out`, or a new Tensor (undefined). */
+export type Placement = "wasm" | OutTensor | undefined;
+
+/**
+ * The result's placement: a WasmTensor when x, the op's main input, is one (then `out`, which is
+ * for results copied out, is refused), else as checkOut says.
+ */
+export function placement(
+  fn: string,
+  x: Input,
+  out: unknown,
+  shape: readonly number[],
+  dims: readonly string[],
+): Placement {
+  if (!(x instanceof WasmTensor)) return checkOut(fn, out, shape, dims);
+  if (out !== undefined && out !== null) {
+    throw new TypeError(
+      `${fn}: opts.out must be left out when x is a WasmTensor: the result is a new WasmTensor; got ${describe(out)}`,
+    );
+  }
+  return "wasm";
+}
+
+/**
+ * withBuffers for an op with one result of `shape`: body(ptrs, py) writes the result at py, which
+ * is returned as `place` says. A WasmTensor result's block outlives the call, the others do not.
+ */
+export function withResult(
+  rt: Runtime,
+  fn: string,
+  shape: number[],
+  place: Placement,
+  floatCounts: readonly number[],
+  body: (ptrs: number[], py: number) => void,
+): Tensor | WasmTensor {
+  const floats = shape.reduce((a, b) => a * b, 1);
+  if (place !== "wasm") {
+    return withBuffers(rt, fn, [...floatCounts, floats], (ptrs) => {
+      const py = ptrs[floatCounts.length];
+      body(ptrs.slice(0, floatCounts.length), py);
+      return readResult(rt, py, shape, place);
+    });
+  }
+  const [py] = rt.heap.allocFloats(fn, [floats]);
+  try {
+    withBuffers(rt, fn, floatCounts, (ptrs) => body(ptrs, py));
+  } catch (e) {
+    rt.heap.free(py);
+    throw e;
+  }
+  return new WasmTensor(rt, py, shape);
 }
 
 /** A caller's output buffer (the `out` option): a Tensor, or any { shape, data } with Float32Array data. */

@@ -2,6 +2,7 @@
 // so a rejected call leaves nothing behind. TypeError: the wrong kind of value. RangeError: the
 // right kind with a wrong size, shape or range.
 import { describe, formatShape } from "./tensor.js";
+import { takesWasmTensors, WasmTensor } from "./wasm_tensor.js";
 
 const INT32_MAX = 2 ** 31 - 1;
 /** NumPy's NPY_MAXDIMS: the most dimensions an elementwise layer takes. */
@@ -9,6 +10,15 @@ export const MAX_RANK = 64;
 
 /** Checks `x` is a tensor of the given dimensions (by name, e.g. ["N", "C", "H", "W"]); returns its shape. */
 export function checkTensor(fn: string, name: string, x: unknown, dims: readonly string[]): number[] {
+  if (x instanceof WasmTensor) {
+    if (!takesWasmTensors(fn)) {
+      throw new TypeError(
+        `${fn}: ${name} must be a tensor { shape, data }; got a WasmTensor (${name}.read() copies it out)`,
+      );
+    }
+    x.address(fn, name); // disposed: a TypeError now, not at the kernel
+    return checkShape(fn, name, x.shape, dims);
+  }
   if (x === null || typeof x !== "object" || !("shape" in x) || !("data" in x)) {
     throw new TypeError(`${fn}: ${name} must be a tensor { shape, data }; got ${describe(x)}`);
   }

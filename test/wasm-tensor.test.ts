@@ -1,0 +1,267 @@
+// WasmTensors: every op that takes them gives, bit for bit, what it gives on Tensors (whose
+// results the other suites check against the references), with any mix of resident and copied
+// arguments; add against a JS loop; memory given back; every misuse a clear error.
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  add,
+  avgPool2d,
+  conv2d,
+  conv2dTranspose,
+  depthwiseConv2d,
+  globalAvgPool2d,
+  globalMaxPool2d,
+  init,
+  matmul,
+  maxPool2d,
+  memoryStats,
+  Tensor,
+  toWasm,
+  WasmTensor,
+  type Input,
+  type TensorLike,
+} from "../src/index.js";
+import { drawConvCase } from "./conv_cases.js";
+import { toHwio, toNhwc } from "./reference_conv.js";
+import { expectSameBytes, randInt, randTensor, rng } from "./util.js";
+
+beforeAll(async () => {
+  await init();
+});
+
+/** Each argument made resident with probability 1/2 (the first always, so the result is too); all freed by `free`. */
+function mix(r: () => number, ts: (TensorLike | null)[]): { args: (Input | null)[]; free: () => void } {
+  const made: WasmTensor[] = [];
+  const args = ts.map((t, i) => {
+    if (t === null || (i > 0 && r() < 0.5)) return t;
+    const w = toWasm(t);
+    made.push(w);
+    return w;
+  });
+  return { args, free: () => made.forEach((w) => w.dispose()) };
+}
+
+/** The resident call's result, read out and disposed, against the Tensor call's, bit for bit. */
+function expectSame(resident: unknown, copied: Tensor): void {
+  expect(resident).toBeInstanceOf(WasmTensor);
+  const w = resident as WasmTensor;
+  expect(w.shape).toEqual(copied.shape);
+  const got = w.read();
+  w.dispose();
+  expectSameBytes(got.data, copied.data);
+}
+
+const ACTS = ["linear", "relu", "relu6", "leakyRelu", "prelu", "elu", "sigmoid"] as const;
+
+describe("WasmTensor arguments give the Tensor results, bit for bit", () => {
+  it("conv2d on 150 random geometries (every option, both layouts, prelu slopes resident or not)", () => {
+    const base = memoryStats().bytesInUse;
+    for (let seed = 1; seed <= 150; seed++) {
+      const r = rng(7000 + seed);
+      const { layout, N, C, H, W, FN, Cg, FH, FW, opts } = drawConvCase(r);
+      const act = ACTS[randInt(r, 0, ACTS.length - 1)];
+      let x: TensorLike = randTensor(r, [N, C, H, W]).t;
+      let w: TensorLike = randTensor(r, [FN, Cg, FH, FW]).t;
+      if (layout === "NHWC") {
+        x = { shape: [N, H, W, C], data: toNhwc(x.data as Float32Array, [N, C, H, W]) };
+        w = { shape: [FH, FW, Cg, FN], data: toHwio(w.data as Float32Array, [FN, Cg, FH, FW]) };
+      }
+      const b = r() < 0.7 ? randTensor(r, [FN]).t : null;
+      const slopes = randTensor(r, [FN]).t;
+      const { args, free } = mix(r, [x, w, b, slopes]);
+      const alpha = act === "leakyRelu" ? 0.3 : act === "prelu" ? slopes : undefined;
+      const o = { ...opts, activation: act, ...(alpha === undefined ? {} : { alpha }) } as never;
+      const ro = {
+        ...opts,
+        activation: act,
+        ...(alpha === undefined ? {} : { alpha: act === "prelu" ? args[3] : alpha }),
+      };
+      const want = conv2d(x, w, b, o);
+      expectSame(conv2d(args[0] as WasmTensor, args[1]!, args[2], ro as never), want);
+      free();
+    }
+    expect(memoryStats().bytesInUse).toBe(base);
+  });
+
+  it("Winograd's kept filter transform follows WasmTensor.write", () => {
+    const r = rng(31);
+    const x = randTensor(r, [1, 8, 10, 10]).t;
+    const w1 = randTensor(r, [8, 8, 3, 3]).t;
+    const w2 = randTensor(r, [8, 8, 3, 3]).t;
+    const xr = toWasm(x);
+    const wr = toWasm(w1);
+    for (const algorithm of ["winograd", "winograd-2x2", "gemm"] as const) {
+      const o = { pad: 1, algorithm };
+      expectSame(conv2d(xr, wr, null, o), conv2d(x, w1, null, o));
+      expectSame(conv2d(xr, wr, null, o), conv2d(x, w1, null, o)); // the kept transform
+      wr.write(w2.data);
+      expectSame(conv2d(xr, wr, null, o), conv2d(x, w2, null, o));
+      wr.write(w1.data);
+    }
+    xr.dispose();
+    wr.dispose();
+  });
+
+  it("depthwiseConv2d, pools, global pools, matmul on random shapes", () => {
+    const base = memoryStats().bytesInUse;
+    for (let seed = 1; seed <= 60; seed++) {
+      const r = rng(9000 + seed);
+      const [N, H, W, C, M] = [
+        randInt(r, 1, 2),
+        randInt(r, 1, 12),
+        randInt(r, 1, 12),
+        randInt(r, 1, 9),
+        randInt(r, 1, 2),
+      ];
+      const k = randInt(r, 1, 3);
+      const x = randTensor(r, [N, H, W, C]).t;
+      const dw = randTensor(r, [k, k, C, M]).t;
+      const db = randTensor(r, [C * M]).t;
+      const conv = { stride: randInt(r, 1, 2), pad: "same" as const, activation: "relu6" as const };
+      const d = mix(r, [x, dw, db]);
+      expectSame(
+        depthwiseConv2d(d.args[0] as WasmTensor, d.args[1]!, d.args[2], conv),
+        depthwiseConv2d(x, dw, db, conv),
+      );
+      d.free();
+      const layout = r() < 0.5 ? ("NCHW" as const) : ("NHWC" as const);
+      const pool = { window: randInt(r, 1, 3), stride: randInt(r, 1, 2), pad: "same" as const, layout };
+      const xr = toWasm(x);
+      expectSame(maxPool2d(xr, pool), maxPool2d(x, pool));
+      expectSame(avgPool2d(xr, pool), avgPool2d(x, pool));
+      expectSame(globalAvgPool2d(xr, { layout }), globalAvgPool2d(x, { layout }));
+      expectSame(globalMaxPool2d(xr, { layout }), globalMaxPool2d(x, { layout }));
+      xr.dispose();
+      const [B, Mr, K, Nc] = [randInt(r, 1, 3), randInt(r, 1, 9), randInt(r, 1, 20), randInt(r, 1, 19)];
+      const a = randTensor(r, [B, Mr, K]).t;
+      const bm = randTensor(r, r() < 0.5 ? [K, Nc] : [B, K, Nc]).t;
+      const bias = randTensor(r, [Nc]).t;
+      const m = mix(r, [a, bm, bias]);
+      expectSame(
+        matmul(m.args[0] as WasmTensor, m.args[1]!, { bias: m.args[2], activation: "relu" }),
+        matmul(a, bm, { bias, activation: "relu" }),
+      );
+      m.free();
+    }
+    expect(memoryStats().bytesInUse).toBe(base);
+  });
+});
+
+describe("add", () => {
+  it("is a + b (then relu, NaN kept) against a JS loop, on Tensors and WasmTensors", () => {
+    const r = rng(5);
+    for (const shape of [[1], [7], [2, 3, 5], [1, 16, 9, 9]]) {
+      const a = randTensor(r, shape).t;
+      const b = randTensor(r, shape).t;
+      a.data[0] = Number.NaN;
+      for (const activation of ["linear", "relu"] as const) {
+        const want = a.data.map((v, i) => {
+          const s = Math.fround(v + b.data[i]);
+          return activation === "relu" && s < 0 ? 0 : s;
+        });
+        const y = add(a, b, { activation });
+        expect(y.shape).toEqual(shape);
+        expectSameBytes(y.data, want);
+        const [ar, br] = [toWasm(a), toWasm(b)];
+        expectSame(add(ar, b, { activation }), y);
+        expectSame(add(a, br, { activation }), y);
+        expectSame(add(ar, br, { activation }), y);
+        ar.dispose();
+        br.dispose();
+      }
+    }
+  });
+
+  it("refuses other shapes, activations and option keys", () => {
+    const a = new Tensor(new Float32Array(6), [2, 3]);
+    expect(() => add(a, new Tensor(new Float32Array(6), [3, 2]))).toThrow(
+      new RangeError("add: b must have a's shape [2, 3]; got [3, 2]"),
+    );
+    expect(() => add(a, a, { activation: "relu6" as never })).toThrow(TypeError);
+    expect(() => add(a, a, { actvation: "relu" } as never)).toThrow(/unknown option "actvation"|actvation/);
+  });
+});
+
+describe("WasmTensor's life", () => {
+  it("holds its floats across memory growth, and gives them back on dispose", () => {
+    const base = memoryStats().bytesInUse;
+    const data = Float32Array.from({ length: 1000 }, (_, i) => i / 7);
+    const w = toWasm({ shape: [10, 100], data });
+    expect(memoryStats().bytesInUse).toBeGreaterThan(base);
+    // A call needing more memory than there is grows it, which detaches every earlier view.
+    const big = memoryStats().memoryBytes / 4 + 1024;
+    const huge = toWasm({ shape: [big], data: new Float32Array(big) });
+    huge.dispose();
+    expectSameBytes(w.read().data, data);
+    const moved = w.reshape([1000]);
+    expect(w.disposed).toBe(true);
+    expect(moved.shape).toEqual([1000]);
+    expectSameBytes(moved.read().data, data);
+    moved.dispose();
+    moved.dispose();
+    expect(memoryStats().bytesInUse).toBe(base);
+  });
+
+  it("a network of resident calls, its intermediates disposed, keeps memory flat", () => {
+    const r = rng(77);
+    const w = toWasm(randTensor(r, [8, 3, 3, 3]).t);
+    const x = randTensor(r, [1, 3, 16, 16]).t;
+    const step = () => {
+      const xr = toWasm(x);
+      const h = conv2d(xr, w, null, { pad: 1, activation: "relu" });
+      xr.dispose();
+      const p = maxPool2d(h, { window: 2, stride: 2 });
+      const s = add(p, p, { activation: "relu" });
+      h.dispose();
+      p.dispose();
+      const y = s.read();
+      s.dispose();
+      return y;
+    };
+    step();
+    const settled = memoryStats().bytesInUse;
+    for (let i = 0; i < 200; i++) step();
+    expect(memoryStats().bytesInUse).toBe(settled);
+    w.dispose();
+  });
+});
+
+describe("misuse is a clear error", () => {
+  const r = rng(3);
+  const x = randTensor(r, [1, 2, 5, 5]).t;
+  const w = randTensor(r, [3, 2, 3, 3]).t;
+
+  it("a disposed WasmTensor, as an argument or itself", () => {
+    const xr = toWasm(x);
+    xr.dispose();
+    expect(() => conv2d(xr, w)).toThrow(new TypeError("conv2d: x is a WasmTensor that was disposed"));
+    expect(() => xr.read()).toThrow(TypeError);
+    expect(() => xr.write(x.data)).toThrow(TypeError);
+    const wr = toWasm(w);
+    wr.dispose();
+    expect(() => conv2d(x, wr)).toThrow(new TypeError("conv2d: W is a WasmTensor that was disposed"));
+  });
+
+  it("an op that does not take WasmTensors names the argument", () => {
+    const xr = toWasm(x);
+    expect(() => conv2dTranspose(xr as never, w)).toThrow(
+      new TypeError("conv2dTranspose: x must be a tensor { shape, data }; got a WasmTensor (x.read() copies it out)"),
+    );
+    xr.dispose();
+  });
+
+  it("opts.out with a resident x, a wrong size for write or reshape, a bad toWasm", () => {
+    const xr = toWasm(x);
+    const out = new Tensor(new Float32Array(3 * 9), [1, 3, 3, 3]);
+    expect(() => conv2d(xr, w, null, { out } as never)).toThrow(
+      /conv2d: opts\.out must be left out when x is a WasmTensor/,
+    );
+    expect(() => xr.write(new Float32Array(3))).toThrow(RangeError);
+    expect(() => xr.write("abc" as never)).toThrow(TypeError);
+    expect(() => xr.reshape([7])).toThrow(RangeError);
+    expect(() => xr.reshape([0.5, 100] as never)).toThrow(RangeError);
+    expect(xr.disposed).toBe(false);
+    xr.dispose();
+    expect(() => toWasm({ shape: [2], data: [1] })).toThrow(RangeError);
+    expect(() => toWasm(null as never)).toThrow(TypeError);
+  });
+});
