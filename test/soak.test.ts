@@ -30,6 +30,9 @@ import {
   SimpleConvNet,
   type Tensor,
   type TensorLike,
+  add,
+  toWasm,
+  type WasmTensor,
 } from "../src/index.js";
 import { refAffine, refConv2d, refIm2col, refMatmul, refMaxPool, refRelu } from "./reference.js";
 import { drawConvCase } from "./conv_cases.js";
@@ -216,7 +219,7 @@ describe("soak", () => {
     expect(disposed.bytesInUse).toBe(start.bytesInUse);
   });
 
-  it("20,000 calls of the general ops (conv2d's geometries, its gradients and transpose, the layer, pooling and its gradients, batched matmul): memory flat after the first 10%", () => {
+  it("20,000 calls of the general ops (conv2d's geometries, its gradients and transpose, the layer, pooling and its gradients, batched matmul, the ops on WasmTensors): memory flat after the first 10%", () => {
     const r = rng(11);
     const start = memoryStats();
     const cases = Array.from({ length: 12 }, (_, i) => {
@@ -252,7 +255,26 @@ describe("soak", () => {
       const opts = { stride: randInt(r, 1, 2), pad: i % 2 === 0 ? ("same" as const) : 1 };
       return { x, w, opts, dy: depthwiseConv2d(x, w, null, opts) };
     });
+    // The same ops on WasmTensors, each result disposed: the resident blocks come and go.
+    const resident = [
+      ...cases.slice(0, 6).map(({ x, w }) => [toWasm(x), toWasm(w)]),
+      ...pools.map(({ x }) => [toWasm(x)]),
+    ];
+    const freed = (y: WasmTensor) => y.dispose();
     const calls = [
+      ...cases.slice(0, 6).map(
+        ({ c }, i) =>
+          () =>
+            freed(conv2d(resident[i][0], resident[i][1], null, c.opts as never)),
+      ),
+      ...pools.flatMap(({ opts }, i) => {
+        const x = resident[6 + i][0];
+        return [
+          () => freed(maxPool2d(x, opts)),
+          () => freed(add(x, x, { activation: "relu" })),
+          () => freed(globalAvgPool2d(x, { layout: opts.layout })),
+        ];
+      }),
       ...cases.flatMap(({ c, x, w, y, layer, activation }) => [
         () => conv2d(x, w, null, { ...c.opts, activation } as never),
         () => conv2dBackpropInput(y, w, x.shape, c.opts as never),
@@ -283,6 +305,7 @@ describe("soak", () => {
     }
     const end = memoryStats();
     for (const k of cases) k.layer.dispose();
+    for (const t of resident.flat()) t.dispose();
     figures.push(
       `soak: ${CALLS} calls of the general ops; memory ${settled} bytes after 10%, ${end.memoryBytes} at the end; ` +
         `high-water ${end.highWater} bytes; ${memoryStats().bytesInUse} bytes in use after dispose()`,

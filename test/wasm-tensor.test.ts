@@ -1,6 +1,7 @@
 // WasmTensors: every op that takes them gives, bit for bit, what it gives on Tensors (whose
 // results the other suites check against the references), with any mix of resident and copied
 // arguments; add against a JS loop; memory given back; every misuse a clear error.
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   add,
@@ -263,5 +264,135 @@ describe("misuse is a clear error", () => {
     xr.dispose();
     expect(() => toWasm({ shape: [2], data: [1] })).toThrow(RangeError);
     expect(() => toWasm(null as never)).toThrow(TypeError);
+  });
+});
+
+describe("fuzz: WasmTensor arguments against Tensor arguments", () => {
+  const JUNK = [0, -1, 1.5, Number.NaN, "2", null, [], [1, 2, 3], {}, true, "SAME"];
+  const intIn = (min: number, max: number) => fc.integer({ min, max });
+  const maybe = (a: fc.Arbitrary<unknown>) =>
+    fc.oneof(
+      { weight: 8, arbitrary: a },
+      { weight: 2, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constantFrom(...JUNK) },
+    );
+  const OPS = ["conv2d", "depthwiseConv2d", "maxPool2d", "avgPool2d", "globalAvgPool2d", "matmul", "add"] as const;
+  const KEYS: Record<(typeof OPS)[number], string[]> = {
+    conv2d: ["stride", "pad", "layout", "activation"],
+    depthwiseConv2d: ["stride", "pad", "activation"],
+    maxPool2d: ["window", "stride", "pad", "layout"],
+    avgPool2d: ["window", "stride", "pad", "layout"],
+    globalAvgPool2d: ["layout"],
+    matmul: ["transposeB", "activation"],
+    add: ["activation"],
+  };
+  const arb = fc.record({
+    op: fc.constantFrom(...OPS),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+    dims: fc.array(intIn(1, 7), { minLength: 4, maxLength: 4 }),
+    other: fc.array(intIn(1, 7), { minLength: 4, maxLength: 4 }),
+    resident: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+    opts: fc.record(
+      {
+        stride: maybe(fc.oneof(intIn(1, 3), fc.tuple(intIn(1, 3), intIn(1, 3)))),
+        pad: maybe(fc.oneof(intIn(0, 2), fc.constantFrom("same", "valid"))),
+        layout: maybe(fc.constantFrom("NCHW", "NHWC")),
+        activation: maybe(fc.constantFrom("relu", "relu6", "linear", "sigmoid")),
+        window: maybe(intIn(1, 3)),
+        transposeB: maybe(fc.boolean()),
+        typo: fc.constant(1),
+      },
+      { requiredKeys: [] },
+    ),
+    fit: fc.boolean(),
+    typo: intIn(0, 9),
+  });
+
+  /** Shapes that fit the op (most of the time), so that many calls are answered, not refused. */
+  function fitted(op: (typeof OPS)[number], x: number[], w: number[], opts: Record<string, unknown>): number[][] {
+    const [small0, small1] = [Math.min(w[0], 3), Math.min(w[1], 3)];
+    if (op === "conv2d") {
+      const nhwc = opts.layout === "NHWC";
+      const W = nhwc ? [small0, small1, x[3], w[3]] : [w[0], x[1], Math.min(w[2], 3), Math.min(w[3], 3)];
+      return [x, W, [nhwc ? w[3] : w[0]]];
+    }
+    if (op === "depthwiseConv2d") return [x, [small0, small1, x[3], w[3]], [x[3] * w[3]]];
+    if (op === "matmul")
+      return [x, opts.transposeB === true ? [x[0], x[1], w[3], x[3]] : [x[0], x[1], x[3], w[3]], [1]];
+    return [x, w, [w[0]]];
+  }
+
+  it("the same bytes or the same error, and nothing left allocated", () => {
+    let cases = 0;
+    let answered = 0;
+    let refused = 0;
+    const base = memoryStats().bytesInUse;
+    fc.assert(
+      fc.property(arb, ({ op, seed, dims, other, resident, opts: drawn, fit, typo }) => {
+        cases++;
+        const r = rng(seed);
+        // The op's own keys, and now and then another's (an unknown key is a TypeError).
+        const opts: Record<string, unknown> = Object.fromEntries(
+          Object.entries(drawn).filter(([k]) => typo === 0 || KEYS[op].includes(k)),
+        );
+        const shapes = fit ? fitted(op, dims, other, opts) : [dims, other, [other[0]]];
+        const [a, b, c] = shapes.map((s) => randTensor(r, s).t);
+        const addSelf = r() < 0.5;
+        const call = (args: (Input | null)[]) => {
+          const [x, y, z] = args as [never, never, never];
+          switch (op) {
+            case "conv2d":
+              return conv2d(x, y, z, opts as never);
+            case "depthwiseConv2d":
+              return depthwiseConv2d(x, y, z, opts as never);
+            case "maxPool2d":
+              return maxPool2d(x, opts as never);
+            case "avgPool2d":
+              return avgPool2d(x, opts as never);
+            case "globalAvgPool2d":
+              return globalAvgPool2d(x, opts as never);
+            case "matmul":
+              return matmul(x, y, opts as never);
+            case "add":
+              return add(x, addSelf ? x : y, { activation: (opts as { activation?: never }).activation });
+          }
+        };
+        const outcome = (args: (Input | null)[]) => {
+          try {
+            return { ok: true as const, y: call(args) };
+          } catch (e) {
+            return { ok: false as const, e: e as Error };
+          }
+        };
+        const plain = outcome([a, b, c]);
+        const made: WasmTensor[] = [];
+        const args = [a, b, c].map((t, i) => {
+          if (!resident[i]) return t;
+          const w = toWasm(t);
+          made.push(w);
+          return w;
+        });
+        const res = outcome(args);
+        for (const w of made) w.dispose();
+        if (plain.ok) {
+          expect(res.ok, res.ok ? "" : res.e.message).toBe(true);
+          if (res.y instanceof WasmTensor) expectSame(res.y, plain.y as Tensor);
+          else expectSameBytes((res as { y: Tensor }).y.data, (plain.y as Tensor).data);
+          answered++;
+        } else {
+          expect(res.ok).toBe(false);
+          const e = (res as { e: Error }).e;
+          expect([e.constructor, e.message]).toEqual([plain.e.constructor, plain.e.message]);
+          expect(e.constructor === TypeError || e.constructor === RangeError, e.message).toBe(true);
+          refused++;
+        }
+        expect(memoryStats().bytesInUse).toBe(base);
+      }),
+      { seed: 20261204, numRuns: 1500 },
+    );
+    console.log(
+      `WasmTensor fuzz: ${cases} cases, ${2 * cases} calls: ${answered} answered alike, ${refused} refused alike`,
+    );
+    expect(answered).toBeGreaterThan(50);
   });
 });
