@@ -194,6 +194,31 @@ describe("SimpleConvNet", () => {
     for (const name of PARAM_NAMES) expect(b[name].data).toEqual(a[name].data);
   });
 
+  it("gradient writes into opts.out's arrays, the same bits, and refuses a wrong out whole", () => {
+    const { opts, N } = cases[3];
+    const net = new SimpleConvNet(opts);
+    randomize(net, 2);
+    const x = images(opts, N, 2);
+    const t = Uint8Array.from({ length: N }, (_, i) => i % opts.outputSize!);
+    const want = net.gradient(x, t);
+    const out = net.gradient(images(opts, N, 3), t); // another batch's gradients, overwritten
+    const got = net.gradient(x, t, { out });
+    for (const name of PARAM_NAMES) {
+      expect(got[name]).toBe(out[name]);
+      expect(got[name].data).toEqual(want[name].data);
+    }
+    const before = out.W1.data.slice();
+    const bad = { ...out, W2: new Tensor(new Float32Array(3), [3]) };
+    expect(() => net.gradient(x, t, { out: bad })).toThrow(
+      new RangeError(
+        `SimpleConvNet.gradient: opts.out.W2 must have W2's shape [${net.params.W2.shape.join(", ")}]; got [3]`,
+      ),
+    );
+    expect(() => net.gradient(x, t, { out: { ...out, b3: undefined } as never })).toThrow(TypeError);
+    expect(() => net.gradient(x, t, { outt: out } as never)).toThrow(TypeError);
+    expect(out.W1.data).toEqual(before);
+  });
+
   it("accuracy is the share of rows whose largest score is the label, for any batch size", () => {
     const opts: SimpleConvNetOptions = {
       inputDim: [1, 8, 8],

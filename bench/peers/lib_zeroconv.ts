@@ -19,6 +19,7 @@ import {
   SimpleConvNet,
   Tensor,
   type Activation,
+  type Params,
   type TensorLike,
 } from "../../src/index.js";
 import {
@@ -207,10 +208,12 @@ export function zeroconvLibrary(
     const adam = new Adam({ lr: 0.001 });
     const batches = (await d.trainBatches(20)).map(({ x, t }) => ({ x: new Tensor(x, [100, 1, 28, 28]), t }));
     let k = 0;
+    let grads: Params | null = null; // as train() does: each step's gradients into the last step's arrays
     return {
       run: () => {
         const { x, t } = batches[k++ % batches.length];
-        adam.update(net.params, net.gradient(x, t));
+        grads = net.gradient(x, t, { out: grads });
+        adam.update(net.params, grads);
       },
     };
   };

@@ -1,6 +1,7 @@
 import { describe, formatShape, Tensor, type TensorLike } from "../tensor/tensor.js";
 import { checkInt, checkTensor, outputLength } from "../tensor/validate.js";
-import { readTensor, sgemmWorkspaceFloats, withBuffers, writeFloats } from "../runtime/memory.js";
+import { readResult, sgemmWorkspaceFloats, withBuffers, writeFloats } from "../runtime/memory.js";
+import { checkOptions } from "../ops/options.js";
 import { getRuntime, type Runtime } from "../runtime/wasm.js";
 import { forShares, threadsFor } from "../runtime/parallel.js";
 import { addImageGrads, convForward } from "../ops/conv_book.js";
@@ -160,12 +161,21 @@ export class SimpleConvNet {
    * gradients, which sum over the images: each thread sums its own images in order and the shares
    * are then added in thread order, so on more than one thread their sums run in another order
    * (a few float32 ulps apart; test/threads.test.ts bounds it).
+   *
+   * `opts.out`: Tensors keyed like `params` (a previous call's gradients) to write the gradients
+   * into and return, instead of new arrays: W2's gradient is 1.7 MB, whose fresh array costs page
+   * faults at every step, on the one thread that reads the results out.
    */
-  gradient(x: TensorLike, t: Labels): Params {
+  gradient(x: TensorLike, t: Labels, opts?: { out?: Params | null }): Params {
     const fn = "SimpleConvNet.gradient";
     const N = this.checkImages(fn, x);
     this.checkParams(fn);
     const labels = checkLabels(fn, "t", t, N, this.s.classes);
+    const out = checkGradientsOut(
+      fn,
+      checkOptions<{ out?: Params | null }>(fn, opts, ["out"], "{ out: grads }").out,
+      this.params,
+    );
     const s = this.s;
     const rt = getRuntime();
     const threads = threadsFor(rt, N);
@@ -281,7 +291,7 @@ export class SimpleConvNet {
       );
       const grads = {} as Params;
       PARAM_NAMES.forEach((name, i) => {
-        grads[name] = readTensor(rt, ptrs[6 + i], [...this.params[name].shape]);
+        grads[name] = readResult(rt, ptrs[6 + i], [...this.params[name].shape], out?.[name]) as Tensor;
       });
       return grads;
     });
@@ -666,4 +676,33 @@ function chunkOf(l: CheckedLabels, start: number, n: number, classes: number): C
     indices: l.indices.subarray(start, start + n),
     targets: l.targets.subarray(start * classes, (start + n) * classes),
   };
+}
+
+/**
+ * gradient()'s `out`: undefined, or an object with a Tensor of each parameter's shape under each
+ * of its names; checked whole, before anything is written.
+ */
+function checkGradientsOut(fn: string, out: unknown, params: Params): Params | undefined {
+  if (out === undefined || out === null) return undefined;
+  if (typeof out !== "object") {
+    throw new TypeError(
+      `${fn}: opts.out must be gradients keyed like params (${PARAM_NAMES.join(", ")}); got ${describe(out)}`,
+    );
+  }
+  const o = out as Record<string, unknown>;
+  for (const name of PARAM_NAMES) {
+    const t = o[name];
+    if (!(t instanceof Tensor)) {
+      throw new TypeError(
+        `${fn}: opts.out.${name} must be a Tensor of shape ${formatShape(params[name].shape)}; got ${describe(t)}`,
+      );
+    }
+    const want = params[name].shape;
+    if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+      throw new RangeError(
+        `${fn}: opts.out.${name} must have ${name}'s shape ${formatShape(want)}; got ${formatShape(t.shape)}`,
+      );
+    }
+  }
+  return o as Params;
 }

@@ -4,7 +4,7 @@ import { checkInt } from "../tensor/validate.js";
 import { Adam } from "../optimizers/adam.js";
 import { checkRate } from "../optimizers/checks.js";
 import { Random } from "./random.js";
-import { SimpleConvNet } from "./simple_convnet.js";
+import { SimpleConvNet, type Params } from "./simple_convnet.js";
 import type { Labels } from "../layers/labels.js";
 
 export interface TrainOptions {
@@ -106,6 +106,7 @@ export function train(
   const batchShape = [batchSize, ...xTrain.shape.slice(1)];
   // The optimiser is train's own: its moments leave WASM memory when training ends, or a callback throws.
   const optimizer = new Adam({ lr });
+  let grads: Params | null = null;
   try {
     evaluate(0);
     for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -116,7 +117,8 @@ export function train(
           xBatch.set(xTrain.data.subarray(k * imageFloats, (k + 1) * imageFloats), i * imageFloats);
           tBatch[i] = tTrain[k];
         }
-        const grads = net.gradient({ shape: batchShape, data: xBatch }, tBatch);
+        // Each step's gradients into the last step's arrays: no fresh 1.7 MB array for dW2.
+        grads = net.gradient({ shape: batchShape, data: xBatch }, tBatch, { out: grads });
         optimizer.update(net.params, grads);
         losses.push(net.lastLoss);
         options.onStep?.({ epoch, step: step + 1, stepsPerEpoch, loss: net.lastLoss, seconds: seconds() });
