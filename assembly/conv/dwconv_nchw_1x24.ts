@@ -46,6 +46,12 @@ export function dwconv_nchw_1x24(
   const planeBytes = (<usize>(h * w)) << 2;
   const outBytes = (<usize>(outH * outW)) << 2;
   const filterBytes = (<usize>(fh * fw)) << 2;
+  // Rows narrower than a tile would run single vectors, each one chain of dependent multiply-adds,
+  // and scalars (14x14 and 7x7 planes: 2-3x NHWC's time). At stride 1 down, a strip's rows are
+  // one run of the padded strip, wp floats apart: tiles then run along the run, into `runs`,
+  // and the outputs in the padding columns between rows are computed and dropped.
+  const flat = flatRuns(outH, outW, fw, sy, strip);
+  const runs = scratch + ((<usize>(hp * wp)) << 2);
   // The left and right padding is the same for every strip of every plane: zeroed once here.
   memory.fill(scratch, 0, (<usize>(hp * wp)) << 2);
   for (let p = 0; p < planes; p++) {
@@ -57,6 +63,17 @@ export function dwconv_nchw_1x24(
         const ch = ch0 * m + o;
         const wo = wts + <usize>o * filterBytes;
         const yo = y + <usize>o * outBytes;
+        if (flat > 0) {
+          // The strip's rows as one run: outputs at every padded column, those past outW dropped.
+          const n = (rows - 1) * wp + outW;
+          outputRow(scratch, wp, wo, fh, fw, n, ch, runs);
+          for (let oy = oy0; oy < oy0 + rows; oy++) {
+            const out = yo + ((<usize>(oy * outW)) << 2);
+            memory.copy(out, runs + ((<usize>((oy - oy0) * wp)) << 2), (<usize>outW) << 2);
+            if (!clamp) activateRow(out, outW, ch);
+          }
+          continue;
+        }
         for (let oy = oy0; oy < oy0 + rows; oy++) {
           const row = scratch + ((<usize>((oy - oy0) * sy * wp)) << 2);
           const out = yo + ((<usize>(oy * outW)) << 2);
@@ -75,10 +92,17 @@ function stripRows(outH: i32, wp: i32, fh: i32, sy: i32): i32 {
   return fit <= fh ? 1 : min(outH, (fit - fh) / sy + 1);
 }
 
-// Floats of scratch dwconv_nchw_1x24 needs: one strip of a padded plane.
+// Whether a strip's rows run as one (1), for rows narrower than a tile whose run holds one.
+function flatRuns(outH: i32, outW: i32, fw: i32, sy: i32, strip: i32): i32 {
+  const wp = outW + fw - 1;
+  return sy === 1 && outW < 24 && (min(strip, outH) - 1) * wp + outW >= 24 ? 1 : 0;
+}
+
+// Floats of scratch dwconv_nchw_1x24 needs: one strip of a padded plane, and its run's outputs.
 export function dwconv_nchw_1x24_scratch_floats(outH: i32, outW: i32, fh: i32, fw: i32, sy: i32): i32 {
   const wp = outW + fw - 1;
-  return ((stripRows(outH, wp, fh, sy) - 1) * sy + fh) * wp;
+  const strip = stripRows(outH, wp, fh, sy);
+  return ((strip - 1) * sy + fh) * wp + flatRuns(outH, outW, fw, sy, strip) * strip * wp;
 }
 
 // Rows [0, hp) of the padded plane, wp floats each: row i is image row i - top (top is negative
