@@ -1,0 +1,199 @@
+import { madd } from "../gemm/madd";
+import {
+  clearEpilogue,
+  epilogueBias,
+  epilogueIsClamp,
+  setTileClamp,
+  tileClamp,
+  tileClampOne,
+} from "../elementwise/epilogue";
+import { activateRow } from "./dwconv_nchw_1x24";
+
+// Depthwise convolution of `planes` NCHW planes with stride 2 across and no dilation (MobileNet's
+// 3x3 stride-2 layers, W9; any filter size, the row stride sy is free), m output planes per input
+// plane: output plane o = p*m + j, filter [fh][fw] at wts + o*fh*fw floats, epilogue channel
+// ch0*m + o. A strip of each input plane is dealt into `scratch` with its padding around it, each
+// padded row as two phases, its even columns then its odd ones, so that tap fx of output ox is
+// column ox + fx/2 of phase fx%2: every tap is a contiguous run again, one load per vector as at
+// stride 1. Loading two vectors and shuffling per tap instead cost a load and a shuffle per
+// multiply-add (group_conv_nchw's stride 2); the deal costs a shuffle per four floats of input,
+// which at stride 2 feeds more than two multiply-adds per float. Outputs then go 28 of a row at a
+// time over one loop of the window's taps: seven accumulators, each tap's weight broadcast once
+// for all seven. W9's 56-wide rows (and MobileNetV2's 28) are whole tiles; the multiply-add's
+// latency, not its throughput, bounds a tile, so fewer wider tiles are faster.
+export function dwconv_nchw_s2_1x28(
+  x: usize,
+  planes: i32,
+  h: i32,
+  w: i32,
+  wts: usize,
+  m: i32,
+  fh: i32,
+  fw: i32,
+  sy: i32,
+  top: i32,
+  left: i32,
+  outH: i32,
+  outW: i32,
+  ch0: i32,
+  y: usize,
+  scratch: usize,
+): void {
+  const clamp = epilogueIsClamp();
+  setTileClamp();
+  const wq = phaseWidth(outW, fw);
+  const strip = stripRows(outH, wq, fh, sy);
+  const hp = (strip - 1) * sy + fh;
+  const rowBytes = (<usize>(2 * wq)) << 2;
+  const taps = fh * fw;
+  // The taps' byte offsets from a window's first float, in the filter's order: one loop over
+  // them rather than three nested short ones. In scratch, so each thread has its own.
+  const tab = scratch;
+  for (let fy = 0; fy < fh; fy++) {
+    for (let fx = 0; fx < fw; fx++) {
+      const off = <usize>fy * rowBytes + ((<usize>((fx & 1) * wq + (fx >> 1))) << 2);
+      store<u32>(tab + ((<usize>(fy * fw + fx)) << 2), <u32>off);
+    }
+  }
+  const pad = scratch + tableBytes(taps);
+  const planeBytes = (<usize>(h * w)) << 2;
+  const outBytes = (<usize>(outH * outW)) << 2;
+  const filterBytes = (<usize>taps) << 2;
+  // The left and right padding is the same for every strip of every plane: zeroed once here.
+  memory.fill(pad, 0, <usize>hp * rowBytes);
+  for (let p = 0; p < planes; p++) {
+    for (let oy0 = 0; oy0 < outH; oy0 += strip) {
+      const rows = min(strip, outH - oy0);
+      deal(x + <usize>p * planeBytes, h, w, top - oy0 * sy, left, (rows - 1) * sy + fh, wq, pad);
+      for (let j = 0; j < m; j++) {
+        const o = p * m + j;
+        const ch = ch0 * m + o;
+        const wo = wts + <usize>o * filterBytes;
+        const yo = y + <usize>o * outBytes;
+        for (let oy = oy0; oy < oy0 + rows; oy++) {
+          const row = pad + <usize>((oy - oy0) * sy) * rowBytes;
+          const out = yo + ((<usize>(oy * outW)) << 2);
+          outputRow(row, tab, filterBytes, wo, outW, ch, out);
+          if (!clamp) activateRow(out, outW, ch);
+        }
+      }
+    }
+  }
+  clearEpilogue();
+}
+
+// Columns of each phase: output ox reads column ox + fx/2, fx < fw.
+function phaseWidth(outW: i32, fw: i32): i32 {
+  return outW + ((fw - 1) >> 1);
+}
+
+// The tap table's bytes, rounded up to keep the padded rows 16-byte aligned.
+function tableBytes(taps: i32): usize {
+  return (<usize>((taps + 3) & ~3)) << 2;
+}
+
+// Output rows per strip: as many as keep the strip's padded rows within 16 KiB (half of L1).
+function stripRows(outH: i32, wq: i32, fh: i32, sy: i32): i32 {
+  const fit = 4096 / (2 * wq);
+  return fit <= fh ? 1 : min(outH, (fit - fh) / sy + 1);
+}
+
+// Floats of scratch dwconv_nchw_s2_1x28 needs: the tap table and one strip of dealt rows.
+export function dwconv_nchw_s2_1x28_scratch_floats(outH: i32, outW: i32, fh: i32, fw: i32, sy: i32): i32 {
+  const wq = phaseWidth(outW, fw);
+  return <i32>(tableBytes(fh * fw) >> 2) + ((stripRows(outH, wq, fh, sy) - 1) * sy + fh) * 2 * wq;
+}
+
+// Rows [0, hp) of the padded plane, dealt: padded column c of row i at pad + i*2*wq + (c%2)*wq +
+// c/2 floats. Row i is image row i - top (top is negative past the first strip), zeros above and
+// below the image; image column c is padded column c + left.
+function deal(x: usize, h: i32, w: i32, top: i32, left: i32, hp: i32, wq: i32, pad: usize): void {
+  // A strip can lie wholly in the top padding (pads larger than the window, short strips).
+  const r0 = min(max(top, 0), hp);
+  const r1 = max(r0, min(top + h, hp));
+  const rowBytes = (<usize>(2 * wq)) << 2;
+  const phaseBytes = (<usize>wq) << 2;
+  memory.fill(pad, 0, <usize>r0 * rowBytes);
+  memory.fill(pad + <usize>r1 * rowBytes, 0, <usize>(hp - r1) * rowBytes);
+  // Image columns past cEnd fall beyond the padded row, which ends at column 2*wq.
+  const cEnd = min(w, 2 * wq - left);
+  // The image's even columns go to the phase of `left`'s parity, its odd ones to the other.
+  const odd = left & 1;
+  const evens = <usize>odd * phaseBytes + ((<usize>(left >> 1)) << 2);
+  const odds = <usize>(1 - odd) * phaseBytes + ((<usize>((left >> 1) + odd)) << 2);
+  for (let r = r0; r < r1; r++) {
+    const src = x + ((<usize>((r - top) * w)) << 2);
+    const dst = pad + <usize>r * rowBytes;
+    let c = 0;
+    // Eight image columns, four of each phase, at a time; the last (c + 7 + left < 2*wq) stays
+    // within its phase.
+    for (; c + 8 <= cEnd; c += 8) {
+      const a = v128.load(src + ((<usize>c) << 2));
+      const b = v128.load(src + ((<usize>c) << 2), 16);
+      const at = (<usize>c) << 1;
+      v128.store(dst + evens + at, v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+      v128.store(dst + odds + at, v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+    }
+    for (; c < cEnd; c++) {
+      const q = c + left;
+      store<f32>(dst + ((<usize>((q & 1) * wq + (q >> 1))) << 2), load<f32>(src + ((<usize>c) << 2)));
+    }
+  }
+}
+
+// One output row: 28 outputs at a time while the row has them, a narrower tile of 16, 8 or 4
+// where it is narrower, then (a row under 4 wide) one by one. `row` is the window's first dealt row.
+function outputRow(row: usize, tab: usize, tapBytes: usize, wts: usize, outW: i32, ch: i32, out: usize): void {
+  const b = epilogueBias(ch);
+  if (outW >= 28) tiles(row, tab, tapBytes, wts, outW, b, out, 7);
+  else if (outW >= 16) tiles(row, tab, tapBytes, wts, outW, b, out, 4);
+  else if (outW >= 8) tiles(row, tab, tapBytes, wts, outW, b, out, 2);
+  else if (outW >= 4) tiles(row, tab, tapBytes, wts, outW, b, out, 1);
+  else {
+    for (let ox = 0; ox < outW; ox++) {
+      const r = row + ((<usize>ox) << 2);
+      let a = b;
+      for (let i: usize = 0; i < tapBytes; i += 4) a += load<f32>(r + <usize>load<u32>(tab + i)) * load<f32>(wts + i);
+      store<f32>(out + ((<usize>ox) << 2), tileClampOne(a));
+    }
+  }
+}
+
+// The row in tiles of n vectors (n a constant after inlining), outW >= 4n. The last tile overlaps
+// the one before it rather than leaving a narrower remainder, whose chains of dependent
+// multiply-adds each take as long as a whole tile's; the outputs computed twice come out the same.
+@inline function tiles(row: usize, tab: usize, tapBytes: usize, wts: usize, outW: i32, b: f32, out: usize, n: i32): void {
+  const width = 4 * n;
+  let ox = 0;
+  for (let more = true; more; ) {
+    let a0 = f32x4.splat(b);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let a4 = a0;
+    let a5 = a0;
+    let a6 = a0;
+    const r = row + ((<usize>ox) << 2);
+    for (let i: usize = 0; i < tapBytes; i += 4) {
+      const q = r + <usize>load<u32>(tab + i);
+      const wv = v128.load32_splat(wts + i);
+      a0 = madd(v128.load(q), wv, a0);
+      if (n > 1) a1 = madd(v128.load(q, 16), wv, a1);
+      if (n > 2) a2 = madd(v128.load(q, 32), wv, a2);
+      if (n > 3) a3 = madd(v128.load(q, 48), wv, a3);
+      if (n > 4) a4 = madd(v128.load(q, 64), wv, a4);
+      if (n > 5) a5 = madd(v128.load(q, 80), wv, a5);
+      if (n > 6) a6 = madd(v128.load(q, 96), wv, a6);
+    }
+    const o = out + ((<usize>ox) << 2);
+    v128.store(o, tileClamp(a0));
+    if (n > 1) v128.store(o, tileClamp(a1), 16);
+    if (n > 2) v128.store(o, tileClamp(a2), 32);
+    if (n > 3) v128.store(o, tileClamp(a3), 48);
+    if (n > 4) v128.store(o, tileClamp(a4), 64);
+    if (n > 5) v128.store(o, tileClamp(a5), 80);
+    if (n > 6) v128.store(o, tileClamp(a6), 96);
+    more = ox + width < outW;
+    ox = min(ox + width, outW - width);
+  }
+}
