@@ -46,15 +46,17 @@ export function dwconv_nchw_s2_1x28(
   const hp = (strip - 1) * sy + fh;
   const rowBytes = (<usize>(2 * wq)) << 2;
   const taps = fh * fw;
-  // The taps' byte offsets from a window's first float, in the filter's order: one loop over
-  // them rather than three nested short ones. In scratch, so each thread has its own.
+  // One record per tap, in scratch so each thread has its own: its byte offset from a window's
+  // first float, then its weight (rewritten for each output plane). The tap loop then walks one
+  // pointer, with one loop over the window rather than three nested short ones.
   const tab = scratch;
   for (let fy = 0; fy < fh; fy++) {
     for (let fx = 0; fx < fw; fx++) {
       const off = <usize>fy * rowBytes + ((<usize>((fx & 1) * wq + (fx >> 1))) << 2);
-      store<u32>(tab + ((<usize>(fy * fw + fx)) << 2), <u32>off);
+      store<u32>(tab + ((<usize>(fy * fw + fx)) << 3), <u32>off);
     }
   }
+  const tabEnd = tab + ((<usize>taps) << 3);
   const pad = scratch + tableBytes(taps);
   const planeBytes = (<usize>(h * w)) << 2;
   const outBytes = (<usize>(outH * outW)) << 2;
@@ -69,11 +71,12 @@ export function dwconv_nchw_s2_1x28(
         const o = p * m + j;
         const ch = ch0 * m + o;
         const wo = wts + <usize>o * filterBytes;
+        for (let t = 0; t < taps; t++) store<f32>(tab + ((<usize>t) << 3), load<f32>(wo + ((<usize>t) << 2)), 4);
         const yo = y + <usize>o * outBytes;
         for (let oy = oy0; oy < oy0 + rows; oy++) {
           const row = pad + <usize>((oy - oy0) * sy) * rowBytes;
           const out = yo + ((<usize>(oy * outW)) << 2);
-          outputRow(row, tab, filterBytes, wo, outW, ch, out);
+          outputRow(row, tab, tabEnd, outW, ch, out);
           if (!clamp) activateRow(out, outW, ch);
         }
       }
@@ -87,9 +90,9 @@ function phaseWidth(outW: i32, fw: i32): i32 {
   return outW + ((fw - 1) >> 1);
 }
 
-// The tap table's bytes, rounded up to keep the padded rows 16-byte aligned.
+// The tap records' bytes, rounded up to keep the padded rows 16-byte aligned.
 function tableBytes(taps: i32): usize {
-  return (<usize>((taps + 3) & ~3)) << 2;
+  return (<usize>((taps + 1) & ~1)) << 3;
 }
 
 // Output rows per strip: as many as keep the strip's padded rows within 16 KiB (half of L1).
@@ -116,7 +119,7 @@ function deal(x: usize, h: i32, w: i32, top: i32, left: i32, hp: i32, wq: i32, p
   memory.fill(pad, 0, <usize>r0 * rowBytes);
   memory.fill(pad + <usize>r1 * rowBytes, 0, <usize>(hp - r1) * rowBytes);
   // Image columns past cEnd fall beyond the padded row, which ends at column 2*wq.
-  const cEnd = min(w, 2 * wq - left);
+  const cEnd = max(0, min(w, 2 * wq - left));
   // The image's even columns go to the phase of `left`'s parity, its odd ones to the other.
   const odd = left & 1;
   const evens = <usize>odd * phaseBytes + ((<usize>(left >> 1)) << 2);
@@ -124,15 +127,32 @@ function deal(x: usize, h: i32, w: i32, top: i32, left: i32, hp: i32, wq: i32, p
   for (let r = r0; r < r1; r++) {
     const src = x + ((<usize>((r - top) * w)) << 2);
     const dst = pad + <usize>r * rowBytes;
-    let c = 0;
-    // Eight image columns, four of each phase, at a time; the last (c + 7 + left < 2*wq) stays
-    // within its phase.
-    for (; c + 8 <= cEnd; c += 8) {
-      const a = v128.load(src + ((<usize>c) << 2));
-      const b = v128.load(src + ((<usize>c) << 2), 16);
-      const at = (<usize>c) << 1;
-      v128.store(dst + evens + at, v128.shuffle<f32>(a, b, 0, 2, 4, 6));
-      v128.store(dst + odds + at, v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+    // Sixteen image columns, eight of each phase, at a time, then eight; the last (c + 7 + left <
+    // 2*wq) stays within its phase. Three pointers and constant offsets: the loop's address
+    // arithmetic had cost as much as its loads and stores.
+    let s = src;
+    let e = dst + evens;
+    let o = dst + odds;
+    const end16 = src + ((<usize>(cEnd & ~15)) << 2);
+    for (; s < end16; s += 64) {
+      const a = v128.load(s);
+      const b = v128.load(s, 16);
+      const c = v128.load(s, 32);
+      const d = v128.load(s, 48);
+      v128.store(e, v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+      v128.store(e, v128.shuffle<f32>(c, d, 0, 2, 4, 6), 16);
+      v128.store(o, v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+      v128.store(o, v128.shuffle<f32>(c, d, 1, 3, 5, 7), 16);
+      e += 32;
+      o += 32;
+    }
+    let c = cEnd & ~15;
+    if (c + 8 <= cEnd) {
+      const a = v128.load(s);
+      const b = v128.load(s, 16);
+      v128.store(e, v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+      v128.store(o, v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+      c += 8;
     }
     for (; c < cEnd; c++) {
       const q = c + left;
@@ -143,17 +163,17 @@ function deal(x: usize, h: i32, w: i32, top: i32, left: i32, hp: i32, wq: i32, p
 
 // One output row: 28 outputs at a time while the row has them, a narrower tile of 16, 8 or 4
 // where it is narrower, then (a row under 4 wide) one by one. `row` is the window's first dealt row.
-function outputRow(row: usize, tab: usize, tapBytes: usize, wts: usize, outW: i32, ch: i32, out: usize): void {
+function outputRow(row: usize, tab: usize, tabEnd: usize, outW: i32, ch: i32, out: usize): void {
   const b = epilogueBias(ch);
-  if (outW >= 28) tiles(row, tab, tapBytes, wts, outW, b, out, 7);
-  else if (outW >= 16) tiles(row, tab, tapBytes, wts, outW, b, out, 4);
-  else if (outW >= 8) tiles(row, tab, tapBytes, wts, outW, b, out, 2);
-  else if (outW >= 4) tiles(row, tab, tapBytes, wts, outW, b, out, 1);
+  if (outW >= 28) tiles(row, tab, tabEnd, outW, b, out, 7);
+  else if (outW >= 16) tiles(row, tab, tabEnd, outW, b, out, 4);
+  else if (outW >= 8) tiles(row, tab, tabEnd, outW, b, out, 2);
+  else if (outW >= 4) tiles(row, tab, tabEnd, outW, b, out, 1);
   else {
     for (let ox = 0; ox < outW; ox++) {
       const r = row + ((<usize>ox) << 2);
       let a = b;
-      for (let i: usize = 0; i < tapBytes; i += 4) a += load<f32>(r + <usize>load<u32>(tab + i)) * load<f32>(wts + i);
+      for (let t = tab; t < tabEnd; t += 8) a += load<f32>(r + <usize>load<u32>(t)) * load<f32>(t, 4);
       store<f32>(out + ((<usize>ox) << 2), tileClampOne(a));
     }
   }
@@ -162,7 +182,7 @@ function outputRow(row: usize, tab: usize, tapBytes: usize, wts: usize, outW: i3
 // The row in tiles of n vectors (n a constant after inlining), outW >= 4n. The last tile overlaps
 // the one before it rather than leaving a narrower remainder, whose chains of dependent
 // multiply-adds each take as long as a whole tile's; the outputs computed twice come out the same.
-@inline function tiles(row: usize, tab: usize, tapBytes: usize, wts: usize, outW: i32, b: f32, out: usize, n: i32): void {
+@inline function tiles(row: usize, tab: usize, tabEnd: usize, outW: i32, b: f32, out: usize, n: i32): void {
   const width = 4 * n;
   let ox = 0;
   for (let more = true; more; ) {
@@ -174,9 +194,9 @@ function outputRow(row: usize, tab: usize, tapBytes: usize, wts: usize, outW: i3
     let a5 = a0;
     let a6 = a0;
     const r = row + ((<usize>ox) << 2);
-    for (let i: usize = 0; i < tapBytes; i += 4) {
-      const q = r + <usize>load<u32>(tab + i);
-      const wv = v128.load32_splat(wts + i);
+    for (let t = tab; t < tabEnd; t += 8) {
+      const q = r + <usize>load<u32>(t);
+      const wv = v128.load32_splat(t, 4);
       a0 = madd(v128.load(q), wv, a0);
       if (n > 1) a1 = madd(v128.load(q, 16), wv, a1);
       if (n > 2) a2 = madd(v128.load(q, 32), wv, a2);
