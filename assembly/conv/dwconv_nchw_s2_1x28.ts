@@ -72,13 +72,8 @@ export function dwconv_nchw_s2_1x28(
         const ch = ch0 * m + o;
         const wo = wts + <usize>o * filterBytes;
         for (let t = 0; t < taps; t++) store<f32>(tab + ((<usize>t) << 3), load<f32>(wo + ((<usize>t) << 2)), 4);
-        const yo = y + <usize>o * outBytes;
-        for (let oy = oy0; oy < oy0 + rows; oy++) {
-          const row = pad + <usize>((oy - oy0) * sy) * rowBytes;
-          const out = yo + ((<usize>(oy * outW)) << 2);
-          outputRow(row, tab, tabEnd, outW, ch, out);
-          if (!clamp) activateRow(out, outW, ch);
-        }
+        const out = y + <usize>o * outBytes + ((<usize>(oy0 * outW)) << 2);
+        outputRows(pad, <usize>sy * rowBytes, rows, tab, tabEnd, outW, ch, out, clamp);
       }
     }
   }
@@ -161,21 +156,31 @@ function deal(x: usize, h: i32, w: i32, top: i32, left: i32, hp: i32, wq: i32, p
   }
 }
 
-// One output row: 28 outputs at a time while the row has them, a narrower tile of 16, 8 or 4
-// where it is narrower, then (a row under 4 wide) one by one. `row` is the window's first dealt row.
-function outputRow(row: usize, tab: usize, tabEnd: usize, outW: i32, ch: i32, out: usize): void {
+// `rows` output rows of one plane, the first at `out`, their windows' first dealt rows `step`
+// bytes apart from `row`: 28 outputs at a time while a row has them, a narrower tile of 16, 8 or
+// 4 where it is narrower, then (a row under 4 wide) one by one. One call for a strip's rows
+// rather than one per row (W9: 384 calls instead of 5,376).
+function outputRows(
+  row: usize, step: usize, rows: i32, tab: usize, tabEnd: usize, outW: i32, ch: i32, out: usize, clamp: bool,
+): void {
   const b = epilogueBias(ch);
-  if (outW >= 28) tiles(row, tab, tabEnd, outW, b, out, 7);
-  else if (outW >= 16) tiles(row, tab, tabEnd, outW, b, out, 4);
-  else if (outW >= 8) tiles(row, tab, tabEnd, outW, b, out, 2);
-  else if (outW >= 4) tiles(row, tab, tabEnd, outW, b, out, 1);
-  else {
-    for (let ox = 0; ox < outW; ox++) {
-      const r = row + ((<usize>ox) << 2);
-      let a = b;
-      for (let t = tab; t < tabEnd; t += 8) a += load<f32>(r + <usize>load<u32>(t)) * load<f32>(t, 4);
-      store<f32>(out + ((<usize>ox) << 2), tileClampOne(a));
+  const outRow = (<usize>outW) << 2;
+  for (let i = 0; i < rows; i++) {
+    if (outW >= 28) tiles(row, tab, tabEnd, outW, b, out, 7);
+    else if (outW >= 16) tiles(row, tab, tabEnd, outW, b, out, 4);
+    else if (outW >= 8) tiles(row, tab, tabEnd, outW, b, out, 2);
+    else if (outW >= 4) tiles(row, tab, tabEnd, outW, b, out, 1);
+    else {
+      for (let ox = 0; ox < outW; ox++) {
+        const r = row + ((<usize>ox) << 2);
+        let a = b;
+        for (let t = tab; t < tabEnd; t += 8) a += load<f32>(r + <usize>load<u32>(t)) * load<f32>(t, 4);
+        store<f32>(out + ((<usize>ox) << 2), tileClampOne(a));
+      }
     }
+    if (!clamp) activateRow(out, outW, ch);
+    row += step;
+    out += outRow;
   }
 }
 
