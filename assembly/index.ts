@@ -18,6 +18,7 @@ export { group_conv_nchw, group_conv_nchw_scratch_floats } from "./conv/group_co
 export { dwconv_nhwc } from "./conv/dwconv_nhwc";
 export { dwconv_nhwc_4x6 } from "./conv/dwconv_nhwc_4x6";
 export { dwconv_nchw_1x24, dwconv_nchw_1x24_scratch_floats } from "./conv/dwconv_nchw_1x24";
+export { dwconv_nchw_s2_1x28, dwconv_nchw_s2_1x28_scratch_floats } from "./conv/dwconv_nchw_s2_1x28";
 export { group_conv_nhwc } from "./conv/group_conv_nhwc";
 export { pointwise_nchw } from "./conv/pointwise_nchw";
 export { pointwise_nhwc } from "./conv/pointwise_nhwc";

@@ -1,6 +1,7 @@
 // `npm run bench:dw-kernels` (FMA: node --experimental-wasm-relaxed-simd --import tsx bench/dw_kernels.ts):
 // the depthwise kernels alone on W8's and W9's shapes and MobileNetV2's smaller ones (3x3 "same" + bias + relu6), the general
-// ones (dwconv_nhwc, group_conv_nchw) beside the tiled ones (dwconv_nhwc_4x6, dwconv_nchw_1x24),
+// ones (dwconv_nhwc, group_conv_nchw) beside the tiled ones (dwconv_nhwc_4x6, and dwconv_nchw_1x24
+// at stride 1 or dwconv_nchw_s2_1x28 at stride 2),
 // with the image already in memory: no copies in or out. Timed alternately in one process, by CPU
 // time, so that a busy machine slows all four alike; medians of 15 rounds.
 import { init } from "../src/index.js";
@@ -18,7 +19,9 @@ function cpuMs(f: () => void, calls: number): number {
   return (d.user + d.system) / 1000 / calls;
 }
 
-console.log(`| workload (${info.build}) | dwconv_nhwc | dwconv_nhwc_4x6 | group_conv_nchw | dwconv_nchw_1x24 |`);
+console.log(
+  `| workload (${info.build}) | dwconv_nhwc | dwconv_nhwc_4x6 | group_conv_nchw | dwconv_nchw_1x24 / _s2_1x28 |`,
+);
 console.log("|---|---:|---:|---:|---:|");
 for (const [id, C, H, s] of [
   ["W8", 144, 56, 1],
@@ -35,6 +38,7 @@ for (const [id, C, H, s] of [
   const scratchFloats = Math.max(
     k.group_conv_nchw_scratch_floats(1, out, out, 3, 3, s, s, 1, 1),
     k.dwconv_nchw_1x24_scratch_floats(out, out, 3, 3, s),
+    k.dwconv_nchw_s2_1x28_scratch_floats(out, out, 3, 3, s),
   );
   const [x, w, b, y, scratch] = rt.heap.allocFloats("bench", [C * H * H, 9 * C, C, C * out * out, scratchFloats]);
   const f = new Float32Array(k.memory.buffer);
@@ -57,13 +61,13 @@ for (const [id, C, H, s] of [
     () => {
       k.epilogue_set(b, 1, RELU6, 0, 0);
       if (s === 1) k.dwconv_nchw_1x24(x, C, H, H, w, 1, 3, 3, 1, top, top, out, out, 0, y, scratch);
+      else k.dwconv_nchw_s2_1x28(x, C, H, H, w, 1, 3, 3, 2, top, top, out, out, 0, y, scratch);
     },
   ];
   for (const run of kernels) cpuMs(run, 100); // past V8's baseline tier
   const times: number[][] = kernels.map(() => []);
   for (let round = 0; round < 15; round++) kernels.forEach((run, i) => times[i].push(cpuMs(run, 40)));
   const med = times.map((t) => t.sort((p, q) => p - q)[7]);
-  // dwconv_nchw_1x24 takes stride 1 across only.
-  console.log(`| ${id} | ${med.map((m, i) => (i === 3 && s !== 1 ? "—" : `${m.toFixed(3)} ms`)).join(" | ")} |`);
+  console.log(`| ${id} | ${med.map((m) => `${m.toFixed(3)} ms`).join(" | ")} |`);
   for (const p of [x, w, b, y, scratch]) rt.heap.free(p);
 }

@@ -17,9 +17,8 @@ import {
 // of each input plane is first copied into `scratch` with its padding around it, then its outputs
 // go 24 of a row at a time, six vectors loaded at constant offsets from one pointer per tap, with
 // the tap's weight broadcast once for all six. Six accumulators and seven loads fit V8's 15 vector
-// registers with nothing held across the tap loop (see dwconv_nhwc_4x6.ts). Stride 2 is left to
-// group_conv_nchw: dealing the padded rows into even and odd columns, so that its taps were
-// contiguous runs too, cost what it saved (W9) and more on small planes.
+// registers with nothing held across the tap loop (see dwconv_nhwc_4x6.ts). Stride 2 across is
+// dwconv_nchw_s2_1x28's, which deals the padded rows into even and odd columns first.
 export function dwconv_nchw_1x24(
   x: usize,
   planes: i32,
@@ -197,8 +196,8 @@ function outputRow(row: usize, wp: i32, wts: usize, fh: i32, fw: i32, outW: i32,
   }
 }
 
-// The activations other than a clamp, on a row outputRow stored (still in L1).
-function activateRow(out: usize, n: i32, ch: i32): void {
+// The activations other than a clamp, on a row outputRow stored (still in L1); dwconv_nchw_s2_1x28's too.
+export function activateRow(out: usize, n: i32, ch: i32): void {
   const slope = epilogueSlope(ch);
   let i = 0;
   for (; i + 4 <= n; i += 4) {

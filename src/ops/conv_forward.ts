@@ -1,5 +1,7 @@
 // The inference convolution for every geometry: one place that picks the kernel for a shape.
 //   NCHW  depthwise, stride 1 across dwconv_nchw_1x24, 24 outputs of a row at a time
+//         depthwise, stride 2 across dwconv_nchw_s2_1x28, 28 outputs of a row, on rows dealt into
+//                                    even and odd columns
 //         other depthwise            group_conv_nchw, direct, per group, vectorised along output rows
 //         small groups, stride 1     group_conv_nchw, four of a group's filters x eight pixels a step
 //         1x1, stride 1, no pad      pointwise_nchw straight on the image (x is already the [C, P]
@@ -115,8 +117,10 @@ export function convScratch(
     const perThread =
       g.layout !== "NCHW"
         ? 0
-        : depthwiseContiguous(g)
-          ? k.dwconv_nchw_1x24_scratch_floats(g.outH, g.outW, g.FH, g.FW, g.sy)
+        : depthwiseTiled(g)
+          ? g.sx === 1
+            ? k.dwconv_nchw_1x24_scratch_floats(g.outH, g.outW, g.FH, g.FW, g.sy)
+            : k.dwconv_nchw_s2_1x28_scratch_floats(g.outH, g.outW, g.FH, g.FW, g.sy)
           : k.group_conv_nchw_scratch_floats(g.Cg, g.outH, g.outW, g.FH, g.FW, g.sy, g.sx, g.dh, g.dw);
     return { perThread, shared: 0, threads };
   }
@@ -262,9 +266,12 @@ function direct(k: Kernels, g: ConvGeometry, p: ConvPointers, x: number, y: numb
   k.conv_direct_4x8(x, g.C, g.H, g.W, g.FH, g.FW, g.outH, g.outW, work, g.FN, p.bias, y);
 }
 
-/** NCHW depthwise with stride 1 across and no dilation: dwconv_nchw_1x24, whose taps are contiguous runs of a row. */
-function depthwiseContiguous(g: ConvGeometry): boolean {
-  return g.Cg === 1 && g.sx === 1 && g.dh === 1 && g.dw === 1;
+/**
+ * NCHW depthwise with stride 1 or 2 across and no dilation: dwconv_nchw_1x24 and
+ * dwconv_nchw_s2_1x28, whose taps are contiguous runs of a (dealt) row.
+ */
+function depthwiseTiled(g: ConvGeometry): boolean {
+  return g.Cg === 1 && (g.sx === 1 || g.sx === 2) && g.dh === 1 && g.dw === 1;
 }
 
 /** Depthwise and small groups: whole images per thread, or one image's groups (NCHW) or output rows (NHWC). */
@@ -276,11 +283,13 @@ function grouped(rt: Runtime, g: ConvGeometry, act: FusedActivation, p: ConvPoin
     const x = p.x + i * imageBytes;
     const y = p.y + i * outBytes;
     setEpilogue(k, p.bias, g.layout === "NCHW" ? 1 : 2, act, p.prelu);
-    if (g.layout === "NCHW" && depthwiseContiguous(g)) {
+    if (g.layout === "NCHW" && depthwiseTiled(g)) {
       const plane = g.H * g.W * 4;
       const wo = p.w + from * M * g.K * 4;
       const yo = y + from * M * g.P * 4;
-      k.dwconv_nchw_1x24(
+      // The same arguments: stride 2 across is the second kernel's name, not a parameter.
+      const tiled = g.sx === 1 ? k.dwconv_nchw_1x24 : k.dwconv_nchw_s2_1x28;
+      tiled(
         x + from * plane,
         count,
         g.H,

@@ -282,6 +282,25 @@ export interface Kernels {
     scratch: number,
   ): void;
   dwconv_nchw_1x24_scratch_floats(outH: number, outW: number, fh: number, fw: number, sy: number): number;
+  dwconv_nchw_s2_1x28(
+    x: number,
+    planes: number,
+    h: number,
+    w: number,
+    wts: number,
+    m: number,
+    fh: number,
+    fw: number,
+    sy: number,
+    top: number,
+    left: number,
+    outH: number,
+    outW: number,
+    ch0: number,
+    y: number,
+    scratch: number,
+  ): void;
+  dwconv_nchw_s2_1x28_scratch_floats(outH: number, outW: number, fh: number, fw: number, sy: number): number;
   dwconv_nhwc_4x6(
     x: number,
     h: number,
