@@ -6,7 +6,7 @@
 // load is invisible from inside); ratios taken within a round do not move with it.
 //
 //   node [--experimental-wasm-relaxed-simd] --import tsx bench/peers/paired.ts fma|simd \
-//        [--only W8,W9,...] [--quick] [--out NAME]      (default --only W8-W14, NAME paired-<build>)
+//        [--only W8,W9,...] [--quick] [--native] [--out NAME]   (default --only W8-W14, NAME paired-<build>)
 //
 // Each round's ratio is the faster peer's mean time per op over zeroconv's, within that round; the
 // table gives the median over the rounds, and each time cell the median of its slices.
@@ -35,7 +35,7 @@ if (build !== "fma" && build !== "simd") {
   process.stderr.write("paired.ts: the first argument is fma or simd\n");
   process.exit(2);
 }
-const args = parseArgs(process.argv.slice(3));
+const args = parseArgs(process.argv.slice(3).filter((a) => a !== "--native"));
 // --only may name the book's single convolutions too (W4, W5): W4 is Winograd's goal workload.
 const ids = WORKLOADS.filter((w) => (args.only === null ? w.table === "mobile" : args.only.has(w.id))).map((w) => w.id);
 const rounds = args.quick ? 4 : 9;
@@ -47,18 +47,23 @@ if (r.build !== (build === "fma" ? "relaxed-simd" : "simd"))
   throw new Error(`paired.ts: init loaded the ${r.build} build (FMA needs --experimental-wasm-relaxed-simd)`);
 const { tfjsLibrary } = await import("./lib_tfjs.js");
 const { ortLibrary } = await import("./lib_ort.js");
-const libs: { label: string; lib: Library; zeroconv: boolean }[] = [
+const libs: { label: string; lib: Library; zeroconv: boolean; native?: boolean }[] = [
   { label: `zeroconv 1T ${build === "fma" ? "FMA" : "SIMD"}`, lib: zeroconvLibrary({}), zeroconv: true },
   // W14/W15 a second way: Tensors, every layer's input copied in and result copied out.
   { label: "zeroconv Tensors", lib: zeroconvLibrary({}, { copies: true }), zeroconv: true },
   { label: "tfjs-wasm 1T", lib: await tfjsLibrary(1), zeroconv: false },
   { label: "ort-web 1T", lib: await ortLibrary("web", 1), zeroconv: false },
+  // --native: onnxruntime-node 1T beside them, shown with its own ratio, not counted as a WASM peer.
+  ...(process.argv.includes("--native")
+    ? [{ label: "ort-node 1T", lib: await ortLibrary("node", 1), zeroconv: false, native: true }]
+    : []),
 ];
 
 interface Entry {
   label: string;
   layout?: Layout;
   zeroconv: boolean;
+  native?: boolean;
   c: Case | null;
   why?: string;
   slices: number[];
@@ -68,7 +73,7 @@ const data = new BenchData();
 const results: Record<string, Entry[]> = {};
 for (const id of ids) {
   const entries: Entry[] = [];
-  for (const { label, lib, zeroconv } of libs) {
+  for (const { label, lib, zeroconv, native } of libs) {
     const set = lib.cases[id as WorkloadId];
     if (!set) continue;
     const factories: [Layout | undefined, CaseFactory][] =
@@ -76,9 +81,9 @@ for (const id of ids) {
     for (const [layout, f] of factories) {
       try {
         const c = await f(data);
-        entries.push({ label, layout: layout ?? c.layout ?? "NCHW", zeroconv, c, slices: [] });
+        entries.push({ label, layout: layout ?? c.layout ?? "NCHW", zeroconv, native, c, slices: [] });
       } catch (e) {
-        entries.push({ label, layout, zeroconv, c: null, why: (e as Error).message, slices: [] });
+        entries.push({ label, layout, zeroconv, native, c: null, why: (e as Error).message, slices: [] });
       }
     }
   }
@@ -95,21 +100,26 @@ for (const id of ids) {
   );
 }
 
+// Only the libraries with a case among the workloads run (zeroconv Tensors runs W14 and W15 only).
+const shown = libs.filter((l) => ids.some((id) => results[id].some((e) => e.label === l.label)));
+const native = shown.some((l) => l.native);
 const fmt = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "–");
 const head = [
   "workload",
-  ...libs.flatMap((l) => (l.zeroconv ? LAYOUTS.map((lay) => `${l.label} ${lay}`) : [l.label])),
-  ...libs
+  ...shown.flatMap((l) => (l.zeroconv ? LAYOUTS.map((lay) => `${l.label} ${lay}`) : [l.label])),
+  ...shown
     .filter((l) => l.zeroconv)
     .flatMap((l) => LAYOUTS.map((lay) => `${l.label} ${lay} ÷ faster peer (per round, median)`)),
+  ...(native ? LAYOUTS.map((lay) => `${shown[0].label} ${lay} ÷ ort-node 1T (native)`) : []),
   "rounds",
 ];
 const rows = ids.map((id) => {
   const es = results[id];
   const cellOf = (e: Entry | undefined) =>
     !e ? "–" : e.c ? `${mid(e.slices).toPrecision(3)} ms` : `n/a (${(e.why ?? "").slice(0, 40)})`;
-  const peers = es.filter((e) => !e.zeroconv && e.c);
-  const ratios = libs
+  const peers = es.filter((e) => !e.zeroconv && !e.native && e.c);
+  const nativePeer = es.filter((e) => e.native && e.c);
+  const ratios = shown
     .filter((l) => l.zeroconv)
     .flatMap((l) =>
       LAYOUTS.map((lay) => {
@@ -120,12 +130,20 @@ const rows = ids.map((id) => {
     );
   return [
     id,
-    ...libs.flatMap((l) =>
+    ...shown.flatMap((l) =>
       l.zeroconv
         ? LAYOUTS.map((lay) => cellOf(es.find((e) => e.label === l.label && e.layout === lay)))
         : [cellOf(es.find((e) => e.label === l.label))],
     ),
     ...ratios.map(fmt),
+    ...(native
+      ? LAYOUTS.map((lay) => {
+          const z = es.find((e) => e.label === shown[0].label && e.layout === lay && e.c);
+          return fmt(
+            !z || nativePeer.length === 0 ? Number.NaN : mid(z.slices.map((t, k) => nativePeer[0].slices[k] / t)),
+          );
+        })
+      : []),
     String(rounds),
   ];
 });
