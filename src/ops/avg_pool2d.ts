@@ -54,6 +54,7 @@ const AVG_KEYS = [
 /** Average pooling: x [N, C, H, W] -> [N, C, outH, outW], or NHWC; each output is its window's mean. */
 export function avgPool2d(x: TensorLike, opts: AvgPoolOptions): Tensor;
 export function avgPool2d(x: WasmTensor, opts: AvgPoolOptions): WasmTensor;
+export function avgPool2d(x: Input, opts: AvgPoolOptions): Tensor | WasmTensor;
 export function avgPool2d(x: Input, opts: AvgPoolOptions): Tensor | WasmTensor {
   const fn = "avgPool2d";
   const rt = getRuntime();

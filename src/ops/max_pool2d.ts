@@ -40,6 +40,7 @@ const MAX_KEYS = ["window", "poolH", "poolW", "stride", "pad", "dilation", "ceil
  */
 export function maxPool2d(x: TensorLike, opts: MaxPoolOptions): Tensor;
 export function maxPool2d(x: WasmTensor, opts: MaxPoolOptions): WasmTensor;
+export function maxPool2d(x: Input, opts: MaxPoolOptions): Tensor | WasmTensor;
 export function maxPool2d(x: Input, opts: MaxPoolOptions): Tensor | WasmTensor {
   const fn = "maxPool2d";
   const rt = getRuntime();

@@ -6,7 +6,7 @@ import type { TensorLike } from "../tensor/tensor.js";
 import { conv2d } from "../ops/conv2d.js";
 import { conv2dBackpropFilter as backpropFilter, conv2dBackpropInput as backpropInput } from "../ops/conv2d_grad.js";
 import type { Layout } from "../ops/options.js";
-import { floats, output, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
+import { floats, output, resident, served, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
 import { fusedOf, NONE } from "./fused.js";
 import { layoutOf, windowOf, type Window } from "./windows.js";
 
@@ -56,16 +56,20 @@ function convWindow(
 function conv(args: KernelArgs, fused: boolean): TensorInfo | null {
   const { inputs, backend, attrs } = args;
   const layout = layoutOf(attrs.dataFormat);
-  const t = floats(backend, inputs.x, inputs.filter);
-  if (layout === null || t === null) return null;
-  const [x, filter] = t;
-  const win = convWindow(x.shape as number[], filter.shape as number[], attrs, layout);
+  const x = inputs.x;
+  const filter = inputs.filter;
+  if (layout === null || !served(x) || !served(filter)) return null;
+  const win = convWindow(x.shape, filter.shape, attrs, layout);
   if (win === null) return null;
   const FN = filter.shape[3];
   const f = fused ? fusedOf(args, FN, 4, layout === "NHWC" ? 0 : 2) : NONE;
   if (f === null) return null;
-  const W = layout === "NHWC" ? filter : transposeFilter(filter, false);
-  const y = conv2d(x, W, f.bias, { ...win, layout, activation: f.activation, alpha: f.alpha });
+  // NCHW's filter is transposed here at each call: that layout is rare in tfjs, and its copy is the filter's.
+  const t = layout === "NHWC" ? resident(backend, x, filter) : resident(backend, x);
+  const w = layout === "NHWC" ? t : floats(backend, filter);
+  if (t === null || w === null) return null;
+  const W = layout === "NHWC" ? w[1] : transposeFilter(w[0] as TensorLike, false);
+  const y = conv2d(t[0], W, f.bias, { ...win, layout, activation: f.activation, alpha: f.alpha });
   return output(backend, y);
 }
 

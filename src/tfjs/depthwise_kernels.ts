@@ -4,7 +4,8 @@ import { backend_util, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { TensorLike } from "../tensor/tensor.js";
 import { depthwiseConv2d } from "../ops/conv2d.js";
 import { depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from "../ops/conv2d_grad.js";
-import { floats, output, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
+import type { Input } from "../runtime/memory.js";
+import { floats, output, resident, served, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
 import { fusedOf, NONE } from "./fused.js";
 import { windowOf, type Window } from "./windows.js";
 
@@ -33,15 +34,15 @@ function depthwiseWindow(
 
 function depthwise(args: KernelArgs, fused: boolean): TensorInfo | null {
   const { inputs, backend, attrs } = args;
-  const t = floats(backend, inputs.x, inputs.filter);
-  if (t === null) return null;
-  const [x, filter] = t;
-  const w = depthwiseWindow(x.shape as number[], filter.shape as number[], attrs);
+  const { x, filter } = inputs;
+  if (!served(x) || !served(filter)) return null;
+  const w = depthwiseWindow(x.shape, filter.shape, attrs);
   if (w === null) return null;
   const CM = filter.shape[2] * filter.shape[3];
   const f = fused ? fusedOf(args, CM, 4, 0) : NONE;
   if (f === null) return null;
-  const y = depthwiseConv2d(x, filter, f.bias, { ...w, activation: f.activation, alpha: f.alpha });
+  const t = resident(backend, x, filter) as Input[];
+  const y = depthwiseConv2d(t[0], t[1], f.bias, { ...w, activation: f.activation, alpha: f.alpha });
   return output(backend, y);
 }
 

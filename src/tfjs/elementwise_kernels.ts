@@ -9,7 +9,9 @@ import { util } from "@tensorflow/tfjs-core";
 import type { TensorLike } from "../tensor/tensor.js";
 import { binary as binaryOp, sumLeading, unary as unaryOp, type BinaryOp, type UnaryOp } from "../ops/elementwise.js";
 import { globalAvgPool2d } from "../ops/global_pool2d.js";
-import { floats, output, type ZeroconvKernel } from "./kernel.js";
+import { add as addOp } from "../ops/add.js";
+import type { Input } from "../runtime/memory.js";
+import { floats, output, resident, served, type ZeroconvKernel } from "./kernel.js";
 import { sameShape } from "./windows.js";
 
 const size = (v: TensorLike) => v.data.length;
@@ -25,7 +27,13 @@ function perChannel(v: TensorLike, x: TensorLike): boolean {
 
 function binary(op: BinaryOp): ZeroconvKernel {
   return ({ inputs, backend }) => {
-    const t = floats(backend, inputs.a, inputs.b);
+    const { a: ta, b: tb } = inputs;
+    // One shape on both sides: the residual adds, which read and leave their operands in WASM memory.
+    if (op === "add" && served(ta) && served(tb) && ta.shape.length > 0 && sameShape(ta.shape, tb.shape)) {
+      const [ra, rb] = resident(backend, ta, tb) as Input[];
+      return output(backend, addOp(ra, rb));
+    }
+    const t = floats(backend, ta, tb);
     if (t === null) return null;
     const [a, b] = t;
     const [ra, rb] = [a.shape.length, b.shape.length];
@@ -71,10 +79,10 @@ export const sum: ZeroconvKernel = ({ inputs, backend, attrs }) => {
 
 /** Mean of an NHWC image over its pixels, axes [1, 2]: global average pooling; any other mean is the CPU kernel's. */
 export const mean: ZeroconvKernel = ({ inputs, backend, attrs }) => {
-  const t = floats(backend, inputs.x);
-  if (t === null || t[0].shape.length !== 4) return null;
-  const axes = util.parseAxisParam(attrs.axis, t[0].shape as number[]).sort((p, q) => p - q);
+  const x = inputs.x;
+  if (!served(x) || x.shape.length !== 4) return null;
+  const axes = util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q);
   if (axes.length !== 2 || axes[0] !== 1 || axes[1] !== 2) return null;
-  const y = globalAvgPool2d(t[0], { layout: "NHWC" });
+  const y = globalAvgPool2d((resident(backend, x) as Input[])[0], { layout: "NHWC" });
   return output(backend, y, attrs.keepDims ? y.shape : [y.shape[0], y.shape[3]]);
 };

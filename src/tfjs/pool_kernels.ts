@@ -6,7 +6,11 @@ import { backend_util, type TensorInfo } from "@tensorflow/tfjs-core";
 import { avgPool2d, avgPool2dBackward } from "../ops/avg_pool2d.js";
 import { maxPool2d, maxPool2dBackward } from "../ops/max_pool2d.js";
 import type { PoolWindowOptions } from "../ops/pool_geometry.js";
-import { floats, output, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
+import type { Input } from "../runtime/memory.js";
+import { getRuntime } from "../runtime/wasm.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { WasmTensor } from "../tensor/wasm_tensor.js";
+import { floats, output, resident, served, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
 import { windowOf, windowsCoverInput } from "./windows.js";
 
 /** zeroconv's pool options for tfjs's attributes on x's shape, or null for the CPU kernel's cases. */
@@ -33,13 +37,22 @@ const hasNaN = (a: ArrayLike<number>): boolean => {
   return false;
 };
 
+/** Whether a result holds a NaN, read where it lies (a view made and dropped here: memory.grow detaches views). */
+function resultHasNaN(y: Tensor | WasmTensor): boolean {
+  if (!(y instanceof WasmTensor)) return hasNaN(y.data);
+  const rt = getRuntime();
+  return hasNaN(new Float32Array(rt.kernels.memory.buffer, y.address("MaxPool", "y"), y.size));
+}
+
 export const maxPool: ZeroconvKernel = ({ inputs, backend, attrs }) => {
-  const t = floats(backend, inputs.x);
-  const o = t && poolWindow(t[0].shape as number[], attrs);
-  if (t === null || o === null) return null;
-  const y = maxPool2d(t[0], o);
+  const x = inputs.x;
+  const o = served(x) ? poolWindow(x.shape, attrs) : null;
+  if (o === null) return null;
+  const y = maxPool2d((resident(backend, x) as Input[])[0], o);
   // A window holding a NaN is NaN here and its largest number in tfjs: such calls run on the CPU kernel.
-  return hasNaN(y.data) ? null : output(backend, y);
+  if (!resultHasNaN(y)) return output(backend, y);
+  if (y instanceof WasmTensor) y.dispose();
+  return null;
 };
 
 export const maxPoolGrad: ZeroconvKernel = ({ inputs, backend, attrs }) => {
@@ -51,10 +64,10 @@ export const maxPoolGrad: ZeroconvKernel = ({ inputs, backend, attrs }) => {
 };
 
 export const avgPool: ZeroconvKernel = ({ inputs, backend, attrs }) => {
-  const t = floats(backend, inputs.x);
-  const o = t && poolWindow(t[0].shape as number[], attrs);
-  if (t === null || o === null) return null;
-  return output(backend, avgPool2d(t[0], { ...o, countIncludePad: false }));
+  const x = inputs.x;
+  const o = served(x) ? poolWindow(x.shape, attrs) : null;
+  if (o === null) return null;
+  return output(backend, avgPool2d((resident(backend, x) as Input[])[0], { ...o, countIncludePad: false }));
 };
 
 export const avgPoolGrad: ZeroconvKernel = ({ inputs, backend, attrs }): TensorInfo | null => {
