@@ -16,13 +16,13 @@ beforeAll(async () => {
 });
 afterAll(() => setLazyOutputs(true));
 
-function random(shape: number[], seed: number): tf.Tensor {
+function random<T extends tf.Tensor = tf.Tensor4D>(shape: number[], seed: number): T {
   const r = rng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(
     Float32Array.from({ length: n }, () => r() * 2 - 1),
     shape,
-  );
+  ) as T;
 }
 
 /** The tensor's entry in the zeroconv backend, as backend.ts keeps it. */
@@ -40,7 +40,7 @@ function net(seed: number): Float32Array[] {
   return tf.tidy(() => {
     const x = random([2, 9, 9, 3], seed);
     const w = random([3, 3, 3, 6], seed + 1);
-    const b = random([6], seed + 2);
+    const b = random<tf.Tensor1D>([6], seed + 2);
     const dw = random([3, 3, 6, 1], seed + 3);
     const h = tf.fused.conv2d({ x, filter: w, bias: b, activation: "relu", pad: "same", strides: 1 });
     const d = tf.fused.depthwiseConv2d({ x: h, filter: dw, pad: "same", strides: 1, activation: "relu6" });
@@ -49,10 +49,16 @@ function net(seed: number): Float32Array[] {
     const r = tf.add(a, h);
     const g = tf.mean(r, [1, 2]);
     const f = tf.reshape(p, [2, 96]);
-    const k = tf.matMul(f, random([96, 5], seed + 4));
+    const k = tf.matMul(f, random<tf.Tensor2D>([96, 5], seed + 4));
     const sq = tf.matMul(tf.reshape(g, [4, 3]), tf.reshape(g, [3, 4]));
     const t = tf.tanh(tf.conv2d(x, w, 1, "valid"));
-    return [g, k, sq, t, d].map((v) => v.dataSync() as Float32Array);
+    // A training step's element-wise kernels on kept results: relu's gradient, a bias and its
+    // gradient, an optimiser's update against scalars.
+    const dr = tf.mul(d, tf.step(h));
+    const e = tf.sqrt(tf.square(tf.relu(tf.sub(tf.add(dr, b), 0.25))));
+    const u = tf.div(tf.sub(tf.mul(e, 0.9), tf.scalar(0.5)), tf.add(tf.scalar(2), e));
+    const s = tf.sum(u, [0, 1, 2]);
+    return [g, k, sq, t, d, u, s].map((v) => v.dataSync() as Float32Array);
   });
 }
 
@@ -84,15 +90,15 @@ describe("tensors kept in WASM memory between the zeroconv backend's kernels", (
     const x = random([1, 8, 8, 4], 21);
     const w = random([3, 3, 4, 8], 22);
     const base = memoryStats().bytesInUse;
-    const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same");
+    const y = tf.conv2d(x, w, 1, "same");
     expect(entry(y).resident).toBeDefined();
     expect(entry(y).materialised).toBe(false);
     // x and w now have their copies; a second conv copies neither again: only its result is new.
     const kept = memoryStats().bytesInUse;
     expect(kept - base).toBeGreaterThanOrEqual((64 * 4 + 288 + 64 * 8) * 4);
-    const z = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same");
+    const z = tf.conv2d(x, w, 1, "same");
     expect(memoryStats().bytesInUse - kept).toBeLessThanOrEqual(64 * 8 * 4 + 64);
-    const p = tf.maxPool(y as tf.Tensor4D, 2, 2, "valid");
+    const p = tf.maxPool(y, 2, 2, "valid");
     expect(entry(y).materialised).toBe(false);
     expect(Array.from(y.dataSync())).toEqual(Array.from(z.dataSync()));
     expect(entry(y).materialised).toBe(true);
@@ -105,9 +111,9 @@ describe("tensors kept in WASM memory between the zeroconv backend's kernels", (
     const x = random([1, 6, 6, 2], 31);
     const w = random([3, 3, 2, 3], 32);
     const base = memoryStats().bytesInUse;
-    const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "valid");
+    const y = tf.conv2d(x, w, 1, "valid");
     const want = Array.from(y.dataSync());
-    const z = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "valid");
+    const z = tf.conv2d(x, w, 1, "valid");
     await tf.setBackend("cpu");
     // z's values move to the CPU backend at its first read there; zeroconv's entry, and its copy, go.
     expect(Array.from(tf.add(z, 0).dataSync())).toEqual(want);
@@ -130,7 +136,7 @@ describe("tensors kept in WASM memory between the zeroconv backend's kernels", (
   it("give every copy back when the backend is removed", async () => {
     const base = memoryStats().bytesInUse;
     const x = random([1, 5, 5, 2], 41);
-    const y = tf.avgPool(x as tf.Tensor4D, 2, 1, "valid");
+    const y = tf.avgPool(x, 2, 1, "valid");
     expect(entry(y).resident).toBeDefined();
     expect(memoryStats().bytesInUse).toBeGreaterThan(base);
     tf.removeBackend("zeroconv");

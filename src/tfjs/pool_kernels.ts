@@ -10,7 +10,7 @@ import type { Input } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { WasmTensor } from "../tensor/wasm_tensor.js";
-import { floats, output, resident, served, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
+import { output, resident, served, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
 import { windowOf, windowsCoverInput } from "./windows.js";
 
 /** zeroconv's pool options for tfjs's attributes on x's shape, or null for the CPU kernel's cases. */
@@ -56,11 +56,13 @@ export const maxPool: ZeroconvKernel = ({ inputs, backend, attrs }) => {
 };
 
 export const maxPoolGrad: ZeroconvKernel = ({ inputs, backend, attrs }) => {
-  const t = floats(backend, inputs.dy, inputs.input, inputs.output);
-  const o = t && poolWindow(t[1].shape as number[], attrs);
+  const { dy, input, output: y } = inputs;
+  if (!served(dy) || !served(input) || !served(y)) return null;
+  const o = poolWindow(input.shape, attrs);
   // The forward result shows whether a window held a NaN, where tfjs's argmax and zeroconv's differ.
-  if (t === null || o === null || hasNaN(t[2].data)) return null;
-  return output(backend, maxPool2dBackward(t[0], t[1], o));
+  if (o === null || resultHasNaN(backend.resident(y))) return null;
+  const [d, x] = resident(backend, dy, input) as Input[];
+  return output(backend, maxPool2dBackward(d, x, o));
 };
 
 export const avgPool: ZeroconvKernel = ({ inputs, backend, attrs }) => {
@@ -71,9 +73,10 @@ export const avgPool: ZeroconvKernel = ({ inputs, backend, attrs }) => {
 };
 
 export const avgPoolGrad: ZeroconvKernel = ({ inputs, backend, attrs }): TensorInfo | null => {
-  const t = floats(backend, inputs.dy, inputs.input);
+  const { dy, input } = inputs;
   // tfjs's AvgPoolGrad takes no dimRoundingMode: its window is the default rounding's.
-  const o = t && poolWindow(t[1].shape as number[], attrs, false);
-  if (t === null || o === null) return null;
-  return output(backend, avgPool2dBackward(t[0], t[1].shape, { ...o, countIncludePad: true }));
+  if (!served(dy) || !served(input)) return null;
+  const o = poolWindow(input.shape, attrs, false);
+  if (o === null) return null;
+  return output(backend, avgPool2dBackward(backend.resident(dy), input.shape, { ...o, countIncludePad: true }));
 };
