@@ -3,6 +3,8 @@
 // it. Every path that reads such a result (a CPU kernel, dataSync, a reshape into another
 // zeroconv kernel, a move to another backend) must see tfjs-cpu's values, and every copy must be
 // given back when its tensor or the backend goes.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryStats } from "../src/runtime/memory_stats.js";
@@ -130,6 +132,23 @@ describe("tensors kept in WASM memory between the zeroconv backend's kernels", (
     expect(Array.from(p.dataSync())).toEqual([4, 7, 13, 15]);
     p.dispose();
     x.dispose();
+    expect(memoryStats().bytesInUse).toBe(base);
+  });
+
+  it("let a tensor dropped without dispose() take its copy with it when it is garbage-collected", async () => {
+    // tfjs-backend-cpu keeps its entries in a WeakMap: code that never disposes relies on the GC.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const base = memoryStats().bytesInUse;
+    (() => {
+      const x = random([4, 16, 16, 8], 51);
+      tf.avgPool(tf.maxPool(x, 2, 2, "valid"), 2, 1, "same");
+    })();
+    expect(memoryStats().bytesInUse).toBeGreaterThan(base);
+    for (let i = 0; i < 20 && memoryStats().bytesInUse > base; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(memoryStats().bytesInUse).toBe(base);
   });
 

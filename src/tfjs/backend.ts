@@ -16,6 +16,7 @@ import { sameShape } from "./windows.js";
 class ResidentEntry {
   readonly dtype = "float32" as const;
   refCount = 1;
+  residentRef: WeakRef<WasmTensor> | undefined;
   #values: Float32Array | undefined;
   constructor(public resident: WasmTensor) {}
 
@@ -33,6 +34,8 @@ class ResidentEntry {
 /** What an entry of the CPU backend's can carry here: its copy in WASM memory. */
 interface Resident {
   resident?: WasmTensor;
+  /** The backend's handle on it, for dispose(). */
+  residentRef?: WeakRef<WasmTensor>;
 }
 
 /**
@@ -46,8 +49,13 @@ export function setLazyOutputs(lazy: boolean): void {
 
 /** tfjs-backend-cpu's backend; `instanceof ZeroconvBackend` tells that zeroconv's kernels run. */
 export class ZeroconvBackend extends MathBackendCPU {
-  /** Every WASM copy the entries hold, to give back when tfjs disposes the backend (its engine's reset). */
-  readonly #residents = new Set<WasmTensor>();
+  /**
+   * Every WASM copy the entries hold, to give back when tfjs disposes the backend (its engine's
+   * reset). Weakly: tfjs-backend-cpu's entries are in a WeakMap, and a tensor dropped without
+   * dispose() is garbage-collected with its copy (WasmTensor's finalizer frees the block).
+   */
+  readonly #residents = new Set<WeakRef<WasmTensor>>();
+  #kept = 0;
 
   /**
    * The float32 tensor's floats in WASM memory, as a WasmTensor of its shape: the entry's copy,
@@ -55,59 +63,58 @@ export class ZeroconvBackend extends MathBackendCPU {
    */
   resident(t: TensorInfo): WasmTensor {
     const entry = this.data.get(t.dataId) as ReturnType<MathBackendCPU["data"]["get"]> & Resident;
-    let w = entry.resident;
-    if (w === undefined) {
-      w = toWasm({ shape: t.shape, data: entry.values as Float32Array });
-      this.#residents.add(w);
-      entry.resident = w;
-    } else if (!sameShape(w.shape, t.shape)) {
-      // tfjs's Reshape shares the dataId under another shape; the block moves to the new WasmTensor.
-      this.#residents.delete(w);
-      w = w.reshape(t.shape);
-      this.#residents.add(w);
-      entry.resident = w;
-    }
-    return w;
+    const w = entry.resident;
+    if (w === undefined) return this.#keep(entry, toWasm({ shape: t.shape, data: entry.values as Float32Array }));
+    if (sameShape(w.shape, t.shape)) return w;
+    // tfjs's Reshape shares the dataId under another shape; the block moves to the new WasmTensor.
+    this.#residents.delete(entry.residentRef as WeakRef<WasmTensor>);
+    return this.#keep(entry, w.reshape(t.shape));
   }
 
   /** A new float32 tensor of `w`'s shape whose floats are `w`'s, which the entry takes. */
   writeResident(w: WasmTensor): TensorInfo {
-    const dataId = (this as unknown as { nextDataId(): number }).nextDataId();
-    const id = { id: dataId };
+    const id = { id: (this as unknown as { nextDataId(): number }).nextDataId() };
     const entry = new ResidentEntry(w);
-    this.#residents.add(w);
+    this.#keep(entry, w);
     if (!lazyOutputs) void entry.values;
     this.data.set(id, entry);
     return { dataId: id, shape: [...w.shape], dtype: "float32" };
   }
 
   override move(...args: Parameters<MathBackendCPU["move"]>): void {
-    this.#drop(args[0]);
+    // An entry about to be replaced gives its copy back.
+    if (this.data.has(args[0])) this.#free(this.data.get(args[0]) as Resident);
     super.move(...args);
   }
 
   override disposeData(dataId: DataId, force = false): boolean {
     const entry = this.data.has(dataId) ? (this.data.get(dataId) as Resident) : undefined;
     const released = super.disposeData(dataId, force);
-    if (released && entry?.resident !== undefined) this.#free(entry.resident);
+    if (released && entry !== undefined) this.#free(entry);
     return released;
   }
 
   override dispose(): void {
-    for (const w of this.#residents) w.dispose();
+    for (const ref of this.#residents) ref.deref()?.dispose();
     this.#residents.clear();
     super.dispose();
   }
 
-  /** Gives back the WASM copy of an entry about to be replaced. */
-  #drop(dataId: DataId): void {
-    if (!this.data.has(dataId)) return;
-    const entry = this.data.get(dataId) as Resident;
-    if (entry.resident !== undefined) this.#free(entry.resident);
+  #keep(entry: Resident, w: WasmTensor): WasmTensor {
+    entry.resident = w;
+    entry.residentRef = new WeakRef(w);
+    this.#residents.add(entry.residentRef);
+    // The handles of tensors collected without dispose() are swept now and then.
+    if (++this.#kept % 4096 === 0)
+      for (const ref of this.#residents) if (ref.deref() === undefined) this.#residents.delete(ref);
+    return w;
   }
 
-  #free(w: WasmTensor): void {
-    this.#residents.delete(w);
-    w.dispose();
+  #free(entry: Resident): void {
+    if (entry.resident === undefined) return;
+    this.#residents.delete(entry.residentRef as WeakRef<WasmTensor>);
+    entry.resident.dispose();
+    entry.resident = undefined;
+    entry.residentRef = undefined;
   }
 }
