@@ -130,7 +130,13 @@ describe("tensors kept in WASM memory between the zeroconv backend's kernels", (
     const base = memoryStats().bytesInUse;
     const p = tf.maxPool(x, 2, 2, "valid");
     expect(Array.from(p.dataSync())).toEqual([4, 7, 13, 15]);
-    p.dispose();
+    // The NaN test sums the result: infinities of both signs (whose sum is NaN) still pool right.
+    const inf = tf.tensor4d([Infinity, 1, -Infinity, -Infinity, 3, 4, -Infinity, -Infinity], [1, 2, 4, 1]);
+    const q = tf.maxPool(inf, 2, 2, "valid");
+    expect(Array.from(q.dataSync())).toEqual([Infinity, -Infinity]);
+    const g = tf.grad((v: tf.Tensor4D) => tf.maxPool(v, 2, 2, "valid").sum())(x);
+    expect(Array.from(g.dataSync()).filter((v) => v !== 0).length).toBe(4);
+    tf.dispose([p, q, g, inf]);
     x.dispose();
     expect(memoryStats().bytesInUse).toBe(base);
   });

@@ -6,7 +6,7 @@ import { backend_util, type TensorInfo } from "@tensorflow/tfjs-core";
 import { avgPool2d, avgPool2dBackward } from "../ops/avg_pool2d.js";
 import { maxPool2d, maxPool2dBackward } from "../ops/max_pool2d.js";
 import type { PoolWindowOptions } from "../ops/pool_geometry.js";
-import type { Input } from "../runtime/memory.js";
+import { type Input, withBuffers } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { WasmTensor } from "../tensor/wasm_tensor.js";
@@ -37,11 +37,18 @@ const hasNaN = (a: ArrayLike<number>): boolean => {
   return false;
 };
 
-/** Whether a result holds a NaN, read where it lies (a view made and dropped here: memory.grow detaches views). */
+/**
+ * Whether a result holds a NaN. One in WASM memory is summed there (a NaN makes the sum NaN; so
+ * does inf - inf, which only sends the call to the CPU kernel, which is right for any input):
+ * a loop over it in JS took as long as the pool.
+ */
 function resultHasNaN(y: Tensor | WasmTensor): boolean {
   if (!(y instanceof WasmTensor)) return hasNaN(y.data);
   const rt = getRuntime();
-  return hasNaN(new Float32Array(rt.kernels.memory.buffer, y.address("MaxPool", "y"), y.size));
+  return withBuffers(rt, "MaxPool", [1], ([sum]) => {
+    rt.kernels.bias_grad(y.address("MaxPool", "y"), 1, 1, y.size, sum);
+    return Number.isNaN(new Float32Array(rt.kernels.memory.buffer, sum, 1)[0]);
+  });
 }
 
 export const maxPool: ZeroconvKernel = ({ inputs, backend, attrs }) => {
