@@ -134,7 +134,7 @@ describe("tensors kept in WASM memory between the zeroconv backend's kernels", (
     const inf = tf.tensor4d([Infinity, 1, -Infinity, -Infinity, 3, 4, -Infinity, -Infinity], [1, 2, 4, 1]);
     const q = tf.maxPool(inf, 2, 2, "valid");
     expect(Array.from(q.dataSync())).toEqual([Infinity, -Infinity]);
-    const g = tf.grad((v: tf.Tensor4D) => tf.maxPool(v, 2, 2, "valid").sum())(x);
+    const g = tf.grad((v) => tf.maxPool(v as tf.Tensor4D, 2, 2, "valid").sum())(x);
     expect(Array.from(g.dataSync()).filter((v) => v !== 0).length).toBe(4);
     tf.dispose([p, q, g, inf]);
     x.dispose();
