@@ -4,6 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { init } from "../src/runtime/wasm.js";
 import { binary, sumLeading, unary, type BinaryOp } from "../src/ops/elementwise.js";
 import { memoryStats } from "../src/runtime/memory_stats.js";
+import { toWasm } from "../src/runtime/memory.js";
+import { WasmTensor } from "../src/tensor/wasm_tensor.js";
 import { rng } from "./util.js";
 
 beforeAll(async () => {
@@ -129,6 +131,42 @@ describe("element-wise ops", () => {
     expect(() => binary("mul", a, { shape: [3], data: new Float32Array(3) })).toThrow(RangeError);
     expect(() => unary("relu", { shape: [2], data: new Float32Array(3) })).toThrow(/relu: x.data has 3 elements/);
     expect(() => sumLeading({ shape: [], data: [1] })).toThrow(RangeError);
+    expect(memoryStats().bytesInUse).toBe(base);
+  });
+
+  it("read WasmTensors where they lie, give a WasmTensor when the tensor operand is one, and the Tensor path's floats", () => {
+    const r = rng(17);
+    const base = memoryStats().bytesInUse;
+    for (let k = 0; k < 40; k++) {
+      const s = randShape(r);
+      const a = tensor(r, s);
+      const b = tensor(r, s);
+      const one = tensor(r, [1]);
+      const bias = tensor(r, [s[s.length - 1]]);
+      const [wa, wb, wOne, wBias] = [a, b, one, bias].map(toWasm);
+      const pairs: [() => unknown, () => unknown][] = [
+        [() => binary("mul", a, b), () => binary("mul", wa, wb)],
+        [() => binary("sub", a, b), () => binary("sub", a, wb)],
+        [() => binary("div", one, b), () => binary("div", wOne, wb)],
+        [() => binary("sub", a, one), () => binary("sub", wa, one)],
+        [() => binary("add", a, bias), () => binary("add", wa, wBias)],
+        [() => unary("step", a, 0.5), () => unary("step", wa, 0.5)],
+        [() => unary("relu", a), () => unary("relu", wa)],
+        [() => sumLeading(a), () => sumLeading(wa)],
+      ];
+      for (const [plain, resident] of pairs) {
+        const want = plain() as { shape: number[]; data: Float32Array };
+        const got = resident();
+        expect(got).toBeInstanceOf(WasmTensor);
+        const w = got as WasmTensor;
+        expect(w.shape).toEqual(want.shape);
+        expectSame(w.read().data, want.data);
+        w.dispose();
+      }
+      // The operands are left as they were.
+      expectSame(wa.read().data, a.data);
+      for (const w of [wa, wb, wOne, wBias]) w.dispose();
+    }
     expect(memoryStats().bytesInUse).toBe(base);
   });
 });

@@ -1,4 +1,4 @@
-// WasmTensors: every op that takes them gives, bit for bit, what it gives on Tensors (whose
+// WasmTensors: every op that takes them (the gradients included) gives, bit for bit, what it gives on Tensors (whose
 // results the other suites check against the references), with any mix of resident and copied
 // arguments; add against a JS loop; memory given back; every misuse a clear error.
 import fc from "fast-check";
@@ -6,14 +6,20 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   add,
   avgPool2d,
+  avgPool2dBackward,
   conv2d,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
   conv2dTranspose,
+  depthwiseConv2dBackpropFilter,
+  depthwiseConv2dBackpropInput,
   depthwiseConv2d,
   globalAvgPool2d,
   globalMaxPool2d,
   init,
   matmul,
   maxPool2d,
+  maxPool2dBackward,
   memoryStats,
   Tensor,
   toWasm,
@@ -142,6 +148,68 @@ describe("WasmTensor arguments give the Tensor results, bit for bit", () => {
         matmul(a, bm, { bias, activation: "relu" }),
       );
       m.free();
+    }
+    expect(memoryStats().bytesInUse).toBe(base);
+  });
+});
+
+describe("WasmTensor arguments to the gradients give the Tensor results, bit for bit", () => {
+  it("conv2d's backprop input and filter on 80 random geometries, depthwise's and the pools' on 40 shapes", () => {
+    const base = memoryStats().bytesInUse;
+    for (let seed = 1; seed <= 80; seed++) {
+      const r = rng(11000 + seed);
+      const { layout, N, C, H, W, FN, Cg, FH, FW, opts } = drawConvCase(r);
+      let x: TensorLike = randTensor(r, [N, C, H, W]).t;
+      let w: TensorLike = randTensor(r, [FN, Cg, FH, FW]).t;
+      if (layout === "NHWC") {
+        x = { shape: [N, H, W, C], data: toNhwc(x.data as Float32Array, [N, C, H, W]) };
+        w = { shape: [FH, FW, Cg, FN], data: toHwio(w.data as Float32Array, [FN, Cg, FH, FW]) };
+      }
+      const o = opts as never;
+      const dy = randTensor(r, [...conv2d(x, w, null, o).shape]).t;
+      const m = mix(r, [dy, w, x]);
+      expectSame(
+        conv2dBackpropInput(m.args[0] as WasmTensor, m.args[1]!, x.shape, o),
+        conv2dBackpropInput(dy, w, x.shape, o),
+      );
+      expectSame(
+        conv2dBackpropFilter(m.args[2]!, m.args[0] as WasmTensor, w.shape, o),
+        conv2dBackpropFilter(x, dy, w.shape, o),
+      );
+      m.free();
+    }
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = rng(12000 + seed);
+      const [N, H, W, C, M] = [
+        randInt(r, 1, 2),
+        randInt(r, 1, 10),
+        randInt(r, 1, 10),
+        randInt(r, 1, 6),
+        randInt(r, 1, 2),
+      ];
+      const k = randInt(r, 1, 3);
+      const x = randTensor(r, [N, H, W, C]).t;
+      const dw = randTensor(r, [k, k, C, M]).t;
+      const conv = { stride: randInt(r, 1, 2), pad: "same" as const };
+      const dy = randTensor(r, [...depthwiseConv2d(x, dw, null, conv).shape]).t;
+      const d = mix(r, [dy, dw, x]);
+      expectSame(
+        depthwiseConv2dBackpropInput(d.args[0] as WasmTensor, d.args[1]!, x.shape, conv),
+        depthwiseConv2dBackpropInput(dy, dw, x.shape, conv),
+      );
+      expectSame(
+        depthwiseConv2dBackpropFilter(d.args[2]!, d.args[0] as WasmTensor, dw.shape, conv),
+        depthwiseConv2dBackpropFilter(x, dy, dw.shape, conv),
+      );
+      d.free();
+      const layout = r() < 0.5 ? ("NCHW" as const) : ("NHWC" as const);
+      const xl = layout === "NHWC" ? x : { shape: [N, C, H, W], data: x.data };
+      const pool = { window: randInt(r, 1, 3), stride: randInt(r, 1, 2), pad: "same" as const, layout };
+      const py = randTensor(r, [...maxPool2d(xl, pool).shape]).t;
+      const p = mix(r, [py, xl]);
+      expectSame(maxPool2dBackward(p.args[0] as WasmTensor, p.args[1]!, pool), maxPool2dBackward(py, xl, pool));
+      expectSame(avgPool2dBackward(p.args[0] as WasmTensor, xl.shape, pool), avgPool2dBackward(py, xl.shape, pool));
+      p.free();
     }
     expect(memoryStats().bytesInUse).toBe(base);
   });

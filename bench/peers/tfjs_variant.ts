@@ -98,7 +98,15 @@ async function start(b: TfjsBackend): Promise<Record<string, string | number | b
   if (r.threads !== threads || r.build !== "relaxed-simd")
     throw new Error(`registerBackend({ threads: ${threads}, build: "relaxed-simd" }) gave ${JSON.stringify(r)}`);
   if (!(await tf.setBackend("zeroconv"))) throw new Error("tf.setBackend('zeroconv') failed");
-  return { backend: "zeroconv", init: JSON.stringify(r), kernels: ZEROCONV_KERNELS.join(" ") };
+  // TFJS_EAGER_OUTPUTS=1: every result copied out at once (kept in WASM memory too), to measure what lazy outputs save.
+  const eager = process.env.TFJS_EAGER_OUTPUTS === "1";
+  if (eager) (await import("../../src/tfjs/backend.js")).setLazyOutputs(false);
+  return {
+    backend: "zeroconv",
+    init: JSON.stringify(r),
+    outputs: eager ? "eager" : "lazy",
+    kernels: ZEROCONV_KERNELS.join(" "),
+  };
 }
 
 /** Calls for at least `ms` and 3 calls, so that V8 has tiered the code up. */

@@ -23,6 +23,7 @@ const ADD = 0;
 export function add(a: TensorLike, b: TensorLike, opts?: AddOptions): Tensor;
 export function add(a: WasmTensor, b: Input, opts?: AddOptions): WasmTensor;
 export function add(a: Input, b: WasmTensor, opts?: AddOptions): WasmTensor;
+export function add(a: Input, b: Input, opts?: AddOptions): Tensor | WasmTensor;
 export function add(a: Input, b: Input, opts?: AddOptions): Tensor | WasmTensor {
   const fn = "add";
   const o = checkOptions<AddOptions>(fn, opts, ADD_KEYS, '{ activation: "relu" }');

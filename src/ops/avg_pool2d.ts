@@ -1,17 +1,7 @@
 import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import { checkBool } from "./options.js";
 import type { WasmTensor } from "../tensor/wasm_tensor.js";
-import {
-  checkOut,
-  floatsIn,
-  placeInput,
-  placement,
-  readResult,
-  withBuffers,
-  withResult,
-  writeFloats,
-  type Input,
-} from "../runtime/memory.js";
+import { floatsIn, placeInput, placement, withResult, type Input } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { imageDims, inLayout } from "./conv_geometry.js";
 import {
@@ -54,6 +44,7 @@ const AVG_KEYS = [
 /** Average pooling: x [N, C, H, W] -> [N, C, outH, outW], or NHWC; each output is its window's mean. */
 export function avgPool2d(x: TensorLike, opts: AvgPoolOptions): Tensor;
 export function avgPool2d(x: WasmTensor, opts: AvgPoolOptions): WasmTensor;
+export function avgPool2d(x: Input, opts: AvgPoolOptions): Tensor | WasmTensor;
 export function avgPool2d(x: Input, opts: AvgPoolOptions): Tensor | WasmTensor {
   const fn = "avgPool2d";
   const rt = getRuntime();
@@ -80,7 +71,10 @@ export function avgPool2d(x: Input, opts: AvgPoolOptions): Tensor | WasmTensor {
  * and avgPool2d's options (`out` is then dx's): each dy, divided as forward divided, goes to every
  * element of x in its window; overlapping windows add up.
  */
-export function avgPool2dBackward(dy: TensorLike, xShape: ArrayLike<number>, opts: AvgPoolOptions): Tensor {
+export function avgPool2dBackward(dy: TensorLike, xShape: ArrayLike<number>, opts: AvgPoolOptions): Tensor;
+export function avgPool2dBackward(dy: WasmTensor, xShape: ArrayLike<number>, opts: AvgPoolOptions): WasmTensor;
+export function avgPool2dBackward(dy: Input, xShape: ArrayLike<number>, opts: AvgPoolOptions): Tensor | WasmTensor;
+export function avgPool2dBackward(dy: Input, xShape: ArrayLike<number>, opts: AvgPoolOptions): Tensor | WasmTensor {
   const fn = "avgPool2dBackward";
   const rt = getRuntime();
   const o = checkPoolOptions<AvgPoolOptions>(fn, opts, AVG_KEYS);
@@ -90,14 +84,13 @@ export function avgPool2dBackward(dy: TensorLike, xShape: ArrayLike<number>, opt
   const includePad = checkBool(fn, "countIncludePad", o.countIncludePad) ? 1 : 0;
   checkGradient(fn, dy, g);
   const dxShape = inLayout(g.layout, N, C, H, W);
-  const out = checkOut(fn, o.out, dxShape, imageDims(g.layout));
-  return withBuffers(rt, fn, [dy.data.length, N * C * H * W], ([pdy, pdx]) => {
-    writeFloats(rt, pdy, dy.data);
+  const place = placement(fn, dy, o.out, dxShape, imageDims(g.layout), "dy");
+  return withResult(rt, fn, dxShape, place, [floatsIn(dy)], ([p0], pdx) => {
+    const pdy = placeInput(rt, fn, "dy", p0, dy);
     forPoolShares(rt, g, poolThreads(rt, g), (k, count, xAt, yAt) => {
       if (g.layout === "NCHW")
         k.avgpool_backward_nchw(pdy + yAt, count, H, W, ...avgWindowArgs(g, includePad), pdx + xAt);
       else k.avgpool_backward_nhwc(pdy + yAt, count, H, W, C, ...avgWindowArgs(g, includePad), pdx + xAt);
     });
-    return readResult(rt, pdx, dxShape, out);
   });
 }

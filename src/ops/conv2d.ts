@@ -77,6 +77,7 @@ const CONV_KEYS = ["stride", "pad", "dilation", "groups", "layout", "activation"
  */
 export function conv2d(x: TensorLike, W: Input, b?: Input | null, opts?: ConvOptions): Tensor;
 export function conv2d(x: WasmTensor, W: Input, b?: Input | null, opts?: ConvOptions): WasmTensor;
+export function conv2d(x: Input, W: Input, b?: Input | null, opts?: ConvOptions): Tensor | WasmTensor;
 export function conv2d(x: Input, W: Input, b?: Input | null, opts?: ConvOptions): Tensor | WasmTensor {
   const fn = "conv2d";
   const o = checkOptions<ConvOptions>(fn, opts, CONV_KEYS, "{ stride: 1, pad: 0 }");
@@ -95,6 +96,7 @@ const DEPTHWISE_KEYS = ["stride", "pad", "dilation", "activation", "alpha", "out
  */
 export function depthwiseConv2d(x: TensorLike, W: Input, b?: Input | null, opts?: DepthwiseConvOptions): Tensor;
 export function depthwiseConv2d(x: WasmTensor, W: Input, b?: Input | null, opts?: DepthwiseConvOptions): WasmTensor;
+export function depthwiseConv2d(x: Input, W: Input, b?: Input | null, opts?: DepthwiseConvOptions): Tensor | WasmTensor;
 export function depthwiseConv2d(
   x: Input,
   W: Input,

@@ -1,9 +1,22 @@
 // The gradients of conv2d for every option, TensorFlow's names: given dy = dL/dy, the gradient
 // with respect to x (backprop input), to W (backprop filter) and to b. They are the gradients of
 // the linear convolution: a fused activation's derivative is the caller's to apply to dy first.
+// The four below read WasmTensors where they lie, as conv2d does; when dy is one, so is the result.
 import { formatShape, type Tensor, type TensorLike } from "../tensor/tensor.js";
 import { checkShape, checkTensor } from "../tensor/validate.js";
-import { checkOut, readResult, withBuffers, writeFloats, type OutTensor } from "../runtime/memory.js";
+import type { WasmTensor } from "../tensor/wasm_tensor.js";
+import {
+  floatsIn,
+  placeInput,
+  placement,
+  readResult,
+  withBuffers,
+  withResult,
+  writeFloats,
+  checkOut,
+  type Input,
+  type OutTensor,
+} from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { convParams, filterDims, imageDims, inLayout, shapesGeometry, type ConvGeometry } from "./conv_geometry.js";
 import { convBackpropBiasAll, convBackpropFilterAll, convBackpropInputAll, convGradScratch } from "./conv_backward.js";
@@ -26,31 +39,67 @@ const EXAMPLE = "{ stride: 1, pad: 0 }";
 /** dL/dx [N, C, H, W] (or NHWC) of y = conv2d(x, W, opts), x of shape `xShape`. */
 export function conv2dBackpropInput(
   dy: TensorLike,
-  W: TensorLike,
+  W: Input,
   xShape: ArrayLike<number>,
   opts?: ConvGradOptions,
-): Tensor {
+): Tensor;
+export function conv2dBackpropInput(
+  dy: WasmTensor,
+  W: Input,
+  xShape: ArrayLike<number>,
+  opts?: ConvGradOptions,
+): WasmTensor;
+export function conv2dBackpropInput(
+  dy: Input,
+  W: Input,
+  xShape: ArrayLike<number>,
+  opts?: ConvGradOptions,
+): Tensor | WasmTensor;
+export function conv2dBackpropInput(
+  dy: Input,
+  W: Input,
+  xShape: ArrayLike<number>,
+  opts?: ConvGradOptions,
+): Tensor | WasmTensor {
   const fn = "conv2dBackpropInput";
   const o = checkOptions<ConvGradOptions>(fn, opts, GRAD_KEYS, EXAMPLE);
   const p = convParams(fn, o);
   const xs = checkShape(fn, "xShape", xShape, imageDims(p.layout));
   const g = shapesGeometry(fn, xs, "xShape", checkTensor(fn, "W", W, filterDims(p.layout)), "W", p);
-  return backpropInput(fn, g, dy, W, xs, checkOut(fn, o.out, xs, imageDims(p.layout)));
+  return backpropInput(fn, g, dy, W, xs, o.out, imageDims(p.layout));
 }
 
 /** dL/dW [FN, C/groups, FH, FW] (or HWIO) of y = conv2d(x, W, opts), W of shape `wShape`, summed over the batch. */
 export function conv2dBackpropFilter(
-  x: TensorLike,
+  x: Input,
   dy: TensorLike,
   wShape: ArrayLike<number>,
   opts?: ConvGradOptions,
-): Tensor {
+): Tensor;
+export function conv2dBackpropFilter(
+  x: Input,
+  dy: WasmTensor,
+  wShape: ArrayLike<number>,
+  opts?: ConvGradOptions,
+): WasmTensor;
+export function conv2dBackpropFilter(
+  x: Input,
+  dy: Input,
+  wShape: ArrayLike<number>,
+  opts?: ConvGradOptions,
+): Tensor | WasmTensor;
+export function conv2dBackpropFilter(
+  x: Input,
+  dy: Input,
+  wShape: ArrayLike<number>,
+  opts?: ConvGradOptions,
+): Tensor | WasmTensor {
   const fn = "conv2dBackpropFilter";
   const o = checkOptions<ConvGradOptions>(fn, opts, GRAD_KEYS, EXAMPLE);
   const p = convParams(fn, o);
   const ws = checkShape(fn, "wShape", wShape, filterDims(p.layout));
   const g = shapesGeometry(fn, checkTensor(fn, "x", x, imageDims(p.layout)), "x", ws, "wShape", p);
-  return backpropFilter(fn, g, x, dy, ws, checkOut(fn, o.out, ws, filterDims(p.layout)));
+  return backpropFilter(fn, g, x, dy, ws, o.out, filterDims(p.layout));
 }
 
 /** depthwiseConv2d's options that shape its windows, and where to write the gradient. */
@@ -65,17 +114,35 @@ const DEPTHWISE_FILTER_DIMS = ["FH", "FW", "C", "M"];
  */
 export function depthwiseConv2dBackpropInput(
   dy: TensorLike,
-  W: TensorLike,
+  W: Input,
   xShape: ArrayLike<number>,
   opts?: DepthwiseGradOptions,
-): Tensor {
+): Tensor;
+export function depthwiseConv2dBackpropInput(
+  dy: WasmTensor,
+  W: Input,
+  xShape: ArrayLike<number>,
+  opts?: DepthwiseGradOptions,
+): WasmTensor;
+export function depthwiseConv2dBackpropInput(
+  dy: Input,
+  W: Input,
+  xShape: ArrayLike<number>,
+  opts?: DepthwiseGradOptions,
+): Tensor | WasmTensor;
+export function depthwiseConv2dBackpropInput(
+  dy: Input,
+  W: Input,
+  xShape: ArrayLike<number>,
+  opts?: DepthwiseGradOptions,
+): Tensor | WasmTensor {
   const fn = "depthwiseConv2dBackpropInput";
   const o = checkOptions<DepthwiseGradOptions>(fn, opts, DEPTHWISE_GRAD_KEYS, DEPTHWISE_EXAMPLE);
   const xs = checkShape(fn, "xShape", xShape, imageDims("NHWC"));
   const ws = checkTensor(fn, "W", W, DEPTHWISE_FILTER_DIMS);
   const g = depthwiseGeometry(fn, xs, "xShape", ws, "W", o);
-  const hwio = { shape: [ws[0], ws[1], 1, ws[2] * ws[3]], data: W.data };
-  return backpropInput(fn, g, dy, hwio, xs, checkOut(fn, o.out, xs, imageDims("NHWC")));
+  // W's floats are, as they lie, the HWIO filter of the geometry's grouped conv.
+  return backpropInput(fn, g, dy, W, xs, o.out, imageDims("NHWC"));
 }
 
 /**
@@ -83,16 +150,34 @@ export function depthwiseConv2dBackpropInput(
  * over the batch: TensorFlow's DepthwiseConv2dNativeBackpropFilter.
  */
 export function depthwiseConv2dBackpropFilter(
-  x: TensorLike,
+  x: Input,
   dy: TensorLike,
   wShape: ArrayLike<number>,
   opts?: DepthwiseGradOptions,
-): Tensor {
+): Tensor;
+export function depthwiseConv2dBackpropFilter(
+  x: Input,
+  dy: WasmTensor,
+  wShape: ArrayLike<number>,
+  opts?: DepthwiseGradOptions,
+): WasmTensor;
+export function depthwiseConv2dBackpropFilter(
+  x: Input,
+  dy: Input,
+  wShape: ArrayLike<number>,
+  opts?: DepthwiseGradOptions,
+): Tensor | WasmTensor;
+export function depthwiseConv2dBackpropFilter(
+  x: Input,
+  dy: Input,
+  wShape: ArrayLike<number>,
+  opts?: DepthwiseGradOptions,
+): Tensor | WasmTensor {
   const fn = "depthwiseConv2dBackpropFilter";
   const o = checkOptions<DepthwiseGradOptions>(fn, opts, DEPTHWISE_GRAD_KEYS, DEPTHWISE_EXAMPLE);
   const ws = checkShape(fn, "wShape", wShape, DEPTHWISE_FILTER_DIMS);
   const g = depthwiseGeometry(fn, checkTensor(fn, "x", x, imageDims("NHWC")), "x", ws, "wShape", o);
-  return backpropFilter(fn, g, x, dy, ws, checkOut(fn, o.out, ws, DEPTHWISE_FILTER_DIMS));
+  return backpropFilter(fn, g, x, dy, ws, o.out, DEPTHWISE_FILTER_DIMS);
 }
 
 const DEPTHWISE_EXAMPLE = '{ stride: 1, pad: "same" }';
@@ -118,37 +203,37 @@ function backpropInput(
   fn: string,
   g: ConvGeometry,
   dy: unknown,
-  W: TensorLike,
+  W: Input,
   xs: number[],
-  out: OutTensor | undefined,
-): Tensor {
+  out: unknown,
+  dims: readonly string[],
+): Tensor | WasmTensor {
   checkDy(fn, dy, g);
+  const place = placement(fn, dy, out, xs, dims, "dy");
   const rt = getRuntime();
-  const sizes = [dy.data.length, W.data.length, g.N * g.C * g.H * g.W, ...convGradScratch(rt, g)];
-  return withBuffers(rt, fn, sizes, ([pdy, pw, pdx, ...scratch]) => {
-    writeFloats(rt, pdy, dy.data);
-    writeFloats(rt, pw, W.data);
-    convBackpropInputAll(rt, g, pdy, pw, pdx, scratch);
-    return readResult(rt, pdx, xs, out);
+  const sizes = [floatsIn(dy), floatsIn(W), ...convGradScratch(rt, g)];
+  return withResult(rt, fn, xs, place, sizes, ([p0, p1, ...scratch], pdx) => {
+    const pdy = placeInput(rt, fn, "dy", p0, dy);
+    convBackpropInputAll(rt, g, pdy, placeInput(rt, fn, "W", p1, W), pdx, scratch);
   });
 }
 
 function backpropFilter(
   fn: string,
   g: ConvGeometry,
-  x: TensorLike,
+  x: Input,
   dy: unknown,
   ws: number[],
-  out: OutTensor | undefined,
-): Tensor {
+  out: unknown,
+  dims: readonly string[],
+): Tensor | WasmTensor {
   checkDy(fn, dy, g);
+  const place = placement(fn, dy, out, ws, dims, "dy");
   const rt = getRuntime();
-  const sizes = [x.data.length, dy.data.length, g.FN * g.K, ...convGradScratch(rt, g)];
-  return withBuffers(rt, fn, sizes, ([px, pdy, pdw, ...scratch]) => {
-    writeFloats(rt, px, x.data);
-    writeFloats(rt, pdy, dy.data);
-    convBackpropFilterAll(rt, g, px, pdy, pdw, scratch);
-    return readResult(rt, pdw, ws, out);
+  const sizes = [floatsIn(x), floatsIn(dy), ...convGradScratch(rt, g)];
+  return withResult(rt, fn, ws, place, sizes, ([p0, p1, ...scratch], pdw) => {
+    const px = placeInput(rt, fn, "x", p0, x);
+    convBackpropFilterAll(rt, g, px, placeInput(rt, fn, "dy", p1, dy), pdw, scratch);
   });
 }
 
@@ -169,7 +254,7 @@ export function conv2dBackpropBias(dy: TensorLike, opts?: { layout?: Layout; out
 }
 
 /** dy must have the forward output's shape. */
-function checkDy(fn: string, dy: unknown, g: ConvGeometry): asserts dy is TensorLike {
+function checkDy(fn: string, dy: unknown, g: ConvGeometry): asserts dy is Input {
   const dims = imageDims(g.layout, "FN");
   const got = checkTensor(fn, "dy", dy, dims);
   const want = inLayout(g.layout, g.N, g.FN, g.outH, g.outW);

@@ -20,6 +20,7 @@ const GLOBAL_KEYS = ["layout", "out"] as const;
 /** The mean of each image's channel over its H x W pixels: [N, C, H, W] -> [N, C, 1, 1], or NHWC. */
 export function globalAvgPool2d(x: TensorLike, opts?: GlobalPoolOptions): Tensor;
 export function globalAvgPool2d(x: WasmTensor, opts?: GlobalPoolOptions): WasmTensor;
+export function globalAvgPool2d(x: Input, opts?: GlobalPoolOptions): Tensor | WasmTensor;
 export function globalAvgPool2d(x: Input, opts?: GlobalPoolOptions): Tensor | WasmTensor {
   return globalPool("globalAvgPool2d", x, opts, "avg");
 }

@@ -200,6 +200,7 @@ function checkMatmulBias(fn: string, bias: unknown, N: number): Input | null {
  */
 export function matmul(a: TensorLike, b: Input, opts?: MatmulOptions): Tensor;
 export function matmul(a: WasmTensor, b: Input, opts?: MatmulOptions): WasmTensor;
+export function matmul(a: Input, b: Input, opts?: MatmulOptions): Tensor | WasmTensor;
 export function matmul(a: Input, b: Input, opts?: MatmulOptions): Tensor | WasmTensor {
   const fn = "matmul";
   const rt = getRuntime();

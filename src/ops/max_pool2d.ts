@@ -1,16 +1,6 @@
 import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import type { WasmTensor } from "../tensor/wasm_tensor.js";
-import {
-  checkOut,
-  floatsIn,
-  placeInput,
-  placement,
-  readResult,
-  withBuffers,
-  withResult,
-  writeFloats,
-  type Input,
-} from "../runtime/memory.js";
+import { floatsIn, placeInput, placement, withResult, type Input } from "../runtime/memory.js";
 import { getRuntime } from "../runtime/wasm.js";
 import { imageDims } from "./conv_geometry.js";
 import type { Pair } from "./options.js";
@@ -40,6 +30,7 @@ const MAX_KEYS = ["window", "poolH", "poolW", "stride", "pad", "dilation", "ceil
  */
 export function maxPool2d(x: TensorLike, opts: MaxPoolOptions): Tensor;
 export function maxPool2d(x: WasmTensor, opts: MaxPoolOptions): WasmTensor;
+export function maxPool2d(x: Input, opts: MaxPoolOptions): Tensor | WasmTensor;
 export function maxPool2d(x: Input, opts: MaxPoolOptions): Tensor | WasmTensor {
   const fn = "maxPool2d";
   const rt = getRuntime();
@@ -86,22 +77,24 @@ function isBook2x2(g: PoolGeometry2d): boolean {
  * overlapping windows add up. Takes maxPool2d's options (`out` is then dx's, x's shape); the
  * maxima are found again in x, so nothing is kept between the two calls.
  */
-export function maxPool2dBackward(dy: TensorLike, x: TensorLike, opts: MaxPoolOptions): Tensor {
+export function maxPool2dBackward(dy: TensorLike, x: TensorLike, opts: MaxPoolOptions): Tensor;
+export function maxPool2dBackward(dy: WasmTensor, x: Input, opts: MaxPoolOptions): WasmTensor;
+export function maxPool2dBackward(dy: Input, x: Input, opts: MaxPoolOptions): Tensor | WasmTensor;
+export function maxPool2dBackward(dy: Input, x: Input, opts: MaxPoolOptions): Tensor | WasmTensor {
   const fn = "maxPool2dBackward";
   const rt = getRuntime();
   const o = checkPoolOptions<MaxPoolOptions>(fn, opts, MAX_KEYS);
   const g = poolGeometry2d(fn, x, poolParams2d(fn, o, true));
   checkGradient(fn, dy, g);
   const xShape = Array.from(x.shape);
-  const out = checkOut(fn, o.out, xShape, imageDims(g.layout));
-  return withBuffers(rt, fn, [dy.data.length, x.data.length, x.data.length], ([pdy, px, pdx]) => {
-    writeFloats(rt, pdy, dy.data);
-    writeFloats(rt, px, x.data);
+  const place = placement(fn, dy, o.out, xShape, imageDims(g.layout), "dy");
+  return withResult(rt, fn, xShape, place, [floatsIn(dy), floatsIn(x)], ([p0, p1], pdx) => {
+    const pdy = placeInput(rt, fn, "dy", p0, dy);
+    const px = placeInput(rt, fn, "x", p1, x);
     forPoolShares(rt, g, poolThreads(rt, g), (k, count, xAt, yAt) => {
       if (g.layout === "NCHW")
         k.maxpool_backward_nchw(pdy + yAt, px + xAt, count, g.H, g.W, ...maxWindowArgs(g), pdx + xAt);
       else k.maxpool_backward_nhwc(pdy + yAt, px + xAt, count, g.H, g.W, g.C, ...maxWindowArgs(g), pdx + xAt);
     });
-    return readResult(rt, pdx, xShape, out);
   });
 }

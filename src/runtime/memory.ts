@@ -55,11 +55,12 @@ export function placement(
   out: unknown,
   shape: readonly number[],
   dims: readonly string[],
+  name = "x",
 ): Placement {
   if (!(x instanceof WasmTensor)) return checkOut(fn, out, shape, dims);
   if (out !== undefined && out !== null) {
     throw new TypeError(
-      `${fn}: opts.out must be left out when x is a WasmTensor: the result is a new WasmTensor; got ${describe(out)}`,
+      `${fn}: opts.out must be left out when ${name} is a WasmTensor: the result is a new WasmTensor; got ${describe(out)}`,
     );
   }
   return "wasm";

@@ -24,6 +24,22 @@ const RESIDENT_OPS = new Set([
   "globalMaxPool2d",
   "matmul",
   "add",
+  // Their gradients, for a training step kept in WASM memory.
+  "conv2dBackpropInput",
+  "conv2dBackpropFilter",
+  "depthwiseConv2dBackpropInput",
+  "depthwiseConv2dBackpropFilter",
+  "maxPool2dBackward",
+  "avgPool2dBackward",
+  // zeroconv/tfjs's element-wise ops (src/ops/elementwise.ts), not in the package's API.
+  "sub",
+  "mul",
+  "div",
+  "relu",
+  "step",
+  "sqrt",
+  "square",
+  "sumLeading",
 ]);
 
 export function takesWasmTensors(fn: string): boolean {

@@ -6,7 +6,8 @@ import type { TensorLike } from "../tensor/tensor.js";
 import { conv2d } from "../ops/conv2d.js";
 import { conv2dBackpropFilter as backpropFilter, conv2dBackpropInput as backpropInput } from "../ops/conv2d_grad.js";
 import type { Layout } from "../ops/options.js";
-import { floats, output, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
+import type { Input } from "../runtime/memory.js";
+import { floats, output, resident, served, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
 import { fusedOf, NONE } from "./fused.js";
 import { layoutOf, windowOf, type Window } from "./windows.js";
 
@@ -38,7 +39,7 @@ function convWindow(
   filterShape: readonly number[],
   attrs: KernelArgs["attrs"],
   layout: Layout,
-  dy?: TensorLike,
+  dy?: { shape: readonly number[] },
 ): Window | null {
   const ci = backend_util.computeConv2DInfo(
     xShape as Shape4,
@@ -56,16 +57,20 @@ function convWindow(
 function conv(args: KernelArgs, fused: boolean): TensorInfo | null {
   const { inputs, backend, attrs } = args;
   const layout = layoutOf(attrs.dataFormat);
-  const t = floats(backend, inputs.x, inputs.filter);
-  if (layout === null || t === null) return null;
-  const [x, filter] = t;
-  const win = convWindow(x.shape as number[], filter.shape as number[], attrs, layout);
+  const x = inputs.x;
+  const filter = inputs.filter;
+  if (layout === null || !served(x) || !served(filter)) return null;
+  const win = convWindow(x.shape, filter.shape, attrs, layout);
   if (win === null) return null;
   const FN = filter.shape[3];
   const f = fused ? fusedOf(args, FN, 4, layout === "NHWC" ? 0 : 2) : NONE;
   if (f === null) return null;
-  const W = layout === "NHWC" ? filter : transposeFilter(filter, false);
-  const y = conv2d(x, W, f.bias, { ...win, layout, activation: f.activation, alpha: f.alpha });
+  // NCHW's filter is transposed here at each call: that layout is rare in tfjs, and its copy is the filter's.
+  const t = layout === "NHWC" ? resident(backend, x, filter) : resident(backend, x);
+  const w = layout === "NHWC" ? t : floats(backend, filter);
+  if (t === null || w === null) return null;
+  const W = layout === "NHWC" ? w[1] : transposeFilter(w[0] as TensorLike, false);
+  const y = conv2d(t[0], W, f.bias, { ...win, layout, activation: f.activation, alpha: f.alpha });
   return output(backend, y);
 }
 
@@ -74,26 +79,34 @@ export const fusedConv2D: ZeroconvKernel = (args) => conv(args, true);
 
 export const conv2DBackpropInput: ZeroconvKernel = ({ inputs, backend, attrs }) => {
   const layout = layoutOf(attrs.dataFormat);
-  const t = floats(backend, inputs.dy, inputs.filter);
-  if (layout === null || t === null) return null;
-  const [dy, filter] = t;
-  const win = convWindow(attrs.inputShape, filter.shape as number[], attrs, layout, dy);
+  const { dy, filter } = inputs;
+  if (layout === null || !served(dy) || !served(filter)) return null;
+  const win = convWindow(attrs.inputShape, filter.shape, attrs, layout, dy);
   if (win === null) return null;
-  const W = layout === "NHWC" ? filter : transposeFilter(filter, false);
-  return output(backend, backpropInput(dy, W, attrs.inputShape, { ...win, layout }));
+  const opts = { ...win, layout };
+  if (layout === "NHWC") {
+    const [d, W] = resident(backend, dy, filter) as Input[];
+    return output(backend, backpropInput(d, W, attrs.inputShape, opts));
+  }
+  const [d, W] = floats(backend, dy, filter) as TensorLike[];
+  return output(backend, backpropInput(d, transposeFilter(W, false), attrs.inputShape, opts));
 };
 
 export const conv2DBackpropFilter: ZeroconvKernel = ({ inputs, backend, attrs }) => {
   const layout = layoutOf(attrs.dataFormat);
-  const t = floats(backend, inputs.x, inputs.dy);
-  if (layout === null || t === null) return null;
-  const [x, dy] = t;
+  const { x, dy } = inputs;
+  if (layout === null || !served(x) || !served(dy)) return null;
   const hwio = attrs.filterShape as Shape4;
-  const win = convWindow(x.shape as number[], hwio, attrs, layout, dy);
+  const win = convWindow(x.shape, hwio, attrs, layout, dy);
   if (win === null) return null;
-  if (layout === "NHWC") return output(backend, backpropFilter(x, dy, hwio, { ...win, layout }));
+  if (layout === "NHWC") {
+    const [rx, d] = resident(backend, x, dy) as Input[];
+    return output(backend, backpropFilter(rx, d, hwio, { ...win, layout }));
+  }
+  // NCHW's gradient is transposed back to HWIO in JS: its operands are read as arrays.
+  const [fx, d] = floats(backend, x, dy) as TensorLike[];
   const [FH, FW, C, FN] = hwio;
-  const dW = backpropFilter(x, dy, [FN, C, FH, FW], { ...win, layout });
+  const dW = backpropFilter(fx, d, [FN, C, FH, FW], { ...win, layout });
   const back = transposeFilter(dW, true);
   return backend.makeTensorInfo(hwio, "float32", back.data as Float32Array);
 };

@@ -1,16 +1,17 @@
 // The bias and activation of tfjs's fused kernels (FusedConv2D, FusedDepthwiseConv2D,
 // _FusedMatMul) as zeroconv's fused bias and activation, where tfjs's broadcast of them is one
 // value per output channel; any other broadcast is the CPU kernel's.
-import type { TensorInfo } from "@tensorflow/tfjs-core";
-import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { type TensorInfo, util } from "@tensorflow/tfjs-core";
 import type { Activation } from "../ops/activation.js";
+import type { Input } from "../runtime/memory.js";
 import { Tensor } from "../tensor/tensor.js";
+import type { ZeroconvBackend } from "./backend.js";
 import type { KernelArgs } from "./kernel.js";
 
 export interface Fused {
-  bias: Tensor | null;
+  bias: Input | null;
   activation: Activation;
-  alpha?: number | Tensor;
+  alpha?: number | Input;
 }
 
 /** The unfused kernels' part: no bias, no activation. */
@@ -48,23 +49,26 @@ export function fusedOf(
 }
 
 /**
- * A bias or prelu slope tensor as one value per channel, when tfjs broadcasts it that way; undefined
- * when there is none, null when it broadcasts some other way.
+ * A bias or prelu slope tensor as one value per channel, when tfjs broadcasts it that way (in WASM
+ * memory, where its entry keeps it); undefined when there is none, null when it broadcasts some
+ * other way.
  */
 function perChannel(
-  backend: MathBackendCPU,
+  backend: ZeroconvBackend,
   t: TensorInfo | undefined,
   channels: number,
   rank: number,
   axis: number,
-): Tensor | null | undefined {
+): Input | null | undefined {
   if (t === undefined) return undefined;
   if (t.dtype !== "float32" || t.shape.length > rank) return null;
-  const values = backend.data.get(t.dataId).values as Float32Array;
+  const size = util.sizeFromShape(t.shape);
   const s = t.shape;
   // tfjs-backend-cpu's FusedConv2D takes an NCHW rank-1 [C] as the channels' (reshaped to [C, 1, 1]).
-  const at = s.length === 1 && values.length === channels ? 0 : s.length - 1 - axis;
+  const at = s.length === 1 && size === channels ? 0 : s.length - 1 - axis;
   if (!s.every((d, i) => d === 1 || (i === at && d === channels))) return null;
-  if (values.length === channels) return new Tensor(values, [channels]);
-  return values.length === 1 ? new Tensor(new Float32Array(channels).fill(values[0]), [channels]) : null;
+  if (size === channels) return backend.resident({ ...t, shape: [channels] });
+  if (size !== 1) return null;
+  const value = (backend.data.get(t.dataId).values as Float32Array)[0];
+  return new Tensor(new Float32Array(channels).fill(value), [channels]);
 }

@@ -3,9 +3,9 @@
 // unchanged) with its convolutions, pools and matmuls run on zeroconv's WebAssembly kernels.
 // tfjs's gradient registry calls kernels by name, so tf.grad and model.fit reach the backprop
 // kernels below with no code of their own. tfjs re-creates a backend whenever its engine is reset
-// (its test suites do between files); the WebAssembly runtime under it is created once.
+// (its test suites do between files); the WebAssembly runtime under it is created once. Tensors
+// stay in WASM memory between zeroconv's kernels (backend.ts).
 import "@tensorflow/tfjs-backend-cpu";
-import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import {
   findBackendFactory,
   getKernel,
@@ -16,6 +16,7 @@ import {
 import { describe } from "../tensor/tensor.js";
 import { checkOptions } from "../ops/options.js";
 import { init, type InitOptions, type InitResult } from "../runtime/wasm.js";
+import { ZeroconvBackend } from "./backend.js";
 import { conv2D, conv2DBackpropFilter, conv2DBackpropInput, fusedConv2D } from "./conv_kernels.js";
 import {
   depthwiseConv2dNative,
@@ -29,6 +30,7 @@ import { batchMatMul, fusedMatMul } from "./matmul_kernels.js";
 import { avgPool, avgPoolGrad, maxPool, maxPoolGrad } from "./pool_kernels.js";
 
 export { BACKEND_NAME, kernelStats, type KernelStats } from "./kernel.js";
+export { ZeroconvBackend } from "./backend.js";
 
 /** The kernels zeroconv runs, by tfjs's kernel names; every other kernel is tfjs-backend-cpu's. */
 const KERNELS: Record<string, ZeroconvKernel> = {
@@ -59,9 +61,6 @@ const KERNELS: Record<string, ZeroconvKernel> = {
 };
 
 export const ZEROCONV_KERNELS: readonly string[] = Object.freeze(Object.keys(KERNELS));
-
-/** tfjs-backend-cpu's backend; `instanceof ZeroconvBackend` tells that zeroconv's kernels run. */
-export class ZeroconvBackend extends MathBackendCPU {}
 
 export interface ZeroconvBackendOptions extends InitOptions {
   /**

@@ -1,17 +1,20 @@
-// How a zeroconv kernel stands in for one of tfjs-backend-cpu's: it reads its inputs from the CPU
-// backend's typed arrays, runs a zeroconv op, and hands the result back as a new tensor of that
-// backend. A case it cannot serve (another dtype, an empty tensor, a broadcast zeroconv has no
+// How a zeroconv kernel stands in for one of tfjs-backend-cpu's: it reads its inputs where they
+// lie in WASM memory (or from the CPU backend's typed arrays, for ops that take only those), runs
+// a zeroconv op, and hands the result back as a new tensor of the backend. A case it cannot serve (another dtype, an empty tensor, a broadcast zeroconv has no
 // form for) returns null and runs the CPU kernel it replaced, so no model that ran on "cpu" fails
 // on "zeroconv".
 import { getKernel, type KernelConfig, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
-import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import type { Input } from "../runtime/memory.js";
 import type { Tensor, TensorLike } from "../tensor/tensor.js";
+import { WasmTensor } from "../tensor/wasm_tensor.js";
+import type { ZeroconvBackend } from "./backend.js";
+import { sameShape } from "./windows.js";
 
 export const BACKEND_NAME = "zeroconv";
 
 export interface KernelArgs {
   inputs: Record<string, TensorInfo | undefined>;
-  backend: MathBackendCPU;
+  backend: ZeroconvBackend;
   // biome-ignore lint/suspicious/noExplicitAny: tfjs's NamedAttrMap; every kernel reads its own attributes.
   attrs: Record<string, any>;
 }
@@ -54,17 +57,45 @@ export function kernelConfig(kernelName: string, kernel: ZeroconvKernel): Kernel
   return { kernelName, backendName: BACKEND_NAME, kernelFunc };
 }
 
-/** The tensors' float32 arrays, or null when one is missing, of another dtype, or empty. */
-export function floats(backend: MathBackendCPU, ...tensors: (TensorInfo | undefined)[]): TensorLike[] | null {
+/** Whether zeroconv can take the tensor: present, float32 and not empty. */
+export const served = (t: TensorInfo | undefined): t is TensorInfo =>
+  t !== undefined && t.dtype === "float32" && t.shape.every((d) => d !== 0);
+
+/**
+ * The tensors' float32 arrays, for ops that take no WasmTensors, or null when one is missing, of
+ * another dtype, or empty. A result left in WASM memory is copied out here, once.
+ */
+export function floats(backend: ZeroconvBackend, ...tensors: (TensorInfo | undefined)[]): TensorLike[] | null {
   const out: TensorLike[] = [];
   for (const t of tensors) {
-    if (t === undefined || t.dtype !== "float32" || t.shape.some((d) => d === 0)) return null;
+    if (!served(t)) return null;
     out.push({ shape: t.shape, data: backend.data.get(t.dataId).values as Float32Array });
   }
   return out;
 }
 
-/** zeroconv's result as a tensor of the CPU backend, in tfjs's shape for it. */
-export function output(backend: MathBackendCPU, t: Tensor, shape: readonly number[] = t.shape): TensorInfo {
-  return backend.makeTensorInfo([...shape], "float32", t.data);
+/**
+ * The tensors in WASM memory, for ops that read WasmTensors where they lie (their entries keep the
+ * copies), or null as floats() says. A dataId given twice under two shapes (x and its reshape) is
+ * passed as floats the second time: its one WasmTensor has one shape.
+ */
+export function resident(backend: ZeroconvBackend, ...tensors: (TensorInfo | undefined)[]): Input[] | null {
+  if (!tensors.every(served)) return null;
+  const out: Input[] = [];
+  for (const t of tensors) {
+    const first = tensors.find((u) => u.dataId === t.dataId) as TensorInfo;
+    if (first === t || sameShape(first.shape, t.shape)) out.push(backend.resident(t));
+    else out.push({ shape: t.shape, data: backend.data.get(t.dataId).values as Float32Array });
+  }
+  return out;
+}
+
+/** zeroconv's result as a tensor of the backend, in tfjs's shape for it; a WasmTensor stays in WASM memory. */
+export function output(
+  backend: ZeroconvBackend,
+  t: Tensor | WasmTensor,
+  shape: readonly number[] = t.shape,
+): TensorInfo {
+  if (!(t instanceof WasmTensor)) return backend.makeTensorInfo([...shape], "float32", t.data);
+  return backend.writeResident(sameShape(shape, t.shape) ? t : t.reshape(shape));
 }

@@ -6,7 +6,11 @@ import { backend_util, type TensorInfo } from "@tensorflow/tfjs-core";
 import { avgPool2d, avgPool2dBackward } from "../ops/avg_pool2d.js";
 import { maxPool2d, maxPool2dBackward } from "../ops/max_pool2d.js";
 import type { PoolWindowOptions } from "../ops/pool_geometry.js";
-import { floats, output, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
+import { type Input, withBuffers } from "../runtime/memory.js";
+import { getRuntime } from "../runtime/wasm.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { WasmTensor } from "../tensor/wasm_tensor.js";
+import { output, resident, served, type KernelArgs, type ZeroconvKernel } from "./kernel.js";
 import { windowOf, windowsCoverInput } from "./windows.js";
 
 /** zeroconv's pool options for tfjs's attributes on x's shape, or null for the CPU kernel's cases. */
@@ -33,34 +37,53 @@ const hasNaN = (a: ArrayLike<number>): boolean => {
   return false;
 };
 
+/**
+ * Whether a result holds a NaN. One in WASM memory is summed there (a NaN makes the sum NaN; so
+ * does inf - inf, which only sends the call to the CPU kernel, which is right for any input):
+ * a loop over it in JS took as long as the pool.
+ */
+function resultHasNaN(y: Tensor | WasmTensor): boolean {
+  if (!(y instanceof WasmTensor)) return hasNaN(y.data);
+  const rt = getRuntime();
+  return withBuffers(rt, "MaxPool", [1], ([sum]) => {
+    rt.kernels.bias_grad(y.address("MaxPool", "y"), 1, 1, y.size, sum);
+    return Number.isNaN(new Float32Array(rt.kernels.memory.buffer, sum, 1)[0]);
+  });
+}
+
 export const maxPool: ZeroconvKernel = ({ inputs, backend, attrs }) => {
-  const t = floats(backend, inputs.x);
-  const o = t && poolWindow(t[0].shape as number[], attrs);
-  if (t === null || o === null) return null;
-  const y = maxPool2d(t[0], o);
+  const x = inputs.x;
+  const o = served(x) ? poolWindow(x.shape, attrs) : null;
+  if (o === null) return null;
+  const y = maxPool2d((resident(backend, x) as Input[])[0], o);
   // A window holding a NaN is NaN here and its largest number in tfjs: such calls run on the CPU kernel.
-  return hasNaN(y.data) ? null : output(backend, y);
+  if (!resultHasNaN(y)) return output(backend, y);
+  if (y instanceof WasmTensor) y.dispose();
+  return null;
 };
 
 export const maxPoolGrad: ZeroconvKernel = ({ inputs, backend, attrs }) => {
-  const t = floats(backend, inputs.dy, inputs.input, inputs.output);
-  const o = t && poolWindow(t[1].shape as number[], attrs);
+  const { dy, input, output: y } = inputs;
+  if (!served(dy) || !served(input) || !served(y)) return null;
+  const o = poolWindow(input.shape, attrs);
   // The forward result shows whether a window held a NaN, where tfjs's argmax and zeroconv's differ.
-  if (t === null || o === null || hasNaN(t[2].data)) return null;
-  return output(backend, maxPool2dBackward(t[0], t[1], o));
+  if (o === null || resultHasNaN(backend.resident(y))) return null;
+  const [d, x] = resident(backend, dy, input) as Input[];
+  return output(backend, maxPool2dBackward(d, x, o));
 };
 
 export const avgPool: ZeroconvKernel = ({ inputs, backend, attrs }) => {
-  const t = floats(backend, inputs.x);
-  const o = t && poolWindow(t[0].shape as number[], attrs);
-  if (t === null || o === null) return null;
-  return output(backend, avgPool2d(t[0], { ...o, countIncludePad: false }));
+  const x = inputs.x;
+  const o = served(x) ? poolWindow(x.shape, attrs) : null;
+  if (o === null) return null;
+  return output(backend, avgPool2d((resident(backend, x) as Input[])[0], { ...o, countIncludePad: false }));
 };
 
 export const avgPoolGrad: ZeroconvKernel = ({ inputs, backend, attrs }): TensorInfo | null => {
-  const t = floats(backend, inputs.dy, inputs.input);
+  const { dy, input } = inputs;
   // tfjs's AvgPoolGrad takes no dimRoundingMode: its window is the default rounding's.
-  const o = t && poolWindow(t[1].shape as number[], attrs, false);
-  if (t === null || o === null) return null;
-  return output(backend, avgPool2dBackward(t[0], t[1].shape, { ...o, countIncludePad: true }));
+  if (!served(dy) || !served(input)) return null;
+  const o = poolWindow(input.shape, attrs, false);
+  if (o === null) return null;
+  return output(backend, avgPool2dBackward(backend.resident(dy), input.shape, { ...o, countIncludePad: true }));
 };
