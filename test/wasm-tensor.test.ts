@@ -89,6 +89,37 @@ describe("WasmTensor arguments give the Tensor results, bit for bit", () => {
     expect(memoryStats().bytesInUse).toBe(base);
   });
 
+  it("a resident filter's kept packing (NHWC GEMM paths) follows WasmTensor.write and goes with dispose", () => {
+    const r = rng(41);
+    const base = memoryStats().bytesInUse;
+    // NHWC: a 1x1 past the in-register kernel (K = 300 > 256), the im2row GEMM (3x3 stride 2) and
+    // the few-channel direct kernel (C = 3), each with two groups and without.
+    for (const [C, FN, k, stride, groups] of [
+      [300, 20, 1, 1, 1],
+      [300, 24, 1, 1, 2],
+      [16, 20, 3, 2, 1],
+      [16, 16, 3, 2, 2],
+      [3, 12, 3, 1, 1],
+    ]) {
+      const x = randTensor(r, [1, 9, 7, C]).t;
+      const w1 = randTensor(r, [k, k, C / groups, FN]).t;
+      const w2 = randTensor(r, [k, k, C / groups, FN]).t;
+      const b = randTensor(r, [FN]).t;
+      const o = { stride, pad: "same" as const, groups, layout: "NHWC" as const, activation: "relu6" as const };
+      const wr = toWasm(w1);
+      const xr = toWasm(x);
+      expectSame(conv2d(xr, wr, b, o), conv2d(x, w1, b, o));
+      const held = memoryStats().bytesInUse;
+      expectSameBytes(conv2d(x, wr, b, o).data, conv2d(x, w1, b, o).data); // the kept packing
+      expect(memoryStats().bytesInUse).toBe(held);
+      wr.write(w2.data);
+      expectSame(conv2d(xr, wr, b, o), conv2d(x, w2, b, o));
+      wr.dispose();
+      xr.dispose();
+    }
+    expect(memoryStats().bytesInUse).toBe(base);
+  });
+
   it("Winograd's kept filter transform follows WasmTensor.write", () => {
     const r = rng(31);
     const x = randTensor(r, [1, 8, 10, 10]).t;

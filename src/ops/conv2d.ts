@@ -1,6 +1,6 @@
 import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import { checkTensor } from "../tensor/validate.js";
-import type { WasmTensor } from "../tensor/wasm_tensor.js";
+import { WasmTensor } from "../tensor/wasm_tensor.js";
 import {
   floatsIn,
   placeInput,
@@ -12,10 +12,10 @@ import {
   type Placement,
   writeFloats,
 } from "../runtime/memory.js";
-import { getRuntime } from "../runtime/wasm.js";
+import { getRuntime, type Runtime } from "../runtime/wasm.js";
 import { checkActivation, type Activation, type FusedActivation } from "./activation.js";
 import { convParams, convGeometry, inLayout, shapesGeometry, type ConvGeometry } from "./conv_geometry.js";
-import { convForwardAll, convScratch } from "./conv_forward.js";
+import { convForwardAll, convScratch, packedFilterFloats, packFilter, packsFilter } from "./conv_forward.js";
 import { checkOptions, type Layout, type Padding, type Pair } from "./options.js";
 import {
   type Algorithm,
@@ -153,6 +153,7 @@ function convolve(
       bias: hasBias ? placeInput(rt, fn, "b", pb, b) : 0,
       prelu: prelu ? placeInput(rt, fn, "opts.alpha", pa, prelu) : 0,
       y: py,
+      packed: residentPacked(rt, g, hasBias, act, W),
     };
     convForwardAll(rt, g, act, p, scratch, shared);
   });
@@ -198,4 +199,16 @@ function winogradConvolve(
     };
     winogradForward(rt, g, plan, act, p, pu, scratch);
   });
+}
+
+/**
+ * A WasmTensor filter's packed panels, where the call packs its whole filter: made on the first
+ * call and kept with the weights (until they are written or disposed), as a network's layers are
+ * called again with the same weights. 0 for any other filter, which the call packs itself.
+ */
+function residentPacked(rt: Runtime, g: ConvGeometry, hasBias: boolean, act: FusedActivation, W: Input): number {
+  if (!(W instanceof WasmTensor) || !packsFilter(g, hasBias, act)) return 0;
+  const w = W.address("conv2d", "W");
+  const key = `packed ${g.groups} ${g.K} ${g.FNg}`;
+  return W.derived(key, packedFilterFloats(g), (ptr) => packFilter(rt.kernels, g, w, ptr));
 }

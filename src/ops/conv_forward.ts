@@ -93,13 +93,32 @@ function pointwiseInRegisters(g: ConvGeometry): boolean {
   return g.FNg * g.Cg <= POINTWISE_MAX_FILTER && g.Cg <= SGEMM_KC;
 }
 
-/** Pointers of one call: x, W, bias (or 0), prelu slopes (or 0), y. */
+/**
+ * Pointers of one call: x, W, bias (or 0), prelu slopes (or 0), y, and where `packsFilter` says
+ * so, optionally W already packed (packFilter's layout, kept with a WasmTensor's weights), or 0.
+ */
 export interface ConvPointers {
   x: number;
   w: number;
   bias: number;
   prelu: number;
   y: number;
+  packed?: number;
+}
+
+/**
+ * Whether the call packs its whole filter into 8-column panels (NHWC: the im2row GEMM, the direct
+ * kernel for few channels, a 1x1 too large for the registers): a filter that does not change
+ * between calls can then be packed once, packFilter's floats by packFilter.
+ */
+export function packsFilter(g: ConvGeometry, hasBias: boolean, act: FusedActivation): boolean {
+  const path = pathOf(g, hasBias, act);
+  return g.layout === "NHWC" && (path === "pointwise" ? !pointwiseInRegisters(g) : path !== "grouped");
+}
+
+/** Floats of the whole filter packed: each group's K x FNg, in panels of 8 columns. */
+export function packedFilterFloats(g: ConvGeometry): number {
+  return g.groups * g.K * Math.ceil(g.FNg / 8) * 8;
 }
 
 /** Floats of scratch each thread needs, and floats shared by all (the NHWC filter packed once). */
@@ -164,6 +183,11 @@ export function convForwardAll(
             k.pointwise_nhwc(count, g.FNg, g.Cg, x, g.C, p.w + gi * g.FNg * 4, g.FN, y, g.FN, scratch[t]);
             continue;
           }
+          if (p.packed) {
+            const panel = p.packed + gi * g.K * Math.ceil(g.FNg / 8) * 8 * 4;
+            k.sgemm_packed_b(count, g.FNg, g.Cg, x, g.C, 1, panel, y, g.FN, scratch[t]);
+            continue;
+          }
           k.sgemm(count, g.FNg, g.Cg, x, g.C, 1, p.w + gi * g.FNg * 4, g.FN, 1, 0, y, g.FN, scratch[t]);
         }
       },
@@ -171,7 +195,8 @@ export function convForwardAll(
     );
     return;
   }
-  if (g.layout === "NHWC") packFilterNhwc(rt.kernels, g, p.w, shared);
+  if (g.layout === "NHWC" && p.packed) shared = p.packed;
+  else if (g.layout === "NHWC") packFilter(rt.kernels, g, p.w, shared);
   const imageBytes = g.C * g.H * g.W * 4;
   const outBytes = g.FN * g.P * 4;
   const workBytes = sgemmWorkspaceFloats(rt) * 4;
@@ -253,7 +278,8 @@ function image(
 }
 
 /** Each group's [K, FNg] slice of the HWIO filter, packed whole into 8-column panels once per call. */
-function packFilterNhwc(k: Kernels, g: ConvGeometry, w: number, packed: number): void {
+/** The NHWC filter at w into `packed`, packedFilterFloats(g) floats. */
+export function packFilter(k: Kernels, g: ConvGeometry, w: number, packed: number): void {
   const panel = g.K * Math.ceil(g.FNg / 8) * 8 * 4;
   for (let gi = 0; gi < g.groups; gi++) {
     k.sgemm_pack_b_8(w + gi * g.FNg * 4, g.FN, 1, g.K, g.FNg, packed + gi * panel);

@@ -56,6 +56,8 @@ export class WasmTensor {
   #rt: Runtime;
   #ptr: number;
   #version = 0;
+  // Blocks made from the floats, freed with them: the version each was made from, and its finalizer token.
+  #derived = new Map<string, { ptr: number; version: number; token: object }>();
 
   /** Use toWasm(tensor), or an op's result: the block at `ptr` becomes this tensor's. @internal */
   constructor(rt: Runtime, ptr: number, shape: readonly number[]) {
@@ -83,6 +85,25 @@ export class WasmTensor {
   address(fn: string, name: string): number {
     if (this.#ptr === 0) throw new TypeError(`${fn}: ${name} is a WasmTensor that was disposed`);
     return this.#ptr;
+  }
+
+  /**
+   * A block derived from the floats (a filter packed for a kernel), made by `fill` on first use
+   * and again after a write(), kept under `key` until dispose(). @internal
+   */
+  derived(key: string, floats: number, fill: (ptr: number) => void): number {
+    this.address("WasmTensor", "this");
+    let d = this.#derived.get(key);
+    if (d !== undefined && d.version === this.#version) return d.ptr;
+    if (d === undefined) {
+      const [ptr] = this.#rt.heap.allocFloats(key, [floats]);
+      d = { ptr, version: -1, token: {} };
+      finalizer.register(this, { rt: this.#rt, ptr }, d.token);
+      this.#derived.set(key, d);
+    }
+    fill(d.ptr);
+    d.version = this.#version;
+    return d.ptr;
   }
 
   /** A copy of the floats, as a Tensor of the same shape. */
@@ -121,7 +142,16 @@ export class WasmTensor {
     }
     finalizer.unregister(this);
     this.#ptr = 0;
+    this.#dropDerived(); // made for this shape
     return new WasmTensor(this.#rt, at, shape);
+  }
+
+  #dropDerived(): void {
+    for (const d of this.#derived.values()) {
+      finalizer.unregister(d.token);
+      this.#rt.heap.free(d.ptr);
+    }
+    this.#derived.clear();
   }
 
   /** Gives the memory back; later use is a TypeError. Disposing twice is harmless. */
@@ -130,6 +160,7 @@ export class WasmTensor {
     finalizer.unregister(this);
     this.#rt.heap.free(this.#ptr);
     this.#ptr = 0;
+    this.#dropDerived();
   }
 }
 
