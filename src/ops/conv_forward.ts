@@ -69,6 +69,20 @@ function pathOf(g: ConvGeometry, hasBias: boolean, act: FusedActivation): Path {
   return "gemm";
 }
 
+/** The kernel that convForwardAll runs for g (bench/layer_threads.ts reports it beside each layer). */
+export function convKernelName(g: ConvGeometry, hasBias: boolean, act: FusedActivation): string {
+  const path = pathOf(g, hasBias, act);
+  const nchw = g.layout === "NCHW";
+  if (path === "grouped") {
+    if (nchw) return depthwiseContiguous(g) ? "dwconv_nchw_1x24" : "group_conv_nchw";
+    return g.Cg > 1 ? "group_conv_nhwc" : g.FNg === 1 ? "dwconv_nhwc_4x6" : "dwconv_nhwc";
+  }
+  if (path === "pointwise") return pointwiseInRegisters(g) ? (nchw ? "pointwise_nchw" : "pointwise_nhwc") : "sgemm";
+  if (path === "direct") return "conv_direct_4x8";
+  if (path === "nhwcDirect") return "conv_nhwc_direct_4x8";
+  return nchw ? "conv_gemm" : "conv_nhwc_rows+sgemm_packed_b";
+}
+
 /**
  * Floats of filter up to which a 1x1 convolution runs the pointwise kernels (the whole K in one
  * pass, x read in place) rather than the blocked SGEMM: their packed filter is re-read for every
