@@ -49,6 +49,10 @@ const ORDER_CHANGES = [
 const opsScript = `
 import { createHash } from "node:crypto";
 import * as z from "./dist/index.js";
+import { getRuntime } from "./dist/runtime/wasm.js";
+import { convScratch } from "./dist/ops/conv_forward.js";
+import { convGeometry, convParams } from "./dist/ops/conv_geometry.js";
+import { checkActivation } from "./dist/ops/activation.js";
 const { Adam, Convolution, Pooling, Random, SimpleConvNet, Tensor } = z;
 await z.init();
 const random = new Random(3);
@@ -90,6 +94,33 @@ for (const layout of ["NCHW", "NHWC"]) {
       const w = tensor(layout === "NCHW" ? [FN, C / groups, k, k] : [k, k, C / groups, FN]);
       const opts = { pad: k >> 1, groups, layout, activation: "relu6" };
       put(\`forward.\${layout}.\${N}.\${k}\`, z.conv2d(x, w, tensor([FN]), opts));
+    }
+  }
+}
+// One image's filters shared out where it has fewer pixels than filters (pointwise_* in registers;
+// the SGEMM with K in one block and in two; a 3x3's GEMM, grouped and strided too), two images on
+// three threads (the NHWC filter then packed once, by its shares), and one image's pixels; each
+// large enough to be shared (its thread count is reported as shares.*). prelu and the bias check
+// that each share's epilogue starts at its own filters.
+const SPLIT_CASES = [
+  [96, 164, 9, 9, 1, 1, 1],
+  [160, 300, 7, 7, 1, 1, 1],
+  [300, 120, 6, 6, 1, 1, 1],
+  [32, 140, 9, 9, 3, 1, 1],
+  [64, 128, 13, 13, 3, 2, 2],
+  [20, 44, 37, 41, 1, 1, 1],
+];
+for (const layout of ["NCHW", "NHWC"]) {
+  for (const N of [1, 2]) {
+    for (const [C, FN, H, W, k, stride, groups] of SPLIT_CASES) {
+      const x = tensor(layout === "NCHW" ? [N, C, H, W] : [N, H, W, C]);
+      const w = tensor(layout === "NCHW" ? [FN, C / groups, k, k] : [k, k, C / groups, FN], 0.1);
+      const opts = { stride, pad: k >> 1, groups, layout, activation: "prelu", alpha: tensor([FN]) };
+      const name = \`split.\${layout}.\${N}.\${C}.\${FN}.\${H}.\${k}\`;
+      put(name, z.conv2d(x, w, tensor([FN]), opts));
+      const g = convGeometry("t", x, w, convParams("t", opts), "W");
+      const act = checkActivation("t", opts.activation, opts.alpha, FN, "filter");
+      out["shares." + name] = convScratch(getRuntime(), g, true, act).threads;
     }
   }
 }
@@ -149,7 +180,7 @@ put("Pooling.backward", pooling.backward(tensor(py.shape)));
 console.log(JSON.stringify(out));
 `;
 
-function runResults(threads: number): Record<string, string> {
+function runResults(threads: number): Record<string, string | number> {
   const child = runModule(opsScript, wasmFlags, { ZEROCONV_THREADS: String(threads) });
   if (child.status !== 0) throw new Error(`node with ZEROCONV_THREADS=${threads} failed: ${child.stderr}`);
   return JSON.parse(child.stdout);
@@ -188,10 +219,19 @@ describe("threads", () => {
 
   it("training, the gradients and pooling share their work with one thread's results, but for the sums of dW (and the book layer's db) over images or pixels", () => {
     const [one, two, three] = [1, 2, 3].map((t) => runResults(t));
-    for (const many of [two, three]) {
+    for (const [threads, many] of [
+      [2, two],
+      [3, three],
+    ] as const) {
       expect(Object.keys(many)).toEqual(Object.keys(one));
       for (const [name, got] of Object.entries(many)) {
-        if (ORDER_CHANGES.includes(name)) expectNear(name, got, one[name], 1e-5);
+        if (name.startsWith("shares.")) {
+          // The split cases are shared out on every thread count: two images on three threads too.
+          expect(one[name], name).toBe(1);
+          expect(got, name).toBe(threads);
+          continue;
+        }
+        if (ORDER_CHANGES.includes(name)) expectNear(name, got as string, one[name] as string, 1e-5);
         else expect(got === one[name], `${name} bit for bit`).toBe(true);
       }
     }
