@@ -11,7 +11,7 @@
 // the speed-up. Every output is checked bit for bit across thread counts and processes.
 //
 //   node --experimental-wasm-relaxed-simd --import tsx bench/layer_threads.ts \
-//        [--rounds 3] [--ms 100] [--nets W14,W15] [--variants 1t,2t] [--only TEXT] [--out NAME]
+//        [--rounds 3] [--ms 100] [--nets W14,W15,sweep] [--variants 1t,2t] [--only TEXT] [--out NAME]
 //
 // Writes bench/results/NAME.md (default layer-threads).
 import { spawnSync } from "node:child_process";
@@ -21,11 +21,11 @@ import path from "node:path";
 import { conv2d, depthwiseConv2d, init, Tensor } from "../src/index.js";
 import { checkActivation, type Activation } from "../src/ops/activation.js";
 import { convGeometry, convParams } from "../src/ops/conv_geometry.js";
-import { convForwardAll, convKernelName, convScratch } from "../src/ops/conv_forward.js";
+import { convForwardAll, convKernelName, convScratch, SHARE_MACS } from "../src/ops/conv_forward.js";
 import { tileFor, winogradFilter, winogradForward, winogradPlan, winogradThreads } from "../src/ops/conv_winograd.js";
 import { getRuntime, type Runtime } from "../src/runtime/wasm.js";
 import { mid, nchwToNhwc, oihwToHwio, randomFloats, RESULT_MARK, ROOT } from "./peers/common.js";
-import { mobileNetV2, type MbConv } from "./peers/mobilenet_v2.js";
+import { mobileNetV2, type MbConv, type MbLayer } from "./peers/mobilenet_v2.js";
 import { resNet18 } from "./peers/resnet18.js";
 
 const VARIANTS = ["1t", "2t"] as const;
@@ -35,21 +35,54 @@ type Layout = "NCHW" | "NHWC";
 
 interface Spec {
   key: string;
-  net: "W14" | "W15";
+  net: string;
   /** Convolutions of the net with this shape. */
   count: number;
   names: string[];
   layer: MbConv;
 }
 
+/** Synthetic layers of growing size (the "sweep" net), for the work below which a call stays on one thread. */
+function sweep(): MbConv[] {
+  const layer = (inC: number, outC: number, k: number, groups: number, H: number): MbConv => {
+    const pad = k >> 1;
+    return {
+      kind: "conv",
+      name: `sweep ${k}x${k} ${inC}->${outC} g${groups} @${H}`,
+      input: "x",
+      output: "y",
+      inC,
+      outC,
+      groups,
+      k,
+      stride: 1,
+      pads: [pad, pad, pad, pad],
+      inH: H,
+      inW: H,
+      outH: H,
+      outW: H,
+      activation: "relu6",
+      W: randomFloats((outC * inC * k * k) / groups, 5).map((v) => v * 0.1),
+      b: randomFloats(outC, 6),
+    };
+  };
+  return [
+    ...[4, 6, 8, 11, 16, 23, 32].map((H) => layer(64, 64, 1, 1, H)),
+    ...[2, 3, 4, 6, 8].map((H) => layer(256, 256, 1, 1, H)),
+    ...[4, 6, 8, 12].map((H) => layer(32, 32, 3, 1, H)),
+    ...[4, 7, 10, 14, 20, 28].map((H) => layer(128, 128, 3, 128, H)),
+  ];
+}
+
 /** The distinct convolution shapes of each net, in network order. */
 function specs(nets: readonly string[]): Spec[] {
   const out: Spec[] = [];
-  const nets_ = [
+  const all: [string, () => { layers: MbLayer[] }][] = [
     ["W14", () => mobileNetV2()],
     ["W15", () => resNet18()],
-  ] as const;
-  for (const [id, make] of nets_) {
+    ["sweep", () => ({ layers: sweep() })],
+  ];
+  for (const [id, make] of all) {
     if (!nets.includes(id)) continue;
     const seen = new Map<string, Spec>();
     for (const l of make().layers) {
@@ -266,12 +299,23 @@ function measure(rt: Runtime, l: MbConv, layout: Layout, ms: number): Measured {
   };
 }
 
-/** The pool's round trip: a job of one trivial call on every thread (0 on one thread). */
-function roundTrip(rt: Runtime): number {
+/**
+ * The pool's round trip in us, a job of one trivial call on every thread (0 on one thread): back to
+ * back, and after `gapMs` of other work on the calling thread (a network's copies between layers).
+ */
+function roundTrip(rt: Runtime, gapMs: number): number {
   const pool = rt.pool;
   if (pool === null) return 0;
   const jobs = Array.from({ length: pool.size }, () => (k: Runtime["kernels"]) => void k.heap_base());
-  return interleaved([() => pool.run(jobs, rt.kernels)], 200).times[0] * 1000;
+  const times: number[] = [];
+  for (let i = 0; i < 400; i++) {
+    const until = performance.now() + gapMs;
+    while (performance.now() < until);
+    const t = performance.now();
+    pool.run(jobs, rt.kernels);
+    times.push((performance.now() - t) * 1000);
+  }
+  return mid(times.slice(50));
 }
 
 async function child(v: Variant, nets: string[], ms: number): Promise<void> {
@@ -279,7 +323,9 @@ async function child(v: Variant, nets: string[], ms: number): Promise<void> {
   const r = await init({ build: "relaxed-simd", threads });
   if (r.threads !== threads) throw new Error(`layer_threads: init gave ${r.threads} threads, not ${threads}`);
   const rt = getRuntime();
-  const result: Record<string, Measured | number> = { trip: roundTrip(rt) };
+  // The sweep looks for where sharing pays, so it shares everything.
+  if (nets.includes("sweep")) Object.assign(SHARE_MACS, { gemm: 0, grouped: 0 });
+  const result: Record<string, Measured | number> = { trip: roundTrip(rt, 0), tripIdle: roundTrip(rt, 1) };
   const match = process.argv[6] ?? "";
   const layers = specs(nets).filter((s) => `${s.net} ${s.key}`.includes(match));
   // A first pass over every layer, so that no layer is timed while V8 still tiers up its kernels
@@ -365,7 +411,7 @@ const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
 const fx = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "–");
 
 const some = runs["2t"][0] ?? runs["1t"][0];
-const keys = Object.keys(some).filter((k) => k !== "trip");
+const keys = Object.keys(some).filter((k) => k !== "trip" && k !== "tripIdle");
 const mismatches = keys.filter(
   (key) => new Set(variants.flatMap((v) => runs[v].map((r) => (r[key] as Measured).sum))).size > 1,
 );
@@ -386,11 +432,14 @@ for (const key of keys) {
   t.c1 += n * med("1t", key, "call");
   t.cs += n * med("2t", key, "callSolo");
   t.c2 += n * med("2t", key, "call");
+  const l = spec.layer;
+  const macs = (l.outC * (l.inC / l.groups) * l.k * l.k * l.outH * l.outW) / 1e6;
   lines.push(
-    `| ${net} ${layout} | ${rest.join(" ")} | ${n} | ${m.path} | ${m.threads} | ${f3(med("2t", key, "kernelSolo"))} | ${f3(med("2t", key, "kernel"))} | **${fx(med("2t", key, "kernelGain"))}** | ${f3(med("1t", key, "kernel"))} | ${fx(across(key, "kernel", "kernel"))} | ${f3(med("2t", key, "callSolo"))} | ${f3(med("2t", key, "call"))} | ${fx(med("2t", key, "callGain"))} |`,
+    `| ${net} ${layout} | ${rest.join(" ")} | ${macs.toFixed(2)} | ${n} | ${m.path} | ${m.threads} | ${f3(med("2t", key, "kernelSolo"))} | ${f3(med("2t", key, "kernel"))} | **${fx(med("2t", key, "kernelGain"))}** | ${f3(med("1t", key, "kernel"))} | ${fx(across(key, "kernel", "kernel"))} | ${f3(med("2t", key, "callSolo"))} | ${f3(med("2t", key, "call"))} | ${fx(med("2t", key, "callGain"))} |`,
   );
 }
 const trips = runs["2t"].map((r) => r.trip as number);
+const idleTrips = runs["2t"].map((r) => r.tripIdle as number);
 const md = [
   "# Thread scaling by layer: W14 (MobileNetV2) and W15 (ResNet-18), FMA build",
   "",
@@ -399,7 +448,7 @@ const md = [
     `as they started, other processes kept ${mid(busy).toFixed(2)} cores busy (median; ${Math.min(...busy).toFixed(2)}-${Math.max(...busy).toFixed(2)}) ` +
     `and the 1-minute load average went ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}. ` +
     (trips.length
-      ? `The pool's round trip (one trivial call on each of 2 threads): ${mid(trips).toFixed(1)} us. `
+      ? `The pool's round trip (one trivial call on each of 2 threads, median): ${mid(trips).toFixed(1)} us back to back, ${mid(idleTrips).toFixed(1)} us after 1 ms of other work. `
       : "") +
     (mismatches.length
       ? `**Outputs differ across variants: ${mismatches.join("; ")}.**`
@@ -409,8 +458,8 @@ const md = [
     "solo: the threaded build's process with its pool set aside (one thread), timed in batches alternating with 2T's, so that **speed-up** (solo ÷ 2T, per batch pair, median) sees the same load on both sides. " +
     "1T: the plain build in its own process; 1T ÷ 2T is per round.",
   "",
-  "| net | layer | × | kernel | threads | kernel solo | kernel 2T | speed-up | kernel 1T | 1T ÷ 2T | call solo | call 2T | call speed-up |",
-  "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| net | layer | M MACs | × | kernel | threads | kernel solo | kernel 2T | speed-up | kernel 1T | 1T ÷ 2T | call solo | call 2T | call speed-up |",
+  "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ...lines,
   "",
   "Sums over each net's convolutions (each shape times its count), from the medians:",

@@ -133,17 +133,17 @@ function filterUnit(g: ConvGeometry): number {
 
 /**
  * Multiply-adds of a call below which it stays on one thread: waking a worker, handing it its share
- * and waiting for it cost more than the share saves. Separate for the depthwise kernels, which do
- * fewer multiply-adds a second. Measured by bench/layer_threads.ts.
+ * and waiting for it cost more than the share saves. `grouped` for the depthwise and small-group
+ * kernels, which do fewer multiply-adds a second. Measured by bench/layer_threads.ts (whose sweep
+ * sets both to 0 to see where sharing starts to pay).
  */
-export const SHARE_MACS = 1 << 20;
-export const SHARE_MACS_DEPTHWISE = 1 << 18;
+export const SHARE_MACS = { gemm: 1 << 20, grouped: 1 << 18 };
 
 /** Threads for a call of `items` shareable items: one when its work is too small to share. */
 function convThreads(rt: Runtime, g: ConvGeometry, path: Path, items: number): number {
   const threads = threadsFor(rt, items);
   const macs = g.N * g.FN * g.K * g.P;
-  return threads > 1 && macs < (path === "grouped" ? SHARE_MACS_DEPTHWISE : SHARE_MACS) ? 1 : threads;
+  return threads > 1 && macs < (path === "grouped" ? SHARE_MACS.grouped : SHARE_MACS.gemm) ? 1 : threads;
 }
 
 /** Floats of scratch each thread needs, and floats shared by all (the NHWC filter packed once). */
