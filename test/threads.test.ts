@@ -85,30 +85,37 @@ for (const layout of ["NCHW", "NHWC"]) {
     put(\`filter.\${layout}.\${N}\`, z.conv2dBackpropFilter(x, dy, w.shape, opts));
   }
 }
+// The threads a conv2d of these arguments is shared across, reported as shares.NAME: every case
+// below is large enough to be shared (conv_forward's SHARE_MACS), so that it is shared here.
+const shares = (name, x, w, opts) => {
+  const g = convGeometry("t", x, w, convParams("t", opts), "W");
+  const act = checkActivation("t", opts.activation, opts.alpha, g.FN, "filter");
+  out["shares." + name] = convScratch(getRuntime(), g, true, act).threads;
+};
 // The forward 1x1 (pointwise_*) and small-group (group_conv_*_4x8) kernels: by images (3), or by
 // pixels, groups or output rows (1).
 for (const layout of ["NCHW", "NHWC"]) {
   for (const N of [3, 1]) {
     for (const [C, FN, k, groups] of [[20, 44, 1, 1], [32, 32, 3, 8]]) {
-      const x = tensor(layout === "NCHW" ? [N, C, 13, 21] : [N, 13, 21, C]);
+      const x = tensor(layout === "NCHW" ? [N, C, 49, 53] : [N, 49, 53, C]);
       const w = tensor(layout === "NCHW" ? [FN, C / groups, k, k] : [k, k, C / groups, FN]);
       const opts = { pad: k >> 1, groups, layout, activation: "relu6" };
       put(\`forward.\${layout}.\${N}.\${k}\`, z.conv2d(x, w, tensor([FN]), opts));
+      shares(\`forward.\${layout}.\${N}.\${k}\`, x, w, opts);
     }
   }
 }
 // One image's filters shared out where it has fewer pixels than filters (pointwise_* in registers;
 // the SGEMM with K in one block and in two; a 3x3's GEMM, grouped and strided too), two images on
-// three threads (the NHWC filter then packed once, by its shares), and one image's pixels; each
-// large enough to be shared (its thread count is reported as shares.*). prelu and the bias check
-// that each share's epilogue starts at its own filters.
+// three threads (the NHWC filter then packed once, by its shares), and one image's pixels. prelu
+// and the bias check that each share's epilogue starts at its own filters.
 const SPLIT_CASES = [
-  [96, 164, 9, 9, 1, 1, 1],
+  [96, 164, 12, 12, 1, 1, 1],
   [160, 300, 7, 7, 1, 1, 1],
-  [300, 120, 6, 6, 1, 1, 1],
+  [300, 120, 8, 8, 1, 1, 1],
   [32, 140, 9, 9, 3, 1, 1],
-  [64, 128, 13, 13, 3, 2, 2],
-  [20, 44, 37, 41, 1, 1, 1],
+  [64, 160, 15, 15, 3, 2, 2],
+  [20, 44, 49, 53, 1, 1, 1],
 ];
 for (const layout of ["NCHW", "NHWC"]) {
   for (const N of [1, 2]) {
@@ -118,24 +125,23 @@ for (const layout of ["NCHW", "NHWC"]) {
       const opts = { stride, pad: k >> 1, groups, layout, activation: "prelu", alpha: tensor([FN]) };
       const name = \`split.\${layout}.\${N}.\${C}.\${FN}.\${H}.\${k}\`;
       put(name, z.conv2d(x, w, tensor([FN]), opts));
-      const g = convGeometry("t", x, w, convParams("t", opts), "W");
-      const act = checkActivation("t", opts.activation, opts.alpha, FN, "filter");
-      out["shares." + name] = convScratch(getRuntime(), g, true, act).threads;
+      shares(name, x, w, opts);
     }
   }
 }
 // NHWC with few input channels, its direct kernels: by images (5), by pixels (1, shares uneven).
 for (const N of [5, 1]) {
   const opts = { stride: [1, 2], pad: "same", layout: "NHWC" };
-  const x = tensor([N, 29, 37, 3]);
+  const x = tensor([N, 67, 121, 3]);
   const w = tensor([3, 5, 3, 13]);
   const y = z.conv2d(x, w, tensor([13]), { ...opts, activation: "relu" });
   put(\`fewNhwc.y.\${N}\`, y);
+  shares(\`fewNhwc.y.\${N}\`, x, w, { ...opts, activation: "relu" });
   put(\`fewNhwc.dW.\${N}\`, z.conv2dBackpropFilter(x, tensor(y.shape), w.shape, opts));
 }
 for (const [name, w, b, options, x] of [
-  ["book", tensor([8, 3, 5, 5]), tensor([8]), [1, 2], tensor([5, 3, 20, 20])],
-  ["grouped", tensor([8, 3, 3, 3]), tensor([8]), { groups: 2, pad: 1 }, tensor([3, 6, 20, 20])],
+  ["book", tensor([8, 3, 5, 5]), tensor([8]), [1, 2], tensor([5, 3, 44, 44])],
+  ["grouped", tensor([8, 3, 3, 3]), tensor([8]), { groups: 2, pad: 1 }, tensor([3, 6, 60, 60])],
 ]) {
   const layer = Array.isArray(options) ? new Convolution(w, b, ...options) : new Convolution(w, b, options);
   const y = layer.forward(x);
@@ -146,19 +152,14 @@ for (const [name, w, b, options, x] of [
 }
 // Depthwise on one image, its output rows (NHWC) or planes (NCHW) shared out: the tiled kernels and their edges.
 for (const [k, s] of [[3, 1], [3, 2], [5, 1]]) {
-  const dw = z.depthwiseConv2d(tensor([1, 23, 45, 38]), tensor([k, k, 38, 1]), tensor([38]), {
-    stride: s,
-    pad: "same",
-    activation: "relu6",
-  });
-  put(\`depthwise.\${k}.\${s}\`, dw);
-  const nchw = z.conv2d(tensor([1, 38, 23, 45]), tensor([38, 1, k, k]), tensor([38]), {
-    stride: s,
-    pad: "same",
-    groups: 38,
-    activation: "relu6",
-  });
+  const [x, w] = [tensor([1, 79, 81, 38]), tensor([k, k, 38, 1])];
+  const opts = { stride: s, pad: "same", activation: "relu6" };
+  put(\`depthwise.\${k}.\${s}\`, z.depthwiseConv2d(x, w, tensor([38]), opts));
+  shares(\`depthwise.\${k}.\${s}\`, x, { shape: [k, k, 1, 38], data: w.data }, { ...opts, groups: 38, layout: "NHWC" });
+  const [xn, wn] = [tensor([1, 38, 79, 81]), tensor([38, 1, k, k])];
+  const nchw = z.conv2d(xn, wn, tensor([38]), { ...opts, groups: 38 });
   put(\`depthwise.NCHW.\${k}.\${s}\`, nchw);
+  shares(\`depthwise.NCHW.\${k}.\${s}\`, xn, wn, { ...opts, groups: 38 });
 }
 // Pooling: [2, 16, 40, 40] is four shares' worth of planes or two images'.
 for (const layout of ["NCHW", "NHWC"]) {

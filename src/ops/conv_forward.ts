@@ -132,12 +132,15 @@ function filterUnit(g: ConvGeometry): number {
 }
 
 /**
- * Multiply-adds of a call below which it stays on one thread: waking a worker, handing it its share
- * and waiting for it cost more than the share saves. `grouped` for the depthwise and small-group
- * kernels, which do fewer multiply-adds a second. Measured by bench/layer_threads.ts (whose sweep
- * sets both to 0 to see where sharing starts to pay).
+ * Multiply-adds of a call below which it stays on one thread: handing a worker its share and
+ * waiting for it cost 10 us back to back on a quiet machine, 30-110 us on a busy one or after the
+ * worker has slept (bench/layer_threads.ts), so a share must save more. `gemm` (2M, some 80 us of
+ * the GEMM kernels at 25 G multiply-adds a second) for every path but `grouped` (512K), whose
+ * depthwise and small-group kernels do 3-8 G a second. In MobileNetV2 that keeps three small
+ * depthwise layers (14->7, 28->14 at stride 2 and 7x7, NHWC 32-100 us each) on one thread, which
+ * ran 0.5-0.7x as fast on two in the quietest run. bench/layer_threads.ts's sweep sets both to 0.
  */
-export const SHARE_MACS = { gemm: 1 << 20, grouped: 1 << 18 };
+export const SHARE_MACS = { gemm: 1 << 21, grouped: 1 << 19 };
 
 /** Threads for a call of `items` shareable items: one when its work is too small to share. */
 function convThreads(rt: Runtime, g: ConvGeometry, path: Path, items: number): number {
