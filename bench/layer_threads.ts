@@ -324,7 +324,7 @@ async function child(v: Variant, nets: string[], ms: number): Promise<void> {
   if (r.threads !== threads) throw new Error(`layer_threads: init gave ${r.threads} threads, not ${threads}`);
   const rt = getRuntime();
   // The sweep looks for where sharing pays, so it shares everything.
-  if (nets.includes("sweep")) Object.assign(SHARE_MACS, { gemm: 0, grouped: 0 });
+  if (nets.includes("sweep")) Object.assign(SHARE_MACS, { gemm: 0, nhwcGrouped: 0, nchwGrouped: 0 });
   const result: Record<string, Measured | number> = { trip: roundTrip(rt, 0), tripIdle: roundTrip(rt, 1) };
   const match = process.argv[6] ?? "";
   const layers = specs(nets).filter((s) => `${s.net} ${s.key}`.includes(match));

@@ -135,18 +135,21 @@ function filterUnit(g: ConvGeometry): number {
  * Multiply-adds of a call below which it stays on one thread: handing a worker its share and
  * waiting for it cost 10 us back to back on a quiet machine, 30-110 us on a busy one or after the
  * worker has slept (bench/layer_threads.ts), so a share must save more. `gemm` (2M, some 80 us of
- * the GEMM kernels at 25 G multiply-adds a second) for every path but `grouped` (512K), whose
- * depthwise and small-group kernels do 3-8 G a second. In MobileNetV2 that keeps three small
- * depthwise layers (14->7, 28->14 at stride 2 and 7x7, NHWC 32-100 us each) on one thread, which
- * ran 0.5-0.7x as fast on two in the quietest run. bench/layer_threads.ts's sweep sets both to 0.
+ * the GEMM kernels at 25 G multiply-adds a second) for every path but the depthwise and
+ * small-group kernels': NHWC's do about 8 G a second (512K), NCHW's 1-3 G (128K). In MobileNetV2
+ * that keeps three NHWC depthwise layers (960 channels at 7x7, 576 at 14->7 and 192 at 28->14, 30-100
+ * us each) on one thread, the last two of which ran 0.5-0.7x as fast on two in the quietest run,
+ * while its NCHW depthwise layers (0.25 ms and up) ran 1.3-1.8x as fast. bench/layer_threads.ts's
+ * sweep sets them all to 0.
  */
-export const SHARE_MACS = { gemm: 1 << 21, grouped: 1 << 19 };
+export const SHARE_MACS = { gemm: 1 << 21, nhwcGrouped: 1 << 19, nchwGrouped: 1 << 17 };
 
 /** Threads for a call of `items` shareable items: one when its work is too small to share. */
 function convThreads(rt: Runtime, g: ConvGeometry, path: Path, items: number): number {
   const threads = threadsFor(rt, items);
+  const grouped = g.layout === "NCHW" ? SHARE_MACS.nchwGrouped : SHARE_MACS.nhwcGrouped;
   const macs = g.N * g.FN * g.K * g.P;
-  return threads > 1 && macs < (path === "grouped" ? SHARE_MACS.grouped : SHARE_MACS.gemm) ? 1 : threads;
+  return threads > 1 && macs < (path === "grouped" ? grouped : SHARE_MACS.gemm) ? 1 : threads;
 }
 
 /** Floats of scratch each thread needs, and floats shared by all (the NHWC filter packed once). */
