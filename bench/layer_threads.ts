@@ -11,11 +11,11 @@
 // the speed-up. Every output is checked bit for bit across thread counts and processes.
 //
 //   node --experimental-wasm-relaxed-simd --import tsx bench/layer_threads.ts \
-//        [--rounds 3] [--ms 100] [--nets W14,W15,sweep] [--variants 1t,2t] [--only TEXT] [--out NAME]
+//        [--rounds 3] [--ms 100] [--nets W14,W15,sweep] [--variants 1t,2t] [--only TEXT] [--cpu-ms 400] [--out NAME]
 //
 // Writes bench/results/NAME.md (default layer-threads).
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { conv2d, depthwiseConv2d, init, Tensor } from "../src/index.js";
@@ -138,7 +138,54 @@ function checksum(data: Float32Array): string {
   return h.toString(16);
 }
 
+/** CPU ms of each of this process's threads so far (Linux /proc: utime + stime, 10 ms ticks), by thread id. */
+function threadCpu(): Map<string, number> {
+  const cpu = new Map<string, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      cpu.set(tid, (Number(f[11]) + Number(f[12])) * 10); // utime, stime at 100 ticks a second
+    } catch {
+      // a thread that ended
+    }
+  }
+  return cpu;
+}
+
+/**
+ * The kernel's CPU time per call on each thread, over `ms` of calls: the calling thread's, the
+ * busiest other thread's (the worker) and the rest (V8's GC and compiler threads). A thread
+ * waiting in Atomics.wait uses none, so the larger of the first two is what a call would take
+ * with two free cores (less the hand-off's latency), whatever the machine's load.
+ */
+function cpuPerCall(run: () => void, ms: number): { main: number; worker: number; rest: number } {
+  const before = threadCpu();
+  let calls = 0;
+  const t0 = performance.now();
+  while (calls < 2 || performance.now() - t0 < ms) {
+    run();
+    calls++;
+  }
+  const after = threadCpu();
+  const main = String(process.pid);
+  let worker = 0;
+  let rest = 0;
+  for (const [tid, t] of after) {
+    if (tid === main) continue;
+    const d = t - (before.get(tid) ?? 0);
+    rest += d;
+    worker = Math.max(worker, d);
+  }
+  const mainMs = (after.get(main) ?? 0) - (before.get(main) ?? 0);
+  return { main: mainMs / calls, worker: worker / calls, rest: (rest - worker) / calls };
+}
+
 interface Measured {
+  /** 2t only: CPU ms per call of the kernel alone: solo (calling thread), and on 2 threads the calling thread's and the worker's. */
+  cpuSolo?: number;
+  cpuMain?: number;
+  cpuWorker?: number;
   /** Kernel alone, whole call: ms per call on this variant's threads. */
   kernel: number;
   call: number;
@@ -253,7 +300,7 @@ function prepare(rt: Runtime, l: MbConv, layout: Layout): Runner {
 }
 
 /** One layer: on 1 thread (1t), or on 2 against the calling thread alone, interleaved (2t). */
-function measure(rt: Runtime, l: MbConv, layout: Layout, ms: number): Measured {
+function measure(rt: Runtime, l: MbConv, layout: Layout, ms: number, cpuMs: number): Measured {
   const pool = rt.pool;
   const r = prepare(rt, l, layout);
   if (pool === null) {
@@ -279,6 +326,9 @@ function measure(rt: Runtime, l: MbConv, layout: Layout, ms: number): Measured {
   };
   const k = interleaved([r.kernel, solo(s.kernel)], ms);
   const c = interleaved([r.call, solo(s.call)], ms);
+  const none = { main: Number.NaN, worker: Number.NaN, rest: Number.NaN };
+  const cpu2 = cpuMs > 0 ? cpuPerCall(r.kernel, cpuMs) : none;
+  const cpu1 = cpuMs > 0 ? cpuPerCall(solo(s.kernel), cpuMs) : none;
   const sum = checksum(r.output());
   setPool(null);
   const soloSum = checksum(s.output());
@@ -291,6 +341,9 @@ function measure(rt: Runtime, l: MbConv, layout: Layout, ms: number): Measured {
     call: c.times[0],
     kernelSolo: k.times[1],
     callSolo: c.times[1],
+    cpuSolo: cpu1.main,
+    cpuMain: cpu2.main,
+    cpuWorker: cpu2.worker,
     kernelGain: k.over0[1],
     callGain: c.over0[1],
     threads: r.threads,
@@ -327,12 +380,13 @@ async function child(v: Variant, nets: string[], ms: number): Promise<void> {
   if (nets.includes("sweep")) Object.assign(SHARE_MACS, { gemm: 0, nhwcGrouped: 0, nchwGrouped: 0 });
   const result: Record<string, Measured | number> = { trip: roundTrip(rt, 0), tripIdle: roundTrip(rt, 1) };
   const match = process.argv[6] ?? "";
+  const cpuMs = Number(process.argv[7] ?? 0);
   const layers = specs(nets).filter((s) => `${s.net} ${s.key}`.includes(match));
   // A first pass over every layer, so that no layer is timed while V8 still tiers up its kernels
   // (on this thread or a worker's) or the heap first grows.
-  for (const s of layers) for (const layout of LAYOUTS) measure(rt, s.layer, layout, 6);
+  for (const s of layers) for (const layout of LAYOUTS) measure(rt, s.layer, layout, 6, 0);
   for (const s of layers) {
-    for (const layout of LAYOUTS) result[`${s.net} ${layout} ${s.key}`] = measure(rt, s.layer, layout, ms);
+    for (const layout of LAYOUTS) result[`${s.net} ${layout} ${s.key}`] = measure(rt, s.layer, layout, ms, cpuMs);
   }
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
   process.exit(0);
@@ -370,6 +424,8 @@ function waitQuiet(maxMs = 60_000): boolean {
 
 const rounds = Number(option("rounds", "3"));
 const ms = Number(option("ms", "100"));
+/** ms of calls per layer and mode over which each thread's CPU time is taken (2t; 0: none). */
+const cpuMs = Number(option("cpu-ms", "400"));
 const nets = option("nets", "W14,W15").split(",");
 const variants = option("variants", VARIANTS.join(",")).split(",") as Variant[];
 const name = option("out", "layer-threads");
@@ -388,7 +444,18 @@ for (let round = 0; round < rounds; round++) {
     loads.push(os.loadavg()[0]);
     const p = spawnSync(
       process.execPath,
-      [...flags, "--import", "tsx", "bench/layer_threads.ts", "--child", v, nets.join(","), String(ms), only],
+      [
+        ...flags,
+        "--import",
+        "tsx",
+        "bench/layer_threads.ts",
+        "--child",
+        v,
+        nets.join(","),
+        String(ms),
+        only,
+        String(cpuMs),
+      ],
       { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 26 },
     );
     const line = p.stdout.split("\n").find((l) => l.startsWith(RESULT_MARK));
@@ -398,7 +465,16 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-type Field = "kernel" | "call" | "kernelSolo" | "callSolo" | "kernelGain" | "callGain";
+type Field =
+  | "kernel"
+  | "call"
+  | "kernelSolo"
+  | "callSolo"
+  | "kernelGain"
+  | "callGain"
+  | "cpuSolo"
+  | "cpuMain"
+  | "cpuWorker";
 const get = (r: Record<string, Measured | number>, key: string, f: Field) => (r[key] as Measured)[f] as number;
 const med = (v: Variant, key: string, f: Field) =>
   runs[v].length ? mid(runs[v].map((r) => get(r, key, f))) : Number.NaN;
@@ -423,7 +499,7 @@ for (const key of keys) {
   const [net, layout, ...rest] = key.split(" ");
   const spec = all.find((s) => s.net === net && s.key === rest.join(" "))!;
   const m = some[key] as Measured;
-  totals[`${net} ${layout}`] ??= { k1: 0, ks: 0, k2: 0, c1: 0, cs: 0, c2: 0 };
+  totals[`${net} ${layout}`] ??= { k1: 0, ks: 0, k2: 0, c1: 0, cs: 0, c2: 0, us: 0, up: 0, uw: 0 };
   const t = totals[`${net} ${layout}`];
   const n = spec.count;
   t.k1 += n * med("1t", key, "kernel");
@@ -432,10 +508,18 @@ for (const key of keys) {
   t.c1 += n * med("1t", key, "call");
   t.cs += n * med("2t", key, "callSolo");
   t.c2 += n * med("2t", key, "call");
+  // CPU: the critical path (the busier thread) of each round, its median, and the work of both.
+  const path2 = runs["2t"].map((r) => Math.max(get(r, key, "cpuMain"), get(r, key, "cpuWorker")));
+  const cpuSolo = med("2t", key, "cpuSolo");
+  const [cpuMain, cpuWorker] = [med("2t", key, "cpuMain"), med("2t", key, "cpuWorker")];
+  const cpuGain = runs["2t"].length ? mid(runs["2t"].map((r, i) => get(r, key, "cpuSolo") / path2[i])) : Number.NaN;
+  t.us += n * cpuSolo;
+  t.up += n * (runs["2t"].length ? mid(path2) : Number.NaN);
+  t.uw += n * (cpuMain + cpuWorker);
   const l = spec.layer;
   const macs = (l.outC * (l.inC / l.groups) * l.k * l.k * l.outH * l.outW) / 1e6;
   lines.push(
-    `| ${net} ${layout} | ${rest.join(" ")} | ${macs.toFixed(2)} | ${n} | ${m.path} | ${m.threads} | ${f3(med("2t", key, "kernelSolo"))} | ${f3(med("2t", key, "kernel"))} | **${fx(med("2t", key, "kernelGain"))}** | ${f3(med("1t", key, "kernel"))} | ${fx(across(key, "kernel", "kernel"))} | ${f3(med("2t", key, "callSolo"))} | ${f3(med("2t", key, "call"))} | ${fx(med("2t", key, "callGain"))} |`,
+    `| ${net} ${layout} | ${rest.join(" ")} | ${macs.toFixed(2)} | ${n} | ${m.path} | ${m.threads} | ${f3(med("2t", key, "kernelSolo"))} | ${f3(med("2t", key, "kernel"))} | **${fx(med("2t", key, "kernelGain"))}** | ${f3(med("1t", key, "kernel"))} | ${fx(across(key, "kernel", "kernel"))} | ${f3(med("2t", key, "callSolo"))} | ${f3(med("2t", key, "call"))} | ${fx(med("2t", key, "callGain"))} | ${f3(cpuSolo)} | ${f3(cpuMain)} / ${f3(cpuWorker)} | ${fx(cpuGain)} |`,
   );
 }
 const trips = runs["2t"].map((r) => r.trip as number);
@@ -456,19 +540,20 @@ const md = [
   "",
   "ms per call, medians over rounds. kernel: the convolution alone on buffers filled once; call: conv2d / depthwiseConv2d with `out`, the copies in and out included. " +
     "solo: the threaded build's process with its pool set aside (one thread), timed in batches alternating with 2T's, so that **speed-up** (solo ÷ 2T, per batch pair, median) sees the same load on both sides. " +
-    "1T: the plain build in its own process; 1T ÷ 2T is per round.",
+    "1T: the plain build in its own process; 1T ÷ 2T is per round. " +
+    "CPU: the kernel's CPU ms per call by thread (from /proc, over a few hundred ms of calls): solo, and on 2T the calling thread's / the worker's. A thread that waits uses none, so **CPU-bound speed-up** (solo ÷ the busier thread) is what the split gives with two free cores, less the hand-off's latency, whatever the load.",
   "",
-  "| net | layer | M MACs | × | kernel | threads | kernel solo | kernel 2T | speed-up | kernel 1T | 1T ÷ 2T | call solo | call 2T | call speed-up |",
-  "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| net | layer | M MACs | × | kernel | threads | kernel solo | kernel 2T | speed-up | kernel 1T | 1T ÷ 2T | call solo | call 2T | call speed-up | CPU solo | CPU 2T main / worker | CPU-bound speed-up |",
+  "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ...lines,
   "",
   "Sums over each net's convolutions (each shape times its count), from the medians:",
   "",
-  "| net | kernels solo | kernels 2T | speed-up | kernels 1T | calls solo | calls 2T | speed-up | calls 1T |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| net | kernels solo | kernels 2T | speed-up | kernels 1T | calls solo | calls 2T | speed-up | calls 1T | CPU solo | CPU 2T busier thread | CPU-bound speed-up | CPU 2T both ÷ solo |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ...Object.entries(totals).map(
     ([k, t]) =>
-      `| ${k} | ${t.ks.toFixed(2)} | ${t.k2.toFixed(2)} | ${fx(t.ks / t.k2)} | ${t.k1.toFixed(2)} | ${t.cs.toFixed(2)} | ${t.c2.toFixed(2)} | ${fx(t.cs / t.c2)} | ${t.c1.toFixed(2)} |`,
+      `| ${k} | ${t.ks.toFixed(2)} | ${t.k2.toFixed(2)} | ${fx(t.ks / t.k2)} | ${t.k1.toFixed(2)} | ${t.cs.toFixed(2)} | ${t.c2.toFixed(2)} | ${fx(t.cs / t.c2)} | ${t.c1.toFixed(2)} | ${t.us.toFixed(2)} | ${t.up.toFixed(2)} | ${fx(t.us / t.up)} | ${(t.uw / t.us).toFixed(2)} |`,
   ),
   "",
 ].join("\n");
