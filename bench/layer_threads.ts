@@ -186,6 +186,11 @@ interface Measured {
   cpuSolo?: number;
   cpuMain?: number;
   cpuWorker?: number;
+  /** 2t only: the kernel on 2 threads shared as before this branch, its time over this one's (per batch pair), and its CPU by thread. */
+  kernelOld?: number;
+  oldOverNew?: number;
+  cpuOldMain?: number;
+  cpuOldWorker?: number;
   /** Kernel alone, whole call: ms per call on this variant's threads. */
   kernel: number;
   call: number;
@@ -324,18 +329,36 @@ function measure(rt: Runtime, l: MbConv, layout: Layout, ms: number, cpuMs: numb
       setPool(pool);
     }
   };
-  const k = interleaved([r.kernel, solo(s.kernel)], ms);
+  // The sharing before this branch's (every output shared by pixels, the NHWC filter packed before
+  // the shares, no size below which a call stays on one thread), in the same process for an A/B.
+  const before = { gemm: 0, nhwcGrouped: 0, nchwGrouped: 0, byFilters: false };
+  const now = { ...SHARE_MACS };
+  const old =
+    <T>(f: () => T) =>
+    () => {
+      Object.assign(SHARE_MACS, before);
+      try {
+        return f();
+      } finally {
+        Object.assign(SHARE_MACS, now);
+      }
+    };
+  const o = old(() => prepare(rt, l, layout))();
+  const k = interleaved([r.kernel, solo(s.kernel), old(o.kernel)], ms);
   const c = interleaved([r.call, solo(s.call)], ms);
   const none = { main: Number.NaN, worker: Number.NaN, rest: Number.NaN };
   const cpu2 = cpuMs > 0 ? cpuPerCall(r.kernel, cpuMs) : none;
   const cpu1 = cpuMs > 0 ? cpuPerCall(solo(s.kernel), cpuMs) : none;
+  const cpuOld = cpuMs > 0 ? cpuPerCall(old(o.kernel), cpuMs) : none;
   const sum = checksum(r.output());
   setPool(null);
   const soloSum = checksum(s.output());
   setPool(pool);
   if (sum !== soloSum) throw new Error(`layer_threads: ${l.name} ${layout}: 2 threads and 1 differ`);
+  if (checksum(old(o.output)()) !== sum) throw new Error(`layer_threads: ${l.name} ${layout}: the old sharing differs`);
   r.free();
   s.free();
+  o.free();
   return {
     kernel: k.times[0],
     call: c.times[0],
@@ -344,6 +367,10 @@ function measure(rt: Runtime, l: MbConv, layout: Layout, ms: number, cpuMs: numb
     cpuSolo: cpu1.main,
     cpuMain: cpu2.main,
     cpuWorker: cpu2.worker,
+    kernelOld: k.times[2],
+    oldOverNew: k.over0[2],
+    cpuOldMain: cpuOld.main,
+    cpuOldWorker: cpuOld.worker,
     kernelGain: k.over0[1],
     callGain: c.over0[1],
     threads: r.threads,
@@ -474,7 +501,11 @@ type Field =
   | "callGain"
   | "cpuSolo"
   | "cpuMain"
-  | "cpuWorker";
+  | "cpuWorker"
+  | "kernelOld"
+  | "oldOverNew"
+  | "cpuOldMain"
+  | "cpuOldWorker";
 const get = (r: Record<string, Measured | number>, key: string, f: Field) => (r[key] as Measured)[f] as number;
 const med = (v: Variant, key: string, f: Field) =>
   runs[v].length ? mid(runs[v].map((r) => get(r, key, f))) : Number.NaN;
@@ -499,7 +530,7 @@ for (const key of keys) {
   const [net, layout, ...rest] = key.split(" ");
   const spec = all.find((s) => s.net === net && s.key === rest.join(" "))!;
   const m = some[key] as Measured;
-  totals[`${net} ${layout}`] ??= { k1: 0, ks: 0, k2: 0, c1: 0, cs: 0, c2: 0, us: 0, up: 0, uw: 0 };
+  totals[`${net} ${layout}`] ??= { k1: 0, ks: 0, k2: 0, c1: 0, cs: 0, c2: 0, us: 0, up: 0, uw: 0, ko: 0, uo: 0 };
   const t = totals[`${net} ${layout}`];
   const n = spec.count;
   t.k1 += n * med("1t", key, "kernel");
@@ -516,10 +547,16 @@ for (const key of keys) {
   t.us += n * cpuSolo;
   t.up += n * (runs["2t"].length ? mid(path2) : Number.NaN);
   t.uw += n * (cpuMain + cpuWorker);
+  const pathOld = runs["2t"].map((r) => Math.max(get(r, key, "cpuOldMain"), get(r, key, "cpuOldWorker")));
+  const cpuGainOld = runs["2t"].length
+    ? mid(runs["2t"].map((r, i) => get(r, key, "cpuSolo") / pathOld[i]))
+    : Number.NaN;
+  t.ko += n * med("2t", key, "kernelOld");
+  t.uo += n * (runs["2t"].length ? mid(pathOld) : Number.NaN);
   const l = spec.layer;
   const macs = (l.outC * (l.inC / l.groups) * l.k * l.k * l.outH * l.outW) / 1e6;
   lines.push(
-    `| ${net} ${layout} | ${rest.join(" ")} | ${macs.toFixed(2)} | ${n} | ${m.path} | ${m.threads} | ${f3(med("2t", key, "kernelSolo"))} | ${f3(med("2t", key, "kernel"))} | **${fx(med("2t", key, "kernelGain"))}** | ${f3(med("1t", key, "kernel"))} | ${fx(across(key, "kernel", "kernel"))} | ${f3(med("2t", key, "callSolo"))} | ${f3(med("2t", key, "call"))} | ${fx(med("2t", key, "callGain"))} | ${f3(cpuSolo)} | ${f3(cpuMain)} / ${f3(cpuWorker)} | ${fx(cpuGain)} |`,
+    `| ${net} ${layout} | ${rest.join(" ")} | ${macs.toFixed(2)} | ${n} | ${m.path} | ${m.threads} | ${f3(med("2t", key, "kernelSolo"))} | ${f3(med("2t", key, "kernel"))} | **${fx(med("2t", key, "kernelGain"))}** | ${f3(med("1t", key, "kernel"))} | ${fx(across(key, "kernel", "kernel"))} | ${f3(med("2t", key, "callSolo"))} | ${f3(med("2t", key, "call"))} | ${fx(med("2t", key, "callGain"))} | ${f3(cpuSolo)} | ${f3(cpuMain)} / ${f3(cpuWorker)} | ${fx(cpuGain)} | ${f3(med("2t", key, "kernelOld"))} | ${fx(med("2t", key, "oldOverNew"))} | ${fx(cpuGainOld)} |`,
   );
 }
 const trips = runs["2t"].map((r) => r.trip as number);
@@ -541,19 +578,20 @@ const md = [
   "ms per call, medians over rounds. kernel: the convolution alone on buffers filled once; call: conv2d / depthwiseConv2d with `out`, the copies in and out included. " +
     "solo: the threaded build's process with its pool set aside (one thread), timed in batches alternating with 2T's, so that **speed-up** (solo ÷ 2T, per batch pair, median) sees the same load on both sides. " +
     "1T: the plain build in its own process; 1T ÷ 2T is per round. " +
-    "CPU: the kernel's CPU ms per call by thread (from /proc, over a few hundred ms of calls): solo, and on 2T the calling thread's / the worker's. A thread that waits uses none, so **CPU-bound speed-up** (solo ÷ the busier thread) is what the split gives with two free cores, less the hand-off's latency, whatever the load.",
+    "CPU: the kernel's CPU ms per call by thread (from /proc, over a few hundred ms of calls): solo, and on 2T the calling thread's / the worker's. A thread that waits uses none, so **CPU-bound speed-up** (solo ÷ the busier thread) is what the split gives with two free cores, less the hand-off's latency, whatever the load. " +
+    "old sharing: the same process sharing as before this branch (by pixels only, the NHWC filter packed before the shares, no threshold), timed in the same alternating batches; old ÷ new above 1 is this branch faster.",
   "",
-  "| net | layer | M MACs | × | kernel | threads | kernel solo | kernel 2T | speed-up | kernel 1T | 1T ÷ 2T | call solo | call 2T | call speed-up | CPU solo | CPU 2T main / worker | CPU-bound speed-up |",
-  "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| net | layer | M MACs | × | kernel | threads | kernel solo | kernel 2T | speed-up | kernel 1T | 1T ÷ 2T | call solo | call 2T | call speed-up | CPU solo | CPU 2T main / worker | CPU-bound speed-up | kernel 2T, old sharing | old ÷ new | CPU-bound speed-up, old sharing |",
+  "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ...lines,
   "",
   "Sums over each net's convolutions (each shape times its count), from the medians:",
   "",
-  "| net | kernels solo | kernels 2T | speed-up | kernels 1T | calls solo | calls 2T | speed-up | calls 1T | CPU solo | CPU 2T busier thread | CPU-bound speed-up | CPU 2T both ÷ solo |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| net | kernels solo | kernels 2T | speed-up | kernels 1T | calls solo | calls 2T | speed-up | calls 1T | CPU solo | CPU 2T busier thread | CPU-bound speed-up | CPU 2T both ÷ solo | kernels 2T, old sharing | old ÷ new | CPU-bound speed-up, old sharing |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ...Object.entries(totals).map(
     ([k, t]) =>
-      `| ${k} | ${t.ks.toFixed(2)} | ${t.k2.toFixed(2)} | ${fx(t.ks / t.k2)} | ${t.k1.toFixed(2)} | ${t.cs.toFixed(2)} | ${t.c2.toFixed(2)} | ${fx(t.cs / t.c2)} | ${t.c1.toFixed(2)} | ${t.us.toFixed(2)} | ${t.up.toFixed(2)} | ${fx(t.us / t.up)} | ${(t.uw / t.us).toFixed(2)} |`,
+      `| ${k} | ${t.ks.toFixed(2)} | ${t.k2.toFixed(2)} | ${fx(t.ks / t.k2)} | ${t.k1.toFixed(2)} | ${t.cs.toFixed(2)} | ${t.c2.toFixed(2)} | ${fx(t.cs / t.c2)} | ${t.c1.toFixed(2)} | ${t.us.toFixed(2)} | ${t.up.toFixed(2)} | ${fx(t.us / t.up)} | ${(t.uw / t.us).toFixed(2)} | ${t.ko.toFixed(2)} | ${fx(t.ko / t.k2)} | ${fx(t.us / t.uo)} |`,
   ),
   "",
 ].join("\n");

@@ -123,6 +123,7 @@ export interface ConvPointers {
  * (32 + 17), while 960 filters split evenly.
  */
 function byFilters(g: ConvGeometry, path: Path, pixels: number): boolean {
+  if (!SHARE_MACS.byFilters) return false;
   return (path === "pointwise" || path === "gemm") && pixels < g.FNg && g.FNg >= 2 * filterUnit(g);
 }
 
@@ -140,9 +141,10 @@ function filterUnit(g: ConvGeometry): number {
  * that keeps three NHWC depthwise layers (960 channels at 7x7, 576 at 14->7 and 192 at 28->14, 30-100
  * us each) on one thread, the last two of which ran 0.5-0.7x as fast on two in the quietest run,
  * while its NCHW depthwise layers (0.25 ms and up) ran 1.3-1.8x as fast. bench/layer_threads.ts's
- * sweep sets them all to 0.
+ * sweep sets them all to 0, and its A/B against the sharing before them also clears `byFilters`
+ * (see byFilters).
  */
-export const SHARE_MACS = { gemm: 1 << 21, nhwcGrouped: 1 << 19, nchwGrouped: 1 << 17 };
+export const SHARE_MACS = { gemm: 1 << 21, nhwcGrouped: 1 << 19, nchwGrouped: 1 << 17, byFilters: true };
 
 /** Threads for a call of `items` shareable items: one when its work is too small to share. */
 function convThreads(rt: Runtime, g: ConvGeometry, path: Path, items: number): number {
