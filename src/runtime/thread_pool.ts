@@ -150,17 +150,12 @@ export class ThreadPool {
     this.length = at + 2 + args.length;
   }
 
-  /**
-   * Blocks until the worker whose control header is `i32` has finished generation `gen`; its error
-   * message, or null. It spins for up to SPIN_MS first: a worker's share usually ends within
-   * microseconds of the caller's, and waking from Atomics.wait took 10-60 us more (bench/layer_threads.ts).
-   */
+  /** Blocks until the worker whose control header is `i32` has finished generation `gen`; its error message, or null. */
   private wait(i32: Int32Array, gen: number): string | null {
-    const until = performance.now() + SPIN_MS;
     for (;;) {
       const done = Atomics.load(i32, DONE);
       if (done === gen) break;
-      if (canWait && performance.now() > until) Atomics.wait(i32, DONE, done, 1000);
+      if (canWait) Atomics.wait(i32, DONE, done, 1000);
     }
     if (Atomics.load(i32, FAILED) === 0) return null;
     const bytes = new Uint8Array(this.memory.buffer, i32.byteOffset + HEADER_BYTES, Atomics.load(i32, MESSAGE_BYTES));
@@ -168,14 +163,6 @@ export class ThreadPool {
     return new TextDecoder().decode(bytes.slice());
   }
 }
-
-/**
- * How long (ms) a thread spins on its flag before it sleeps in Atomics.wait: the caller for a
- * worker's share to end, a worker for its next job (workerMain has its own copy, being shipped as
- * source). Short, because a spinning thread takes a core that the machine's other work (or this
- * process's other thread, on a busy machine) may need.
- */
-const SPIN_MS = 0.05;
 
 const canWait = (() => {
   try {
@@ -209,10 +196,6 @@ function workerMain(post: (m: unknown) => void, init: WorkerInit): void {
   let seen = 0;
   for (;;) {
     const header = new Int32Array(memory.buffer, control, 16);
-    // SPIN_MS of the pool: the next job of a network's next layer often comes within it, and
-    // waking from Atomics.wait takes longer than starting on it spinning.
-    const until = performance.now() + 0.05;
-    while (Atomics.load(header, 0) === seen && performance.now() < until);
     Atomics.wait(header, 0, seen);
     seen = Atomics.load(header, 0);
     try {
