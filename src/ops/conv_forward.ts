@@ -134,16 +134,15 @@ function filterUnit(g: ConvGeometry): number {
 
 /**
  * Multiply-adds of a call below which it stays on one thread: handing a worker its share and
- * waiting for it cost 2-10 us back to back on a quiet machine, but 40-70 us once the worker has
+ * waiting for it cost 10-25 us back to back on a quiet machine and 40-70 us once the worker has
  * slept for 1 ms (bench/layer_threads.ts), as it has in a network, whose copies in and out run
  * between its layers; a share must save more. `gemm` (2M, some 80 us of the GEMM kernels at 25 G
  * multiply-adds a second) for every path but the depthwise and small-group kernels': NHWC's do
  * about 8 G a second (512K), NCHW's 1-3 G (128K). In MobileNetV2 that keeps three NHWC depthwise
  * layers (960 channels at 7x7, 576 at 14->7 and 192 at 28->14: 32-71 us on one thread) on one
- * thread: called back to back they ran 1.5-1.8x as fast on two (bench/results/layer-threads-ab.md),
- * which a network's layer, finding its worker asleep, would lose to the wake. Its NCHW depthwise
- * layers take 0.2 ms and up and are shared. bench/layer_threads.ts's sweep sets them all to 0,
- * and its A/B against the sharing before them also clears `byFilters` (see byFilters).
+ * thread, 1.1-2.2x as fast as sharing them, even back to back (bench/results/layer-threads-ab.md).
+ * Its NCHW depthwise layers take 0.2 ms and up and are shared. bench/layer_threads.ts's sweep
+ * sets them all to 0, and its A/B against the sharing before them also clears `byFilters`.
  */
 export const SHARE_MACS = { gemm: 1 << 21, nhwcGrouped: 1 << 19, nchwGrouped: 1 << 17, byFilters: true };
 
