@@ -49,6 +49,10 @@ const ORDER_CHANGES = [
 const opsScript = `
 import { createHash } from "node:crypto";
 import * as z from "./dist/index.js";
+import { getRuntime } from "./dist/runtime/wasm.js";
+import { convScratch } from "./dist/ops/conv_forward.js";
+import { convGeometry, convParams } from "./dist/ops/conv_geometry.js";
+import { checkActivation } from "./dist/ops/activation.js";
 const { Adam, Convolution, Pooling, Random, SimpleConvNet, Tensor } = z;
 await z.init();
 const random = new Random(3);
@@ -81,30 +85,63 @@ for (const layout of ["NCHW", "NHWC"]) {
     put(\`filter.\${layout}.\${N}\`, z.conv2dBackpropFilter(x, dy, w.shape, opts));
   }
 }
+// The threads a conv2d of these arguments is shared across, reported as shares.NAME: every case
+// below is large enough to be shared (conv_forward's SHARE_MACS), so that it is shared here.
+const shares = (name, x, w, opts) => {
+  const g = convGeometry("t", x, w, convParams("t", opts), "W");
+  const act = checkActivation("t", opts.activation, opts.alpha, g.FN, "filter");
+  out["shares." + name] = convScratch(getRuntime(), g, true, act).threads;
+};
 // The forward 1x1 (pointwise_*) and small-group (group_conv_*_4x8) kernels: by images (3), or by
 // pixels, groups or output rows (1).
 for (const layout of ["NCHW", "NHWC"]) {
   for (const N of [3, 1]) {
     for (const [C, FN, k, groups] of [[20, 44, 1, 1], [32, 32, 3, 8]]) {
-      const x = tensor(layout === "NCHW" ? [N, C, 13, 21] : [N, 13, 21, C]);
+      const x = tensor(layout === "NCHW" ? [N, C, 49, 53] : [N, 49, 53, C]);
       const w = tensor(layout === "NCHW" ? [FN, C / groups, k, k] : [k, k, C / groups, FN]);
       const opts = { pad: k >> 1, groups, layout, activation: "relu6" };
       put(\`forward.\${layout}.\${N}.\${k}\`, z.conv2d(x, w, tensor([FN]), opts));
+      shares(\`forward.\${layout}.\${N}.\${k}\`, x, w, opts);
+    }
+  }
+}
+// One image's filters shared out where it has fewer pixels than filters (pointwise_* in registers;
+// the SGEMM with K in one block and in two; a 3x3's GEMM, grouped and strided too), two images on
+// three threads (the NHWC filter then packed once, by its shares), and one image's pixels. prelu
+// and the bias check that each share's epilogue starts at its own filters.
+const SPLIT_CASES = [
+  [96, 164, 12, 12, 1, 1, 1],
+  [160, 300, 7, 7, 1, 1, 1],
+  [300, 120, 8, 8, 1, 1, 1],
+  [32, 140, 9, 9, 3, 1, 1],
+  [64, 160, 15, 15, 3, 2, 2],
+  [20, 44, 49, 53, 1, 1, 1],
+];
+for (const layout of ["NCHW", "NHWC"]) {
+  for (const N of [1, 2]) {
+    for (const [C, FN, H, W, k, stride, groups] of SPLIT_CASES) {
+      const x = tensor(layout === "NCHW" ? [N, C, H, W] : [N, H, W, C]);
+      const w = tensor(layout === "NCHW" ? [FN, C / groups, k, k] : [k, k, C / groups, FN], 0.1);
+      const opts = { stride, pad: k >> 1, groups, layout, activation: "prelu", alpha: tensor([FN]) };
+      const name = \`split.\${layout}.\${N}.\${C}.\${FN}.\${H}.\${k}\`;
+      put(name, z.conv2d(x, w, tensor([FN]), opts));
+      shares(name, x, w, opts);
     }
   }
 }
 // NHWC with few input channels, its direct kernels: by images (5), by pixels (1, shares uneven).
 for (const N of [5, 1]) {
   const opts = { stride: [1, 2], pad: "same", layout: "NHWC" };
-  const x = tensor([N, 29, 37, 3]);
+  const x = tensor([N, 67, 121, 3]);
   const w = tensor([3, 5, 3, 13]);
   const y = z.conv2d(x, w, tensor([13]), { ...opts, activation: "relu" });
   put(\`fewNhwc.y.\${N}\`, y);
+  shares(\`fewNhwc.y.\${N}\`, x, w, { ...opts, activation: "relu" });
   put(\`fewNhwc.dW.\${N}\`, z.conv2dBackpropFilter(x, tensor(y.shape), w.shape, opts));
 }
 for (const [name, w, b, options, x] of [
-  ["book", tensor([8, 3, 5, 5]), tensor([8]), [1, 2], tensor([5, 3, 20, 20])],
-  ["grouped", tensor([8, 3, 3, 3]), tensor([8]), { groups: 2, pad: 1 }, tensor([3, 6, 20, 20])],
+  ["book", tensor([8, 3, 5, 5]), tensor([8]), [1, 2], tensor([5, 3, 44, 44])],
+  ["grouped", tensor([8, 3, 3, 3]), tensor([8]), { groups: 2, pad: 1 }, tensor([3, 6, 60, 60])],
 ]) {
   const layer = Array.isArray(options) ? new Convolution(w, b, ...options) : new Convolution(w, b, options);
   const y = layer.forward(x);
@@ -115,19 +152,14 @@ for (const [name, w, b, options, x] of [
 }
 // Depthwise on one image, its output rows (NHWC) or planes (NCHW) shared out: the tiled kernels and their edges.
 for (const [k, s] of [[3, 1], [3, 2], [5, 1]]) {
-  const dw = z.depthwiseConv2d(tensor([1, 23, 45, 38]), tensor([k, k, 38, 1]), tensor([38]), {
-    stride: s,
-    pad: "same",
-    activation: "relu6",
-  });
-  put(\`depthwise.\${k}.\${s}\`, dw);
-  const nchw = z.conv2d(tensor([1, 38, 23, 45]), tensor([38, 1, k, k]), tensor([38]), {
-    stride: s,
-    pad: "same",
-    groups: 38,
-    activation: "relu6",
-  });
+  const [x, w] = [tensor([1, 79, 81, 38]), tensor([k, k, 38, 1])];
+  const opts = { stride: s, pad: "same", activation: "relu6" };
+  put(\`depthwise.\${k}.\${s}\`, z.depthwiseConv2d(x, w, tensor([38]), opts));
+  shares(\`depthwise.\${k}.\${s}\`, x, { shape: [k, k, 1, 38], data: w.data }, { ...opts, groups: 38, layout: "NHWC" });
+  const [xn, wn] = [tensor([1, 38, 79, 81]), tensor([38, 1, k, k])];
+  const nchw = z.conv2d(xn, wn, tensor([38]), { ...opts, groups: 38 });
   put(\`depthwise.NCHW.\${k}.\${s}\`, nchw);
+  shares(\`depthwise.NCHW.\${k}.\${s}\`, xn, wn, { ...opts, groups: 38 });
 }
 // Pooling: [2, 16, 40, 40] is four shares' worth of planes or two images'.
 for (const layout of ["NCHW", "NHWC"]) {
@@ -149,7 +181,7 @@ put("Pooling.backward", pooling.backward(tensor(py.shape)));
 console.log(JSON.stringify(out));
 `;
 
-function runResults(threads: number): Record<string, string> {
+function runResults(threads: number): Record<string, string | number> {
   const child = runModule(opsScript, wasmFlags, { ZEROCONV_THREADS: String(threads) });
   if (child.status !== 0) throw new Error(`node with ZEROCONV_THREADS=${threads} failed: ${child.stderr}`);
   return JSON.parse(child.stdout);
@@ -188,10 +220,19 @@ describe("threads", () => {
 
   it("training, the gradients and pooling share their work with one thread's results, but for the sums of dW (and the book layer's db) over images or pixels", () => {
     const [one, two, three] = [1, 2, 3].map((t) => runResults(t));
-    for (const many of [two, three]) {
+    for (const [threads, many] of [
+      [2, two],
+      [3, three],
+    ] as const) {
       expect(Object.keys(many)).toEqual(Object.keys(one));
       for (const [name, got] of Object.entries(many)) {
-        if (ORDER_CHANGES.includes(name)) expectNear(name, got, one[name], 1e-5);
+        if (name.startsWith("shares.")) {
+          // The split cases are shared out on every thread count: two images on three threads too.
+          expect(one[name], name).toBe(1);
+          expect(got, name).toBe(threads);
+          continue;
+        }
+        if (ORDER_CHANGES.includes(name)) expectNear(name, got as string, one[name] as string, 1e-5);
         else expect(got === one[name], `${name} bit for bit`).toBe(true);
       }
     }

@@ -71,6 +71,20 @@ function pathOf(g: ConvGeometry, hasBias: boolean, act: FusedActivation): Path {
   return "gemm";
 }
 
+/** The kernel that convForwardAll runs for g (bench/layer_threads.ts reports it beside each layer). */
+export function convKernelName(g: ConvGeometry, hasBias: boolean, act: FusedActivation): string {
+  const path = pathOf(g, hasBias, act);
+  const nchw = g.layout === "NCHW";
+  if (path === "grouped") {
+    if (nchw) return depthwiseTiled(g) ? (g.sx === 1 ? "dwconv_nchw_1x24" : "dwconv_nchw_s2_1x28") : "group_conv_nchw";
+    return g.Cg > 1 ? "group_conv_nhwc" : g.FNg === 1 ? "dwconv_nhwc_4x6" : "dwconv_nhwc";
+  }
+  if (path === "pointwise") return pointwiseInRegisters(g) ? (nchw ? "pointwise_nchw" : "pointwise_nhwc") : "sgemm";
+  if (path === "direct") return "conv_direct_4x8";
+  if (path === "nhwcDirect") return "conv_nhwc_direct_4x8";
+  return nchw ? "conv_gemm" : "conv_nhwc_rows+sgemm_packed_b";
+}
+
 /**
  * Floats of filter up to which a 1x1 convolution runs the pointwise kernels (the whole K in one
  * pass, x read in place) rather than the blocked SGEMM: their packed filter is re-read for every
@@ -121,6 +135,46 @@ export function packedFilterFloats(g: ConvGeometry): number {
   return g.groups * g.K * Math.ceil(g.FNg / 8) * 8;
 }
 
+/**
+ * Whether one image's output (or, NHWC 1x1, all `pixels` of the batch) is shared out by filters
+ * rather than by pixels: where there are fewer pixels than filters (MobileNetV2's 14x14 and 7x7
+ * layers, ResNet-18's last two stages). A pixel share packs (or reads) the whole filter for its
+ * part of the output, so two shares pack it twice; a filter share packs only its own filters and
+ * reads or packs the pixels again, the smaller matrix then. 49 pixels in whole 8s also split 4/3
+ * (32 + 17), while 960 filters split evenly.
+ */
+function byFilters(g: ConvGeometry, path: Path, pixels: number): boolean {
+  if (!SHARE_MACS.byFilters) return false;
+  return (path === "pointwise" || path === "gemm") && pixels < g.FNg && g.FNg >= 2 * filterUnit(g);
+}
+
+/** Filters per share: whole 4-row panels of the NCHW kernels' filter, whole 8-column panels of the NHWC kernels'. */
+function filterUnit(g: ConvGeometry): number {
+  return g.layout === "NCHW" ? 4 : 8;
+}
+
+/**
+ * Multiply-adds of a call below which it stays on one thread: handing a worker its share and
+ * waiting for it cost 10-25 us back to back on a quiet machine and 40-70 us once the worker has
+ * slept for 1 ms (bench/layer_threads.ts), as it has in a network, whose copies in and out run
+ * between its layers; a share must save more. `gemm` (2M, some 80 us of the GEMM kernels at 25 G
+ * multiply-adds a second) for every path but the depthwise and small-group kernels': NHWC's do
+ * about 8 G a second (512K), NCHW's 1-3 G (128K). In MobileNetV2 that keeps three NHWC depthwise
+ * layers (960 channels at 7x7, 576 at 14->7 and 192 at 28->14: 32-71 us on one thread) on one
+ * thread, 1.1-2.2x as fast as sharing them, even back to back (bench/results/layer-threads-ab.md).
+ * Its NCHW depthwise layers take 0.2 ms and up and are shared. bench/layer_threads.ts's sweep
+ * sets them all to 0, and its A/B against the sharing before them also clears `byFilters`.
+ */
+export const SHARE_MACS = { gemm: 1 << 21, nhwcGrouped: 1 << 19, nchwGrouped: 1 << 17, byFilters: true };
+
+/** Threads for a call of `items` shareable items: one when its work is too small to share. */
+function convThreads(rt: Runtime, g: ConvGeometry, path: Path, items: number): number {
+  const threads = threadsFor(rt, items);
+  const grouped = g.layout === "NCHW" ? SHARE_MACS.nchwGrouped : SHARE_MACS.nhwcGrouped;
+  const macs = g.N * g.FN * g.K * g.P;
+  return threads > 1 && macs < (path === "grouped" ? grouped : SHARE_MACS.gemm) ? 1 : threads;
+}
+
 /** Floats of scratch each thread needs, and floats shared by all (the NHWC filter packed once). */
 export function convScratch(
   rt: Runtime,
@@ -132,7 +186,7 @@ export function convScratch(
   const work = sgemmWorkspaceFloats(rt);
   const k = rt.kernels;
   if (path === "grouped") {
-    const threads = threadsFor(rt, g.N > 1 ? g.N : g.layout === "NCHW" ? g.groups : g.outH);
+    const threads = convThreads(rt, g, path, g.N > 1 ? g.N : g.layout === "NCHW" ? g.groups : g.outH);
     const perThread =
       g.layout !== "NCHW"
         ? 0
@@ -143,10 +197,14 @@ export function convScratch(
           : k.group_conv_nchw_scratch_floats(g.Cg, g.outH, g.outW, g.FH, g.FW, g.sy, g.sx, g.dh, g.dw);
     return { perThread, shared: 0, threads };
   }
+  const filterShares = Math.ceil(g.FNg / filterUnit(g));
   if (path === "pointwise" && g.layout === "NHWC") {
-    return { perThread: work, shared: 0, threads: threadsFor(rt, Math.ceil((g.N * g.P) / 4)) };
+    const rows = g.N * g.P;
+    const items = byFilters(g, path, rows) ? filterShares : Math.ceil(rows / 4);
+    return { perThread: work, shared: 0, threads: convThreads(rt, g, path, items) };
   }
-  const threads = threadsFor(rt, Math.max(g.N, Math.ceil(g.P / 8)));
+  const items = Math.max(g.N, byFilters(g, path, g.P) ? filterShares : Math.ceil(g.P / 8));
+  const threads = convThreads(rt, g, path, items);
   if (g.layout === "NCHW") return { perThread: work, shared: 0, threads };
   const panels = Math.ceil(g.FNg / 8) * 8;
   const rows = path === "nhwcDirect" ? 0 : work + ROWS_PER_CHUNK * g.K;
@@ -169,68 +227,88 @@ export function convForwardAll(
     return;
   }
   if (g.layout === "NHWC" && path === "pointwise") {
-    // All N*H*W pixels are one matrix: rows shared out in whole 4-row panels.
-    forShares(
-      rt,
-      g.N * g.P,
-      threads,
-      (k, first, count, t) => {
-        for (let gi = 0; gi < g.groups; gi++) {
-          epilogue(k, g, act, p, gi, 2);
-          const x = p.x + (first * g.C + gi * g.Cg) * 4;
-          const y = p.y + (first * g.FN + gi * g.FNg) * 4;
-          if (pointwiseInRegisters(g)) {
-            k.pointwise_nhwc(count, g.FNg, g.Cg, x, g.C, p.w + gi * g.FNg * 4, g.FN, y, g.FN, scratch[t]);
-            continue;
-          }
-          if (p.packed) {
-            const panel = p.packed + gi * g.K * Math.ceil(g.FNg / 8) * 8 * 4;
-            k.sgemm_packed_b(count, g.FNg, g.Cg, x, g.C, 1, panel, y, g.FN, scratch[t]);
-            continue;
-          }
-          k.sgemm(count, g.FNg, g.Cg, x, g.C, 1, p.w + gi * g.FNg * 4, g.FN, 1, 0, y, g.FN, scratch[t]);
-        }
-      },
-      4,
-    );
+    // All N*H*W pixels are one matrix: rows shared out in whole 4-row panels, or its columns
+    // (filters) in whole 8-column panels where there are fewer rows than columns.
+    const rows = g.N * g.P;
+    const inRegisters = pointwiseInRegisters(g);
+    const run = (k: Kernels, r0: number, nr: number, f0: number, nf: number, t: number) => {
+      for (let gi = 0; gi < g.groups; gi++) {
+        epilogue(k, g, act, p, gi, 2, f0);
+        const x = p.x + (r0 * g.C + gi * g.Cg) * 4;
+        const w = p.w + (gi * g.FNg + f0) * 4;
+        const y = p.y + (r0 * g.FN + gi * g.FNg + f0) * 4;
+        if (inRegisters) k.pointwise_nhwc(nr, nf, g.Cg, x, g.C, w, g.FN, y, g.FN, scratch[t]);
+        else if (p.packed) {
+          const panels = p.packed + (gi * Math.ceil(g.FNg / 8) * 8 + f0) * g.K * 4;
+          k.sgemm_packed_b(nr, nf, g.Cg, x, g.C, 1, panels, y, g.FN, scratch[t]);
+        } else k.sgemm(nr, nf, g.Cg, x, g.C, 1, w, g.FN, 1, 0, y, g.FN, scratch[t]);
+      }
+    };
+    if (threads > 1 && byFilters(g, path, rows)) {
+      forShares(rt, g.FNg, threads, (k, f0, nf, t) => run(k, 0, rows, f0, nf, t), 8);
+    } else {
+      forShares(rt, rows, threads, (k, r0, nr, t) => run(k, r0, nr, 0, g.FNg, t), 4);
+    }
     return;
   }
-  if (g.layout === "NHWC" && p.packed) shared = p.packed;
-  else if (g.layout === "NHWC") packFilter(rt.kernels, g, p.w, shared);
+  // A filter packed before the call (kept with a WasmTensor's weights) is not packed again.
+  const prepacked = g.layout === "NHWC" && p.packed !== undefined && p.packed !== 0;
+  if (prepacked) shared = p.packed!;
   const imageBytes = g.C * g.H * g.W * 4;
   const outBytes = g.FN * g.P * 4;
   const workBytes = sgemmWorkspaceFloats(rt) * 4;
   if (g.N >= threads) {
+    if (g.layout === "NHWC" && !prepacked) packFilterNhwc(rt.kernels, g, p.w, shared, 0, g.FNg);
     forShares(rt, g.N, threads, (k, first, n, t) => {
       for (let i = first; i < first + n; i++) {
         const x = p.x + i * imageBytes;
         const y = p.y + i * outBytes;
         if (path === "direct") direct(k, g, p, x, y, scratch[t]);
-        else image(k, g, act, p, path, x, y, 0, g.P, shared, scratch[t], workBytes);
+        else image(k, g, act, p, path, x, y, 0, g.P, 0, g.FNg, shared, scratch[t], workBytes);
       }
     });
     return;
   }
-  // Fewer images than threads (one large image): its output pixels are shared out instead.
+  // Fewer images than threads (one large image): its filters or its output pixels are shared out.
+  const split = byFilters(g, path, g.P);
+  if (g.layout === "NHWC" && !split && !prepacked) packFilterNhwc(rt.kernels, g, p.w, shared, 0, g.FNg);
   for (let i = 0; i < g.N; i++) {
     const x = p.x + i * imageBytes;
     const y = p.y + i * outBytes;
+    if (split) {
+      // Each share packs its own panels of an NHWC filter, once: the shares are the same for every image.
+      const body = (k: Kernels, f0: number, nf: number, t: number) => {
+        if (g.layout === "NHWC" && i === 0 && !prepacked) packFilterNhwc(k, g, p.w, shared, f0, nf);
+        image(k, g, act, p, path, x, y, 0, g.P, f0, nf, shared, scratch[t], workBytes);
+      };
+      forShares(rt, g.FNg, threads, body, filterUnit(g));
+      continue;
+    }
     forShares(
       rt,
       g.P,
       threads,
-      (k, first, count, t) => image(k, g, act, p, path, x, y, first, count, shared, scratch[t], workBytes),
+      (k, first, count, t) => image(k, g, act, p, path, x, y, first, count, 0, g.FNg, shared, scratch[t], workBytes),
       8,
     );
   }
 }
 
-function epilogue(k: Kernels, g: ConvGeometry, act: FusedActivation, p: ConvPointers, gi: number, axis: 1 | 2): void {
-  const off = gi * g.FNg * 4;
+/** The epilogue of group gi's filters from f0 on. */
+function epilogue(
+  k: Kernels,
+  g: ConvGeometry,
+  act: FusedActivation,
+  p: ConvPointers,
+  gi: number,
+  axis: 1 | 2,
+  f0 = 0,
+): void {
+  const off = (gi * g.FNg + f0) * 4;
   setEpilogue(k, p.bias === 0 ? 0 : p.bias + off, axis, act, p.prelu === 0 ? 0 : p.prelu + off);
 }
 
-/** Output pixels [first, first + count) of one image, every group. */
+/** Output pixels [first, first + count) of one image, filters [f0, f0 + nf) of every group. */
 function image(
   k: Kernels,
   g: ConvGeometry,
@@ -241,6 +319,8 @@ function image(
   y: number,
   first: number,
   count: number,
+  f0: number,
+  nf: number,
   packed: number,
   work: number,
   // Where the NHWC rows start in `work`: a worker's kernels are a recorder, which cannot answer
@@ -256,33 +336,40 @@ function image(
   for (let gi = 0; gi < g.groups; gi++) {
     if (g.layout === "NCHW") {
       const xg = x + gi * g.Cg * g.H * g.W * 4;
-      const wg = p.w + gi * g.FNg * g.K * 4;
-      const yg = y + (gi * g.FNg * g.P + first) * 4;
-      epilogue(k, g, act, p, gi, 1);
-      if (inRegisters) k.pointwise_nchw(g.FNg, count, g.Cg, wg, xg + first * 4, g.P, yg, g.P, work);
-      else if (path === "pointwise") k.sgemm(g.FNg, count, g.Cg, wg, g.K, 1, xg + first * 4, g.P, 1, 0, yg, g.P, work);
+      const wg = p.w + (gi * g.FNg + f0) * g.K * 4;
+      const yg = y + ((gi * g.FNg + f0) * g.P + first) * 4;
+      epilogue(k, g, act, p, gi, 1, f0);
+      if (inRegisters) k.pointwise_nchw(nf, count, g.Cg, wg, xg + first * 4, g.P, yg, g.P, work);
+      else if (path === "pointwise") k.sgemm(nf, count, g.Cg, wg, g.K, 1, xg + first * 4, g.P, 1, 0, yg, g.P, work);
       else {
-        k.conv_gemm(xg, g.Cg, g.H, g.W, g.FH, g.FW, ...windowArgs(g), g.outW, first, count, wg, g.FNg, yg, g.P, work);
+        k.conv_gemm(xg, g.Cg, g.H, g.W, g.FH, g.FW, ...windowArgs(g), g.outW, first, count, wg, nf, yg, g.P, work);
       }
       continue;
     }
     const rows = work + workBytes;
-    const packedG = packed + gi * g.K * Math.ceil(g.FNg / 8) * 8 * 4;
+    const packedG = packed + (gi * Math.ceil(g.FNg / 8) * 8 + f0) * g.K * 4;
     for (let p0 = first; p0 < first + count; p0 += ROWS_PER_CHUNK) {
       const np = Math.min(ROWS_PER_CHUNK, first + count - p0);
       k.conv_nhwc_rows(x, g.H, g.W, g.C, gi * g.Cg, g.Cg, g.FH, g.FW, ...windowArgs(g), g.outW, p0, np, rows);
-      epilogue(k, g, act, p, gi, 2);
-      k.sgemm_packed_b(np, g.FNg, g.K, rows, g.K, 1, packedG, y + (p0 * g.FN + gi * g.FNg) * 4, g.FN, work);
+      epilogue(k, g, act, p, gi, 2, f0);
+      k.sgemm_packed_b(np, nf, g.K, rows, g.K, 1, packedG, y + (p0 * g.FN + gi * g.FNg + f0) * 4, g.FN, work);
     }
   }
 }
 
-/** Each group's [K, FNg] slice of the HWIO filter, packed whole into 8-column panels once per call. */
-/** The NHWC filter at w into `packed`, packedFilterFloats(g) floats. */
+/** The whole NHWC filter at w into `packed`, packedFilterFloats(g) floats, as a call would pack it. */
 export function packFilter(k: Kernels, g: ConvGeometry, w: number, packed: number): void {
+  packFilterNhwc(k, g, w, packed, 0, g.FNg);
+}
+
+/**
+ * Filters [f0, f0 + nf) of each group's [K, FNg] slice of the HWIO filter, packed into 8-column
+ * panels where the whole slice's pack puts them (f0 a multiple of 8).
+ */
+function packFilterNhwc(k: Kernels, g: ConvGeometry, w: number, packed: number, f0: number, nf: number): void {
   const panel = g.K * Math.ceil(g.FNg / 8) * 8 * 4;
   for (let gi = 0; gi < g.groups; gi++) {
-    k.sgemm_pack_b_8(w + gi * g.FNg * 4, g.FN, 1, g.K, g.FNg, packed + gi * panel);
+    k.sgemm_pack_b_8(w + (gi * g.FNg + f0) * 4, g.FN, 1, g.K, nf, packed + gi * panel + f0 * g.K * 4);
   }
 }
 
