@@ -138,12 +138,13 @@ function convolve(
   if (tile !== 0) return winogradConvolve(fn, g, tile, x, W, hasBias ? b : null, act, yShape, place);
   const s = convScratch(rt, g, hasBias, act);
   const prelu = act.prelu;
+  const packed = residentPacked(rt, g, hasBias, act, W);
   const sizes = [
     floatsIn(x),
     floatsIn(W),
     hasBias ? floatsIn(b) : 0,
     prelu ? g.FN : 0,
-    s.shared,
+    packed === 0 ? s.shared : 0, // the shared scratch is the packed filter's
     ...Array<number>(s.threads).fill(s.perThread),
   ];
   return withResult(rt, fn, yShape, place, sizes, ([px, pw, pb, pa, shared, ...scratch], py) => {
@@ -153,7 +154,7 @@ function convolve(
       bias: hasBias ? placeInput(rt, fn, "b", pb, b) : 0,
       prelu: prelu ? placeInput(rt, fn, "opts.alpha", pa, prelu) : 0,
       y: py,
-      packed: residentPacked(rt, g, hasBias, act, W),
+      packed,
     };
     convForwardAll(rt, g, act, p, scratch, shared);
   });
@@ -175,18 +176,25 @@ function winogradConvolve(
   const plan = winogradPlan(rt, g, tile);
   const threads = winogradThreads(rt, g, plan);
   const key = filterKey(g, tile);
-  const kept = keptFilter(W, key);
+  // A WasmTensor filter keeps its transform in WASM memory with it (WasmTensor.derived); any
+  // other filter's is kept in JS memory per array, and copied in.
+  const resident = W instanceof WasmTensor;
+  const kept = resident ? null : keptFilter(W, key);
   const prelu = act.prelu;
   const sizes = [
     floatsIn(x),
     kept === null ? floatsIn(W) : 0,
     b === null ? 0 : floatsIn(b),
     prelu ? g.FN : 0,
-    plan.filterFloats,
+    resident ? 0 : plan.filterFloats,
     ...Array<number>(threads).fill(plan.perThread),
   ];
-  return withResult(rt, fn, yShape, place, sizes, ([px, pw, pb, pa, pu, ...scratch], py) => {
-    if (kept !== null) writeFloats(rt, pu, kept);
+  return withResult(rt, fn, yShape, place, sizes, ([px, pw, pb, pa, pu0, ...scratch], py) => {
+    let pu = pu0;
+    if (W instanceof WasmTensor) {
+      const w = W.address(fn, "W");
+      pu = W.derived(`winograd ${key}`, plan.filterFloats, (ptr) => winogradFilter(rt.kernels, g, plan, w, ptr));
+    } else if (kept !== null) writeFloats(rt, pu, kept);
     else {
       winogradFilter(rt.kernels, g, plan, placeInput(rt, fn, "W", pw, W), pu);
       keepFilter(W, key, () => readTensor(rt, pu, [plan.filterFloats]).data, plan.filterFloats);

@@ -206,9 +206,8 @@ export function convScratch(
   const items = Math.max(g.N, byFilters(g, path, g.P) ? filterShares : Math.ceil(g.P / 8));
   const threads = convThreads(rt, g, path, items);
   if (g.layout === "NCHW") return { perThread: work, shared: 0, threads };
-  const panels = Math.ceil(g.FNg / 8) * 8;
   const rows = path === "nhwcDirect" ? 0 : work + ROWS_PER_CHUNK * g.K;
-  return { perThread: rows, shared: g.groups * g.K * panels, threads };
+  return { perThread: rows, shared: packedFilterFloats(g), threads };
 }
 
 /** y = act(conv(x, W) + b) for every image, shared across `scratch.length` threads. */

@@ -7,7 +7,6 @@
 // the array), since a plain call may hold no WASM memory afterwards; the Convolution layer keeps
 // it in WASM memory, which it owns until dispose().
 import type { TensorLike } from "../tensor/tensor.js";
-import { WasmTensor } from "../tensor/wasm_tensor.js";
 import type { ConvGeometry } from "./conv_geometry.js";
 
 /** What a transform was made from: the filter's geometry and tile, and its bits. */
@@ -45,23 +44,15 @@ export function unchanged(source: FilterSource | null, key: string, data: ArrayL
 const MAX_KEPT_FLOATS = 4 * 1024 * 1024;
 
 const kept = new WeakMap<object, { source: FilterSource; u: Float32Array }>();
-// A WasmTensor's floats change only through its write(), which counts: its version says whether a
-// transform is current, with no pass over the floats.
-const keptResident = new WeakMap<WasmTensor, { key: string; version: number; u: Float32Array }>();
 
 /** conv2d's transform of W's array for `key`, if it is kept and W has not changed since. */
-export function keptFilter(W: TensorLike | WasmTensor, key: string): Float32Array | null {
-  if (W instanceof WasmTensor) {
-    const entry = keptResident.get(W);
-    return entry !== undefined && entry.key === key && entry.version === W.version ? entry.u : null;
-  }
+export function keptFilter(W: TensorLike, key: string): Float32Array | null {
   const entry = typeof W.data === "object" ? kept.get(W.data) : undefined;
   return entry !== undefined && unchanged(entry.source, key, W.data) ? entry.u : null;
 }
 
 /** Keeps `u`, the transform of W's array as it is now, for the next conv2d call. */
-export function keepFilter(W: TensorLike | WasmTensor, key: string, u: () => Float32Array, floats: number): void {
-  if (floats > MAX_KEPT_FLOATS) return;
-  if (W instanceof WasmTensor) keptResident.set(W, { key, version: W.version, u: u() });
-  else if (typeof W.data === "object") kept.set(W.data, { source: snapshot(key, W.data), u: u() });
+export function keepFilter(W: TensorLike, key: string, u: () => Float32Array, floats: number): void {
+  if (typeof W.data !== "object" || floats > MAX_KEPT_FLOATS) return;
+  kept.set(W.data, { source: snapshot(key, W.data), u: u() });
 }

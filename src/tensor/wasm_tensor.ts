@@ -55,6 +55,8 @@ export class WasmTensor {
   readonly size: number;
   #rt: Runtime;
   #ptr: number;
+  // Counts write() calls: nothing else writes into a WasmTensor, so a derived block made at the
+  // same count is current without a pass over the floats.
   #version = 0;
   // Blocks made from the floats, freed with them: the version each was made from, and its finalizer token.
   #derived = new Map<string, { ptr: number; version: number; token: object }>();
@@ -73,14 +75,6 @@ export class WasmTensor {
     return this.#ptr === 0;
   }
 
-  /**
-   * Counts write() calls, so that what is derived from the floats (Winograd's filter transform)
-   * is known to be current without reading them: nothing else writes into a WasmTensor. @internal
-   */
-  get version(): number {
-    return this.#version;
-  }
-
   /** The floats' byte address for a kernel; `fn` and `name` say who asks, for the error. @internal */
   address(fn: string, name: string): number {
     if (this.#ptr === 0) throw new TypeError(`${fn}: ${name} is a WasmTensor that was disposed`);
@@ -88,7 +82,7 @@ export class WasmTensor {
   }
 
   /**
-   * A block derived from the floats (a filter packed for a kernel), made by `fill` on first use
+   * A block derived from the floats (a filter packed for a kernel, Winograd's filter transform), made by `fill` on first use
    * and again after a write(), kept under `key` until dispose(). @internal
    */
   derived(key: string, floats: number, fill: (ptr: number) => void): number {
